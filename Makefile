@@ -1,0 +1,32 @@
+# iku — the two commands of the Quick start are `make reproduce` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+PANEL ?= data/synthetic/panel.csv
+
+.PHONY: deps build reproduce test lint fmt bench clean
+
+deps:
+	@bash .ci/deps.sh
+
+build: deps
+	$(CARGO) build --release --locked --bins
+
+## The main job: data → estimates → projection → figures → reports/REPORT.md
+reproduce: build
+	./target/release/iku-data validate $(PANEL)
+
+## Unit, integration and peer-reference tests, then formatting and lints.
+test: deps
+	$(CARGO) test --locked
+	$(CARGO) fmt --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+lint: deps
+	$(CARGO) fmt --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt
+
+clean:
+	$(CARGO) clean

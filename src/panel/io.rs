@@ -1,0 +1,243 @@
+//! Reading and writing panels as CSV, with errors that name file, line and column.
+//!
+//! Format: UTF-8 (a BOM is accepted), `,` separated, a header line, `.` decimals.
+//! Missing values are written `NA`; on input an empty cell, `NA`, `.` or `NaN` is missing.
+
+use super::{Column, ColumnData, Panel, RawKey};
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// Tokens read as an explicit missing value.
+pub const MISSING_TOKENS: [&str; 5] = ["", "NA", ".", "NaN", "nan"];
+
+/// The type a column must have; `Auto` decides from its first non-missing cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Num,
+    Text,
+    Auto,
+}
+
+/// Parses a cell as a number, treating the missing tokens as NaN; `None` when it is text.
+pub fn parse_cell(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if MISSING_TOKENS.contains(&t) {
+        return Some(f64::NAN);
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Reads a panel from a CSV file; every non-key column's type is decided automatically.
+pub fn read_csv(path: &Path, unit: &str, time: &str) -> Result<Panel> {
+    read_csv_with(path, unit, time, |_| Kind::Auto)
+}
+
+/// Reads a panel from a CSV file, with the type of each column given by `kind_of`.
+pub fn read_csv_with(
+    path: &Path,
+    unit: &str,
+    time: &str,
+    kind_of: impl Fn(&str) -> Kind,
+) -> Result<Panel> {
+    let bytes = crate::io::read(path)?;
+    read_csv_bytes(path, &bytes, unit, time, kind_of)
+}
+
+/// Reads a panel from CSV bytes; `origin` is the file name used in errors.
+pub fn read_csv_bytes(
+    origin: &Path,
+    bytes: &[u8],
+    unit: &str,
+    time: &str,
+    kind_of: impl Fn(&str) -> Kind,
+) -> Result<Panel> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::input(
+            origin,
+            Some(1),
+            None,
+            "empty file: expected a header line naming the columns",
+        ));
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(bytes);
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_error(origin, e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            return Err(Error::input(
+                origin,
+                Some(1),
+                None,
+                format!("header field {} is empty: every column needs a name", i + 1),
+            ));
+        }
+        if headers[..i].contains(h) {
+            return Err(Error::input(
+                origin,
+                Some(1),
+                Some(h),
+                "column name appears twice in the header",
+            ));
+        }
+    }
+    let find = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            Error::input(
+                origin,
+                Some(1),
+                None,
+                format!(
+                    "no column '{name}' in the header (columns: {})",
+                    headers.join(", ")
+                ),
+            )
+        })
+    };
+    let ui = find(unit)?;
+    let ti = find(time)?;
+    let others: Vec<usize> = (0..headers.len()).filter(|&i| i != ui && i != ti).collect();
+    let mut kinds: Vec<Kind> = others.iter().map(|&i| kind_of(&headers[i])).collect();
+    let mut nums: Vec<Vec<f64>> = vec![Vec::new(); others.len()];
+    let mut texts: Vec<Vec<String>> = vec![Vec::new(); others.len()];
+    let mut keys = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_error(origin, e))?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let cell = |i: usize| rec.get(i).unwrap_or("").trim();
+        for (i, name) in [(ui, unit), (ti, time)] {
+            if MISSING_TOKENS.contains(&cell(i)) {
+                return Err(Error::input(
+                    origin,
+                    Some(line),
+                    Some(name),
+                    "missing key: every row needs a unit and a time",
+                ));
+            }
+        }
+        keys.push(RawKey {
+            unit: cell(ui).to_string(),
+            time: cell(ti).to_string(),
+            line,
+        });
+        for (j, &i) in others.iter().enumerate() {
+            let s = cell(i);
+            if kinds[j] == Kind::Auto && !MISSING_TOKENS.contains(&s) {
+                kinds[j] = if parse_cell(s).is_some() {
+                    Kind::Num
+                } else {
+                    Kind::Text
+                };
+                // Rows seen before this one were all missing.
+                let seen = keys.len() - 1;
+                nums[j] = vec![f64::NAN; seen];
+                texts[j] = vec![String::new(); seen];
+            }
+            match kinds[j] {
+                Kind::Num => nums[j].push(parse_cell(s).ok_or_else(|| {
+                    Error::input(
+                        origin,
+                        Some(line),
+                        Some(&headers[i]),
+                        format!("expected a number (or NA for missing), found '{s}'"),
+                    )
+                })?),
+                Kind::Text => texts[j].push(if MISSING_TOKENS.contains(&s) {
+                    String::new()
+                } else {
+                    s.to_string()
+                }),
+                Kind::Auto => {
+                    nums[j].push(f64::NAN);
+                    texts[j].push(String::new());
+                }
+            }
+        }
+    }
+    if keys.is_empty() {
+        return Err(Error::input(
+            origin,
+            Some(2),
+            None,
+            "no data rows after the header",
+        ));
+    }
+    let columns = others
+        .iter()
+        .enumerate()
+        .map(|(j, &i)| Column {
+            name: headers[i].clone(),
+            data: match kinds[j] {
+                Kind::Text => ColumnData::Text(std::mem::take(&mut texts[j])),
+                _ => ColumnData::Num(std::mem::take(&mut nums[j])),
+            },
+        })
+        .collect();
+    Panel::from_raw(origin, unit, time, keys, columns)
+}
+
+/// Maps a csv crate error to one naming the file and line.
+pub fn csv_error(origin: &Path, e: csv::Error) -> Error {
+    let line = e.position().map(|p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!(
+            "row has {len} fields, expected {expected_len} as in the header (truncated or extra fields?)"
+        ),
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text".to_string(),
+        _ => e.to_string(),
+    };
+    Error::input(origin, line, None, message)
+}
+
+/// Formats a number for CSV: shortest text that reads back to the same value; `NA` when missing.
+pub fn fmt_num(v: f64) -> String {
+    if v.is_nan() {
+        "NA".to_string()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Renders a panel as CSV bytes: key columns first, then the columns in order.
+pub fn to_csv_bytes(panel: &Panel) -> Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let mut header = vec![panel.unit_name().to_string(), panel.time_name().to_string()];
+    header.extend(panel.column_names().iter().map(|s| s.to_string()));
+    let csv_err = |e: csv::Error| Error::Data(format!("cannot render CSV: {e}"));
+    w.write_record(&header).map_err(csv_err)?;
+    for r in 0..panel.nrows() {
+        let mut rec = vec![
+            panel.unit_labels()[panel.unit_ids()[r]].clone(),
+            panel.time_label(panel.times()[r]),
+        ];
+        for c in panel.columns() {
+            rec.push(match &c.data {
+                ColumnData::Num(v) => fmt_num(v[r]),
+                ColumnData::Text(v) => {
+                    if v[r].is_empty() {
+                        "NA".to_string()
+                    } else {
+                        v[r].clone()
+                    }
+                }
+            });
+        }
+        w.write_record(&rec).map_err(csv_err)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Data(format!("cannot render CSV: {e}")))
+}
+
+/// Writes a panel as CSV atomically (temporary file, then rename).
+pub fn write_csv(panel: &Panel, path: &Path) -> Result<()> {
+    crate::io::write_atomic(path, &to_csv_bytes(panel)?)
+}
