@@ -11,6 +11,7 @@ pub mod error;
 pub mod io;
 pub mod panel;
 pub mod sources;
+pub mod spec;
 
 pub use error::{Error, Result};
 pub use panel::Panel;
