@@ -1,0 +1,3 @@
+//! Reports: estimate tables, figures and REPORT.md.
+
+pub mod estimates;
