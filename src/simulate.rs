@@ -548,6 +548,11 @@ impl Setup {
                 let top_mean = top.iter().map(|&i| x[i]).sum::<f64>() / top.len() as f64;
                 let xw = weighted_mean(x, &w);
                 let bt = (targets::BEST_PRACTICE_2020 - targets::NATIONAL_2020) / (top_mean - xw);
+                if !(bt.is_finite() && bt > 0.0) {
+                    return Err(Error::Data(format!(
+                        "the top-10 raw IKU in 2020 ({top_mean:.3}) does not exceed the weighted mean ({xw:.3}); no spread can meet the targets"
+                    )));
+                }
                 b2020 = bt;
                 (targets::NATIONAL_2020 - bt * xw, bt)
             } else {
@@ -1095,4 +1100,43 @@ pub fn panel_is_synthetic(panel: &Panel) -> bool {
     panel
         .num(SYNTHETIC_COLUMN)
         .is_some_and(|v| v.contains(&1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn irwin_hall_draws_have_unit_variance_and_repeat_for_a_seed() {
+        let mut a = ChaCha20Rng::seed_from_u64(5);
+        let mut b = ChaCha20Rng::seed_from_u64(5);
+        let xs: Vec<f64> = (0..20000).map(|_| std_normal(&mut a)).collect();
+        let ys: Vec<f64> = (0..20000).map(|_| std_normal(&mut b)).collect();
+        assert_eq!(xs, ys);
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64;
+        assert!(m.abs() < 0.03, "mean {m}");
+        assert!((v - 1.0).abs() < 0.05, "variance {v}");
+    }
+
+    #[test]
+    fn best_practice_and_gaps_follow_the_definitions() {
+        // 12 municipalities: IKU 1..=12; top-10 are 3..=12, mean 7.5.
+        let iku: Vec<f64> = (1..=12).map(f64::from).collect();
+        assert_eq!(best_practice(&iku), 7.5);
+        assert_eq!(top_k(&[1.0, 3.0, 3.0, 2.0], 2), vec![1, 2]);
+        // Gaps below 7.5: 6.5, 5.5, ..., 0.5 for IKU 1..=7 → sum 24.5.
+        let pop = vec![1.0; 12];
+        assert!((own_gap_savings(&iku, &pop) - 12.5 * 24.5).abs() < 1e-9);
+        let t = vec![100.0; 12];
+        assert!((extra_tendering(&iku, &t) - 24.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_path_has_the_published_shape() {
+        assert_eq!(national_path(2020), Some(targets::NATIONAL_2020));
+        let d = national_path(2018).unwrap() - national_path(2017).unwrap();
+        assert!((d - targets::CHANGE_2017_2018).abs() < 1e-9);
+        assert_eq!(national_path(2030), None);
+    }
 }

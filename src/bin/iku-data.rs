@@ -50,6 +50,11 @@ fn run(cli: Cli) -> iku::Result<()> {
         Cmd::Validate { file } => {
             let panel = iku::panel::canonical::load(&file)?;
             println!("{}: valid canonical panel", file.display());
+            if iku::simulate::is_synthetic(&file) {
+                println!(
+                    "SYNTHETIC: generated data with a known true effect, not official statistics"
+                );
+            }
             print!("{}", panel.summary());
             Ok(())
         }
