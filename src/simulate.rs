@@ -15,7 +15,7 @@
 //! tendered_it   = IKU_it / 100 · tenderable_it
 //! ```
 //!
-//! ξ, e, v, η are standard normal draws (Irwin–Hall sums, see [`std_normal`]); N_t is the
+//! ξ, e, v, η are standard normal draws (Irwin–Hall sums of 12 uniforms, platform-independent); N_t is the
 //! national IKU path; a_t, b, σ_θ, s and γ_2020 are calibrated (see [`simulate`]).
 
 use crate::error::{Error, Result};
@@ -560,12 +560,6 @@ impl Setup {
             };
             shift.push(a);
             let cur: Vec<f64> = x.iter().map(|x| round_to(a + bt * x, 3)).collect();
-            if let Some(i) = (0..n).find(|&i| !(0.5..=99.5).contains(&cur[i])) {
-                return Err(Error::Data(format!(
-                    "IKU of {} in {year} would be {:.2} %, outside 0.5–99.5 %",
-                    self.codes[i], cur[i]
-                )));
-            }
             netexp.push(ne);
             iku.push(cur.clone());
             prev = cur;
@@ -596,6 +590,20 @@ impl Setup {
         Err(Error::Numeric(
             "the IKU spread did not converge in 100 passes".into(),
         ))
+    }
+
+    /// Refuses a calibrated pass with an IKU outside 0.5–99.5 % (checked only on the chosen
+    /// pass: the search may try values of σ_θ that would give impossible IKU).
+    fn check_iku_range(&self, p: &Pass) -> Result<()> {
+        for (k, year) in self.years.iter().enumerate() {
+            if let Some(i) = (0..self.codes.len()).find(|&i| !(0.5..=99.5).contains(&p.iku[k][i])) {
+                return Err(Error::Data(format!(
+                    "seed gives IKU of {} in {year} = {:.2} %, outside 0.5–99.5 %; try another seed",
+                    self.codes[i], p.iku[k][i]
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn k2020(&self) -> usize {
@@ -684,6 +692,7 @@ pub fn simulate(cfg: &SimConfig) -> Result<Simulated> {
         .collect();
     let share = targets::EXTRA_TENDERING_2020 / extra_tendering(&pass.iku[k], &t0);
 
+    setup.check_iku_range(&pass)?;
     let panel = build_panel(&setup, &pass, share)?;
     let csv = crate::panel::io::to_csv_bytes(&panel)?;
     let panel = crate::panel::canonical::load_bytes(Path::new("<simulated>"), &csv)?;

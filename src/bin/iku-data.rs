@@ -73,6 +73,12 @@ fn run(cli: Cli) -> iku::Result<()> {
             };
             let sim = iku::simulate::simulate(&cfg)?;
             let manifest = manifest.unwrap_or_else(|| iku::simulate::default_manifest_path(&out));
+            if manifest == out {
+                return Err(iku::Error::Usage(format!(
+                    "--manifest {} is the panel file itself; choose another path",
+                    manifest.display()
+                )));
+            }
             let file_name = out
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
