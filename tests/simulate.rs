@@ -20,10 +20,12 @@ fn default_panel_regenerates_byte_identically_and_meets_every_target() {
         sim.csv == committed,
         "data/synthetic/panel.csv differs from a fresh `iku-data simulate` with the default seed; regenerate it and bump GENERATOR_VERSION"
     );
-    let manifest: toml::Table = std::fs::read_to_string(repo("data/synthetic/manifest.toml"))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let manifest_text = std::fs::read_to_string(repo("data/synthetic/manifest.toml")).unwrap();
+    assert!(
+        sim.manifest("panel.csv").unwrap() == manifest_text,
+        "data/synthetic/manifest.toml is stale; regenerate it with `make synthetic`"
+    );
+    let manifest: toml::Table = manifest_text.parse().unwrap();
     assert_eq!(manifest["synthetic"].as_bool(), Some(true));
     assert_eq!(manifest["seed"].as_integer(), Some(DEFAULT_SEED as i64));
     assert_eq!(
