@@ -8,15 +8,16 @@
 //! y_it  = α_i + γ_t + β · IKU_{i,t−1} + ε_it            (DKK per inhabitant, fixed 2020 prices)
 //! α_i   = 6000 · rel_i                                 (rel_i: real REGK31 6.45.51 position)
 //! γ_t   = 25 · (t − 2020) + 30 · ξ_t − β · N_{t−1}     (γ_2020 solved: national 2020 = 6000)
-//! ε_it  = 0.02 · α_i · e_it
+//! ε_it  = 0.02 · α_i · ω_it
 //! IKU_it = a_t + b · x_it,   x_it = 3 · (0.8 e_i + 0.6 v_i) + u_it,   u_it = 0.6 u_{i,t−1} + 1.5 η_it
 //! netexp_it     = y_it · population_it · P_t / 100       (current prices)
 //! tenderable_it = s · θ_i · netexp_it,   θ_i = max(0.2, 1 + σ_θ · e_i)
 //! tendered_it   = IKU_it / 100 · tenderable_it
 //! ```
 //!
-//! ξ, e, v, η are standard normal draws (Irwin–Hall sums of 12 uniforms, platform-independent); N_t is the
-//! national IKU path; a_t, b, σ_θ, s and γ_2020 are calibrated (see [`simulate`]).
+//! ξ, ζ, e, v, η, ω are standard normal draws (Irwin–Hall sums of 12 uniforms, identical on
+//! every platform); N_t is the national IKU path; a_t, b, σ_θ, s and γ_2020 are calibrated
+//! (see [`simulate`]).
 
 use crate::error::{Error, Result};
 use crate::panel::canonical::{
@@ -157,12 +158,18 @@ pub enum Rule {
 /// One calibration target beside what the panel achieves.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TargetCheck {
+    /// Stable identifier, e.g. `national_iku_2020`.
     pub name: String,
+    /// What is measured, with its unit and formula.
     pub description: String,
+    /// The published value (or bound).
     pub target: f64,
+    /// How `achieved` is judged against `target`.
     #[serde(flatten)]
     pub rule: Rule,
+    /// The value measured on the panel.
     pub achieved: f64,
+    /// Whether the rule holds.
     pub met: bool,
 }
 
@@ -221,15 +228,20 @@ pub struct TrueParams {
     pub tenderable_share: f64,
     /// Idiosyncratic spending noise, share of α_i.
     pub sd_eps_share: f64,
+    /// Standard deviation of the persistent raw IKU level, pp.
     pub sd_level: f64,
+    /// Weight of the tendering propensity e_i in the IKU level.
     pub lambda: f64,
+    /// Autocorrelation of within-municipality IKU deviations.
     pub rho: f64,
+    /// Standard deviation of the yearly raw IKU innovation, pp.
     pub sd_innov: f64,
 }
 
 /// A simulated panel with its bytes, calibration report and truth.
 #[derive(Debug, Clone)]
 pub struct Simulated {
+    /// What was asked for.
     pub config: SimConfig,
     /// The panel, as read back from `csv` (canonical columns plus `synthetic` = 1).
     pub panel: Panel,
@@ -239,6 +251,7 @@ pub struct Simulated {
     pub report: Vec<TargetCheck>,
     /// National IKU achieved in each year, %.
     pub national_iku: Vec<(i64, f64)>,
+    /// The true parameters the panel was drawn from.
     pub truth: TrueParams,
 }
 
@@ -325,7 +338,7 @@ struct Draws {
     u0: Vec<f64>,
     /// IKU innovations η_it, [year][municipality].
     eta: Vec<Vec<f64>>,
-    /// Spending noise e_it, [year][municipality].
+    /// Spending noise ω_it, [year][municipality].
     eps: Vec<Vec<f64>>,
     /// Year-effect noise ξ_t.
     xi: Vec<f64>,
