@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PANEL ?= data/synthetic/panel.csv
 
-.PHONY: deps build reproduce test lint fmt bench clean
+.PHONY: deps build reproduce synthetic test lint fmt bench clean
 
 deps:
 	@bash .ci/deps.sh
@@ -14,6 +14,10 @@ build: deps
 ## The main job: data → estimates → projection → figures → reports/REPORT.md
 reproduce: build
 	./target/release/iku-data validate $(PANEL)
+
+## Regenerate the shipped SYNTHETIC panel and its manifest (byte-identical; tests check it).
+synthetic: build
+	./target/release/iku-data simulate --seed 20220301 --out data/synthetic/panel.csv --manifest data/synthetic/manifest.toml
 
 ## Unit, integration and peer-reference tests, then formatting and lints.
 test: deps

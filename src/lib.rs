@@ -11,6 +11,7 @@ pub mod error;
 pub mod io;
 pub mod panel;
 pub mod report;
+pub mod simulate;
 pub mod sources;
 pub mod spec;
 

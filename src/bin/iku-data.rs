@@ -22,6 +22,27 @@ enum Cmd {
         /// The panel CSV (canonical format, see data/README.md).
         file: PathBuf,
     },
+    /// Generate the calibrated SYNTHETIC panel and its manifest (refuses if a target is missed).
+    Simulate {
+        /// Seed of the ChaCha20 generator (the shipped panel uses 20220301).
+        #[arg(long, default_value_t = iku::simulate::DEFAULT_SEED)]
+        seed: u64,
+        /// Where to write the panel CSV.
+        #[arg(long)]
+        out: PathBuf,
+        /// True effect: DKK per inhabitant (2020 prices) per pp IKU of the previous year.
+        #[arg(long, default_value_t = iku::simulate::DEFAULT_EFFECT, allow_negative_numbers = true)]
+        effect: f64,
+        /// First year of the panel (2007–2017).
+        #[arg(long, default_value_t = 2007)]
+        first_year: i64,
+        /// Last year of the panel (2020–2022).
+        #[arg(long, default_value_t = 2020)]
+        last_year: i64,
+        /// Where to write the manifest [default: <out without .csv>.manifest.toml].
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+    },
 }
 
 fn run(cli: Cli) -> iku::Result<()> {
@@ -29,7 +50,49 @@ fn run(cli: Cli) -> iku::Result<()> {
         Cmd::Validate { file } => {
             let panel = iku::panel::canonical::load(&file)?;
             println!("{}: valid canonical panel", file.display());
+            if iku::simulate::is_synthetic(&file) {
+                println!(
+                    "SYNTHETIC: generated data with a known true effect, not official statistics"
+                );
+            }
             print!("{}", panel.summary());
+            Ok(())
+        }
+        Cmd::Simulate {
+            seed,
+            out,
+            effect,
+            first_year,
+            last_year,
+            manifest,
+        } => {
+            let cfg = iku::simulate::SimConfig {
+                seed,
+                true_effect: effect,
+                years: first_year..=last_year,
+            };
+            let sim = iku::simulate::simulate(&cfg)?;
+            let manifest = manifest.unwrap_or_else(|| iku::simulate::default_manifest_path(&out));
+            if manifest == out {
+                return Err(iku::Error::Usage(format!(
+                    "--manifest {} is the panel file itself; choose another path",
+                    manifest.display()
+                )));
+            }
+            let file_name = out
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .ok_or_else(|| {
+                    iku::Error::Usage(format!("--out {}: not a file path", out.display()))
+                })?;
+            let text = sim.manifest(&file_name)?;
+            iku::io::write_all_atomic(&[(&out, sim.csv.clone()), (&manifest, text.into_bytes())])?;
+            println!(
+                "SYNTHETIC panel: {} rows, seed {seed}, true effect {effect} DKK per inhabitant per pp (lag 1)",
+                sim.panel.nrows()
+            );
+            println!("wrote {} and {}", out.display(), manifest.display());
+            print!("{}", sim.report_table());
             Ok(())
         }
     }
