@@ -85,6 +85,22 @@ fn noegletal_latin1_export_with_title_heading_and_footnote() {
 }
 
 #[test]
+fn noegletal_html_report_page_gives_the_same_series() {
+    let p = fixture("noegletal_iku_hk6.html");
+    let html = noegletal::read(&p, &bytes("noegletal_iku_hk6.html")).unwrap();
+    assert_eq!(html.series.len(), 2);
+    let text = noegletal::read(
+        &fixture("noegletal_iku_hk6.csv"),
+        &bytes("noegletal_iku_hk6.csv"),
+    )
+    .unwrap();
+    assert_eq!(html.series[0], text.series[0]);
+    let total = html.pick(&p, "i alt").unwrap();
+    assert_eq!(total.values[&(101, 2020)], Some(30.1));
+    assert_eq!(total.values.len(), 2);
+}
+
+#[test]
 fn noegletal_population_excerpt_matches_the_reference_data() {
     let e = noegletal::read(
         &fixture("noegletal_population.csv"),
@@ -100,10 +116,15 @@ fn noegletal_population_excerpt_matches_the_reference_data() {
     assert_eq!(s.values[&(101, 2007)], Some(503_699.0));
 }
 
+/// The fixture's bytes with the first occurrence of `from` replaced (byte-wise, so Latin-1
+/// files stay Latin-1).
 fn corrupt(name: &str, from: &str, to: &str) -> Vec<u8> {
-    let t = String::from_utf8(bytes(name)).unwrap();
-    assert!(t.contains(from));
-    t.replacen(from, to, 1).into_bytes()
+    let b = bytes(name);
+    let at = b
+        .windows(from.len())
+        .position(|w| w == from.as_bytes())
+        .unwrap_or_else(|| panic!("'{from}' not in {name}"));
+    [&b[..at], to.as_bytes(), &b[at + from.len()..]].concat()
 }
 
 #[test]
@@ -149,7 +170,13 @@ fn malformed_noegletal_inputs_name_line_and_column() {
     let e = noegletal::read(p, b"<html><body>report</body></html>")
         .unwrap_err()
         .to_string();
-    assert!(e.contains("HTML page"), "{e}");
+    assert!(e.contains("no municipality rows"), "{e}");
+    let html = corrupt("noegletal_iku_hk6.html", "30,2", "30;2");
+    let e = noegletal::read(p, &html).unwrap_err().to_string();
+    assert!(
+        e.starts_with("n.csv:7: column '2020'") && e.contains("30;2"),
+        "{e}"
+    );
 }
 
 fn raw_dir_with_fixtures() -> tempfile::TempDir {
@@ -210,6 +237,21 @@ fn build_fixtures_into_a_valid_canonical_panel() {
     // Year restriction.
     let (_, rep) = build::build(raw.path(), Some(2020), Some(2020)).unwrap();
     assert_eq!(rep.rows, 98);
+}
+
+#[test]
+fn build_reads_the_html_report_when_no_text_export_is_there() {
+    let raw = raw_dir_with_fixtures();
+    let (from_text, _) = build::build(raw.path(), None, None).unwrap();
+    std::fs::remove_file(raw.path().join("noegletal_iku_hk6.csv")).unwrap();
+    std::fs::copy(
+        fixture("noegletal_iku_hk6.html"),
+        raw.path().join("noegletal_iku_hk6.html"),
+    )
+    .unwrap();
+    let (from_html, rep) = build::build(raw.path(), None, None).unwrap();
+    assert_eq!(from_html, from_text);
+    assert!(rep.sources[0].ends_with("noegletal_iku_hk6.html"));
 }
 
 #[test]

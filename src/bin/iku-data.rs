@@ -61,6 +61,9 @@ struct FetchArgs {
     /// noegletal.dk key figure to fetch as NAME=ID (saved as NAME.html), e.g. noegletal_iku_hk6=ID.
     #[arg(long = "noegletal", value_name = "NAME=ID")]
     noegletal: Vec<String>,
+    /// noegletal.dk data version (form field qVers), e.g. 24A.
+    #[arg(long, default_value = "24A")]
+    noegletal_version: String,
     /// Timeout per request, seconds.
     #[arg(long, default_value_t = 120)]
     timeout: u64,
@@ -89,6 +92,7 @@ fn run(cli: Cli) -> iku::Result<()> {
                 from: a.from,
                 to: a.to,
                 noegletal,
+                noegletal_version: a.noegletal_version,
                 timeout: std::time::Duration::from_secs(a.timeout),
             };
             let entries = iku::sources::fetch::fetch(&cfg, |l| eprintln!("{l}"))?;

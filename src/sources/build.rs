@@ -5,9 +5,9 @@
 //!
 //! | file | source | fills |
 //! |---|---|---|
-//! | `noegletal_iku_hk6.csv` (required) | noegletal.dk export | `iku_hk6_pct` |
-//! | `noegletal_tenderable_hk6.csv` (optional) | noegletal.dk-format export, DKK | `tenderable_hk6_dkk` |
-//! | `noegletal_tendered_hk6.csv` (optional) | noegletal.dk-format export, DKK | `tendered_hk6_dkk` |
+//! | `noegletal_iku_hk6.csv` or `.html` (required) | noegletal.dk export or report page | `iku_hk6_pct` |
+//! | `noegletal_tenderable_hk6.csv` or `.html` (optional) | same layout, DKK | `tenderable_hk6_dkk` |
+//! | `noegletal_tendered_hk6.csv` or `.html` (optional) | same layout, DKK | `tendered_hk6_dkk` |
 //! | `regk11.csv`, else `regk31.csv` | statbank CSV | `netexp_hk6_dkk` (DKK, current prices) |
 //! | `folk1a.csv` (optional) | statbank CSV | `population` (1 January) |
 //! | `nan1.csv` (optional) | statbank CSV | `price_index` (2020 = 100) |
@@ -28,9 +28,10 @@ use std::path::{Path, PathBuf};
 
 /// File names of the raw exports the build reads.
 pub mod files {
-    pub const IKU: &str = "noegletal_iku_hk6.csv";
-    pub const TENDERABLE: &str = "noegletal_tenderable_hk6.csv";
-    pub const TENDERED: &str = "noegletal_tendered_hk6.csv";
+    /// noegletal.dk file stems; the build reads `<stem>.csv`, else `<stem>.html`.
+    pub const IKU: &str = "noegletal_iku_hk6";
+    pub const TENDERABLE: &str = "noegletal_tenderable_hk6";
+    pub const TENDERED: &str = "noegletal_tendered_hk6";
     pub const REGK11: &str = "regk11.csv";
     pub const REGK31: &str = "regk31.csv";
     pub const FOLK1A: &str = "folk1a.csv";
@@ -103,26 +104,27 @@ fn statbank_file(path: &Path) -> Result<statbank::StatbankCsv> {
 /// the years of the IKU export), validated with the canonical loader.
 pub fn build(raw: &Path, from: Option<i64>, to: Option<i64>) -> Result<(Vec<u8>, BuildReport)> {
     let mut sources = Vec::new();
-    let iku_path = raw.join(files::IKU);
-    if !iku_path.exists() {
-        return Err(Error::Usage(format!(
-            "{} not found: the panel needs IKU on main account 6 from noegletal.dk (see data/reference/README.md, 'Real data: how to fetch or import')",
-            iku_path.display()
-        )));
-    }
-    let mut iku = noegletal_series(&iku_path, "konkurrence")?;
-    sources.push(iku_path);
     let optional = |name: &str| {
         let p = raw.join(name);
         p.exists().then_some(p)
     };
+    let noegletal_file =
+        |stem: &str| optional(&format!("{stem}.csv")).or_else(|| optional(&format!("{stem}.html")));
+    let Some(iku_path) = noegletal_file(files::IKU) else {
+        return Err(Error::Usage(format!(
+            "{} not found (nor .html): the panel needs IKU on main account 6 from noegletal.dk (see data/reference/README.md, 'Real data: how to fetch or import')",
+            raw.join(files::IKU).with_extension("csv").display()
+        )));
+    };
+    let mut iku = noegletal_series(&iku_path, "konkurrence")?;
+    sources.push(iku_path);
     let mut tenderable = BTreeMap::new();
-    if let Some(p) = optional(files::TENDERABLE) {
+    if let Some(p) = noegletal_file(files::TENDERABLE) {
         tenderable = noegletal_series(&p, "udbudsegne")?;
         sources.push(p);
     }
     let mut tendered = BTreeMap::new();
-    if let Some(p) = optional(files::TENDERED) {
+    if let Some(p) = noegletal_file(files::TENDERED) {
         tendered = noegletal_series(&p, "udbud")?;
         sources.push(p);
     }

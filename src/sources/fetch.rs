@@ -35,6 +35,8 @@ pub struct FetchConfig {
     pub to: i64,
     /// noegletal.dk key-figure ids to fetch, as (file stem, id), e.g. (`noegletal_iku_hk6`, id).
     pub noegletal: Vec<(String, String)>,
+    /// noegletal.dk data version sent as `qVers` (the site's current release, e.g. `24A`).
+    pub noegletal_version: String,
     /// Timeout for each whole request.
     pub timeout: Duration,
 }
@@ -48,6 +50,7 @@ impl Default for FetchConfig {
             from: 2007,
             to: 2020,
             noegletal: Vec::new(),
+            noegletal_version: "24A".to_string(),
             timeout: Duration::from_secs(120),
         }
     }
@@ -158,18 +161,36 @@ pub fn plan(cfg: &FetchConfig) -> Vec<Request> {
         .map(|m| m.code.to_string())
         .collect();
     for (stem, id) in &cfg.noegletal {
+        // The report form's fields; the site rejects a request that lacks any of them.
+        let s = |v: &str| v.to_string();
         let fields = [
-            ("qUdv", "1".to_string()),
-            ("qUdvBasis", "0".to_string()),
-            ("qSort", "1".to_string()),
-            ("qSortBasis", "0".to_string()),
-            ("qSaveAs", "0".to_string()),
-            ("qCommand", "Rap".to_string()),
-            ("qReform", "1".to_string()),
+            ("qUdv", s("1")),
+            ("qUdvBasis", s("0")),
+            ("qSort", s("1")),
+            ("qSortBasis", s("0")),
+            ("qSaveAs", s("0")),
+            ("qCommand", s("Rap")),
+            ("qReform", s("1")),
             ("qListAar", years.join(",")),
             ("qListKom", codes.join(",")),
             ("qListNog", id.clone()),
-            ("qPris", "1".to_string()),
+            ("qPreKom", s("Alle kommuner")),
+            ("qPreKomNr", s("921")),
+            ("qPreNog", s("x")),
+            ("qPreNogNr", s("0")),
+            ("qPris", s("1")),
+            ("qPrisBasis", s("0")),
+            ("qKomInddel", s("0")),
+            ("qHighlight", s("0")),
+            ("qHighl_kom", s("0")),
+            ("qVisKunGns", s("0")),
+            ("qVers", cfg.noegletal_version.clone()),
+            ("qHtmlVers", s("43")),
+            ("qLevel", s("1")),
+            ("qResVs", s("42")),
+            ("qUserResol", s("X")),
+            ("qUserAppl", s("X")),
+            ("qUserAgent", s("X")),
         ];
         let body = fields
             .iter()
