@@ -95,7 +95,7 @@ fn noegletal_html_report_page_gives_the_same_series() {
     )
     .unwrap();
     assert_eq!(html.series[0], text.series[0]);
-    let total = html.pick(&p, "i alt").unwrap();
+    let total = html.pick(&p, &["i alt"]).unwrap();
     assert_eq!(total.values[&(101, 2020)], Some(30.1));
     assert_eq!(total.values.len(), 2);
 }

@@ -87,9 +87,9 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     crate::io::read(path)
 }
 
-fn noegletal_series(path: &Path, hint: &str) -> Result<BTreeMap<(u32, i64), f64>> {
+fn noegletal_series(path: &Path, hints: &[&str]) -> Result<BTreeMap<(u32, i64), f64>> {
     let export = noegletal::read(path, &read_file(path)?)?;
-    let s = export.pick(path, hint)?;
+    let s = export.pick(path, hints)?;
     Ok(s.values
         .iter()
         .filter_map(|(k, v)| v.map(|v| (*k, v)))
@@ -116,16 +116,16 @@ pub fn build(raw: &Path, from: Option<i64>, to: Option<i64>) -> Result<(Vec<u8>,
             raw.join(files::IKU).with_extension("csv").display()
         )));
     };
-    let mut iku = noegletal_series(&iku_path, "konkurrence")?;
+    let mut iku = noegletal_series(&iku_path, &["hovedkonto 6", "hk. 6", "hk 6", "konkurrence"])?;
     sources.push(iku_path);
     let mut tenderable = BTreeMap::new();
     if let Some(p) = noegletal_file(files::TENDERABLE) {
-        tenderable = noegletal_series(&p, "udbudsegne")?;
+        tenderable = noegletal_series(&p, &["hovedkonto 6", "hk. 6", "hk 6", "udbudsegne"])?;
         sources.push(p);
     }
     let mut tendered = BTreeMap::new();
     if let Some(p) = noegletal_file(files::TENDERED) {
-        tendered = noegletal_series(&p, "udbud")?;
+        tendered = noegletal_series(&p, &["hovedkonto 6", "hk. 6", "hk 6", "udbudt"])?;
         sources.push(p);
     }
     let mut netexp = BTreeMap::new();

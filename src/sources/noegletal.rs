@@ -42,33 +42,41 @@ pub struct Export {
 }
 
 impl Export {
-    /// The only key figure, or the one whose name contains `hint` (case-insensitive).
-    pub fn pick(&self, origin: &Path, hint: &str) -> Result<&Series> {
+    /// The only key figure, or else the one whose name contains the first of `hints`
+    /// (case-insensitive) that exactly one key figure's name contains.
+    pub fn pick(&self, origin: &Path, hints: &[&str]) -> Result<&Series> {
         if self.series.len() == 1 {
             return Ok(&self.series[0]);
         }
-        let h = hint.to_lowercase();
-        let hits: Vec<&Series> = self
-            .series
-            .iter()
-            .filter(|s| s.name.to_lowercase().contains(&h))
-            .collect();
-        match hits.as_slice() {
-            [one] => Ok(one),
-            _ => Err(Error::input(
-                origin,
-                None,
-                None,
-                format!(
-                    "expected one key figure, or exactly one whose name contains '{hint}'; found: {}",
-                    self.series
-                        .iter()
-                        .map(|s| format!("'{}'", s.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )),
+        for hint in hints {
+            let h = hint.to_lowercase();
+            let hits: Vec<&Series> = self
+                .series
+                .iter()
+                .filter(|s| s.name.to_lowercase().contains(&h))
+                .collect();
+            if let [one] = hits.as_slice() {
+                return Ok(one);
+            }
         }
+        Err(Error::input(
+            origin,
+            None,
+            None,
+            format!(
+                "expected one key figure, or exactly one whose name contains one of {}; found: {}",
+                hints
+                    .iter()
+                    .map(|h| format!("'{h}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                self.series
+                    .iter()
+                    .map(|s| format!("'{}'", s.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
     }
 }
 
@@ -421,10 +429,12 @@ mod tests {
         assert_eq!(e.series.len(), 2);
         assert_eq!(e.aggregates_skipped, 1);
         assert_eq!(e.series[0].values[&(101, 2020)], Some(0.0));
-        let hk6 = e.pick(Path::new("n.csv"), "hk 6").unwrap();
+        let hk6 = e
+            .pick(Path::new("n.csv"), &["hovedkonto 6", "hk 6"])
+            .unwrap();
         assert_eq!(hk6.values[&(101, 2019)], None);
         assert_eq!(hk6.values[&(101, 2020)], Some(21.5));
-        assert!(e.pick(Path::new("n.csv"), "iku").is_err());
+        assert!(e.pick(Path::new("n.csv"), &["iku"]).is_err());
     }
 
     #[test]
