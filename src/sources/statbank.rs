@@ -4,8 +4,9 @@
 //! `Code`), texts (`Value`, the default) or both (`CodeAndValue`); every selector below
 //! accepts all three.
 //!
-//! Tables and selections used (variable ids and codes from the tables' metadata,
-//! `https://api.statbank.dk/v1/tableinfo/<TABLE>`):
+//! Tables and selections used (variable ids and codes as the tables' metadata,
+//! `https://api.statbank.dk/v1/tableinfo/<TABLE>`, lists them; checked against published
+//! descriptions of these tables, not against the live API):
 //! - **REGK11** (municipal accounts by main account): `OMRÅDE`, `FUNK1` = `6` (6 Fællesudgifter
 //!   og administration), `DRANST` = `1` (Driftskonti), `ART` = `TOT` (I alt (netto)),
 //!   `PRISENHED` = `LOBM` (Løbende priser (1.000 kr.)), `TID` = year. The main-account total
@@ -189,7 +190,6 @@ pub fn netexp_hk6(csv: &StatbankCsv) -> Result<BTreeMap<(u32, i64), f64>> {
     };
     let mut out: BTreeMap<(u32, i64), f64> = BTreeMap::new();
     let mut seen: BTreeMap<(u32, i64, String), u64> = BTreeMap::new();
-    let mut present: BTreeMap<(u32, i64), bool> = BTreeMap::new();
     for row in &csv.rows {
         let acc = row.cells[account].trim();
         let in_hk6 = if by_function {
@@ -228,10 +228,8 @@ pub fn netexp_hk6(csv: &StatbankCsv) -> Result<BTreeMap<(u32, i64), f64>> {
                 format!("duplicate row for {code}/{year}/{acc} (first on line {first})"),
             ));
         }
-        let p = present.entry((code, year)).or_insert(false);
         if let Some(v) = row.value {
             *out.entry((code, year)).or_insert(0.0) += v * 1000.0;
-            *p = true;
         }
     }
     Ok(out)
