@@ -267,6 +267,16 @@ pub fn fetch(cfg: &FetchConfig, mut progress: impl FnMut(&str)) -> Result<Vec<Ma
             cfg.from, cfg.to
         )));
     }
+    if let Some((stem, _)) = cfg.noegletal.iter().find(|(stem, _)| {
+        stem.is_empty()
+            || !stem
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    }) {
+        return Err(Error::Usage(format!(
+            "noegletal file name '{stem}' must be a plain name of letters, digits, '_' or '-' (e.g. noegletal_iku_hk6)"
+        )));
+    }
     let mut downloaded = Vec::new();
     let mut entries = Vec::new();
     for req in plan(cfg) {
@@ -337,6 +347,16 @@ pub fn utc_string(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn noegletal_names_must_be_plain() {
+        let cfg = FetchConfig {
+            noegletal: vec![("../x".into(), "1".into())],
+            ..FetchConfig::default()
+        };
+        let e = fetch(&cfg, |_| {}).unwrap_err().to_string();
+        assert!(e.contains("'../x' must be a plain name"), "{e}");
+    }
 
     #[test]
     fn utc_formatting() {
