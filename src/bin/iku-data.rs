@@ -43,6 +43,51 @@ enum Cmd {
         #[arg(long)]
         manifest: Option<PathBuf>,
     },
+    /// Download the official series (statbank, noegletal.dk) into a raw directory, with a manifest.
+    Fetch(FetchArgs),
+    /// Turn raw official exports into the canonical panel CSV (validated, written atomically).
+    Build {
+        /// Directory holding the raw exports (see data/reference/README.md for file names).
+        #[arg(long, default_value = "data/raw")]
+        raw: PathBuf,
+        /// Output panel CSV.
+        #[arg(long)]
+        out: PathBuf,
+        /// First year (default: first year of the IKU export).
+        #[arg(long)]
+        from: Option<i64>,
+        /// Last year (default: last year of the IKU export).
+        #[arg(long)]
+        to: Option<i64>,
+    },
+}
+
+#[derive(clap::Args)]
+struct FetchArgs {
+    /// Directory for the downloads and manifest.toml.
+    #[arg(long, default_value = "data/raw")]
+    out: PathBuf,
+    /// Statistics Denmark statbank API base.
+    #[arg(long, default_value = "https://api.statbank.dk/v1")]
+    base_statbank: String,
+    /// noegletal.dk application base.
+    #[arg(long, default_value = "https://www.noegletal.dk/noegletal")]
+    base_noegletal: String,
+    /// First year.
+    #[arg(long, default_value_t = 2007)]
+    from: i64,
+    /// Last year.
+    #[arg(long, default_value_t = 2020)]
+    to: i64,
+    /// noegletal.dk key figure to fetch as NAME=ID (saved as NAME.html), e.g. noegletal_iku_hk6=ID.
+    #[arg(long = "noegletal", value_name = "NAME=ID")]
+    noegletal: Vec<String>,
+    /// noegletal.dk data version (form field qVers), e.g. 24A.
+    #[arg(long, default_value = "24A")]
+    noegletal_version: String,
+    /// Timeout per request, seconds.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
 }
 
 fn run(cli: Cli) -> iku::Result<()> {
@@ -93,6 +138,39 @@ fn run(cli: Cli) -> iku::Result<()> {
             );
             println!("wrote {} and {}", out.display(), manifest.display());
             print!("{}", sim.report_table());
+            Ok(())
+        }
+        Cmd::Fetch(a) => {
+            let mut noegletal = Vec::new();
+            for nv in &a.noegletal {
+                let (n, v) = nv.split_once('=').ok_or_else(|| {
+                    iku::Error::Usage(format!("--noegletal expects NAME=ID, found '{nv}'"))
+                })?;
+                noegletal.push((n.to_string(), v.to_string()));
+            }
+            let cfg = iku::sources::fetch::FetchConfig {
+                out: a.out,
+                base_statbank: a.base_statbank.trim_end_matches('/').to_string(),
+                base_noegletal: a.base_noegletal.trim_end_matches('/').to_string(),
+                from: a.from,
+                to: a.to,
+                noegletal,
+                noegletal_version: a.noegletal_version,
+                timeout: std::time::Duration::from_secs(a.timeout),
+            };
+            let entries = iku::sources::fetch::fetch(&cfg, |l| eprintln!("{l}"))?;
+            println!(
+                "{} files and {} written to {}",
+                entries.len(),
+                iku::sources::fetch::MANIFEST,
+                cfg.out.display()
+            );
+            Ok(())
+        }
+        Cmd::Build { raw, out, from, to } => {
+            let report = iku::sources::build::build_to(&raw, &out, from, to)?;
+            println!("{}: canonical panel built", out.display());
+            println!("{report}");
             Ok(())
         }
     }
