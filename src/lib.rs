@@ -10,6 +10,8 @@
 pub mod error;
 pub mod io;
 pub mod panel;
+pub mod projection;
+pub mod report;
 pub mod sources;
 
 pub use error::{Error, Result};
