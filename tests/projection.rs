@@ -23,11 +23,14 @@ fn name_of(code: u32) -> String {
     iku::sources::reference::municipality(code).unwrap().name
 }
 
-/// A canonical panel from rows (code, year, iku, pop, tenderable, tendered, netexp, price index).
-fn panel_from(rows: &[(u32, i64, f64, f64, f64, f64, f64, f64)], with_netexp: bool) -> Panel {
+/// One panel row: (code, year, iku, pop, tenderable, tendered, netexp, price index).
+type Row = (u32, i64, f64, f64, f64, f64, f64, f64);
+
+/// A canonical panel from rows, optionally without the net expenditure column.
+fn panel_from(rows: &[Row], with_netexp: bool) -> Panel {
     let units = rows.iter().map(|r| r.0.to_string()).collect();
     let times = rows.iter().map(|r| r.1).collect();
-    let num = |name: &str, f: &dyn Fn(&(u32, i64, f64, f64, f64, f64, f64, f64)) -> f64| Column {
+    let num = |name: &str, f: &dyn Fn(&Row) -> f64| Column {
         name: name.to_string(),
         data: ColumnData::Num(rows.iter().map(f).collect()),
     };
