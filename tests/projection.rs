@@ -496,6 +496,28 @@ fn binary_writes_all_three_reports_or_nothing() {
         .unwrap();
     assert!(r.status.success());
     assert_eq!(std::fs::read(out.join("projection.json")).unwrap(), first);
+    // With an estimates file and the figures.
+    let est = dir.path().join("estimates.json");
+    std::fs::write(
+        &est,
+        r#"{"best_estimate": {"spec": "fe", "term": "iku", "estimate": -10.0, "std_error": 2.5, "df": 97}}"#,
+    )
+    .unwrap();
+    let r = std::process::Command::new(bin)
+        .args(["--data", panel.to_str().unwrap(), "--figures"])
+        .args(["--estimates", est.to_str().unwrap()])
+        .args(["--out-dir", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("projection.json")).unwrap()).unwrap();
+    assert_eq!(json["savings"][1]["effect_source"], "estimated");
+    assert_eq!(json["savings"][1]["effect_dkk_per_capita_pp"], 10.0);
+    assert_eq!(json["savings"][0]["effect_std_error"], 2.5);
+    assert!(out
+        .join("figures/fig5_savings_by_municipality.png")
+        .is_file());
 }
 
 #[test]
