@@ -138,6 +138,73 @@ fn row_labels<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Height in pixels of the legend band under every chart with a legend.
+const LEGEND_BAND: u32 = 44;
+
+/// A legend entry's symbol.
+enum Mark {
+    Bar(RGBColor),
+    Line(RGBColor),
+    Dashed(RGBColor),
+    Dot(RGBColor),
+}
+
+/// Splits `root` into the chart area and a legend band at the bottom.
+fn with_legend_band<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let h = root.dim_in_pixel().1;
+    root.split_vertically(h.saturating_sub(LEGEND_BAND))
+}
+
+/// Draws a one-line legend centred in `area`, outside the plot so it never hides data.
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(Mark, String)],
+) -> Result<()> {
+    let style = TextStyle::from((FONT, 15).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    let (w, h) = area.dim_in_pixel();
+    let y = h as i32 / 2;
+    let widths: Vec<i32> = entries
+        .iter()
+        .map(|(_, t)| {
+            area.estimate_text_size(t, &style)
+                .map(|s| s.0 as i32)
+                .unwrap_or(8 * t.chars().count() as i32)
+        })
+        .collect();
+    let total: i32 = widths.iter().map(|tw| 26 + tw + 32).sum::<i32>() - 32;
+    let mut x = ((w as i32 - total) / 2).max(10);
+    for ((mark, text), tw) in entries.iter().zip(widths) {
+        match mark {
+            Mark::Bar(c) => area.draw(&Rectangle::new([(x, y - 7), (x + 20, y + 7)], c.filled())),
+            Mark::Line(c) => area.draw(&PathElement::new(
+                vec![(x, y), (x + 20, y)],
+                c.stroke_width(3),
+            )),
+            Mark::Dashed(c) => area
+                .draw(&PathElement::new(
+                    vec![(x, y), (x + 7, y)],
+                    c.stroke_width(3),
+                ))
+                .and_then(|_| {
+                    area.draw(&PathElement::new(
+                        vec![(x + 13, y), (x + 20, y)],
+                        c.stroke_width(3),
+                    ))
+                }),
+            Mark::Dot(c) => area.draw(&Circle::new((x + 10, y), 6, c.filled())),
+        }
+        .map_err(draw_err)?;
+        area.draw(&Text::new(text.clone(), (x + 26, y), style.clone()))
+            .map_err(draw_err)?;
+        x += 26 + tw + 32;
+    }
+    Ok(())
+}
+
 fn nice_max(v: f64) -> f64 {
     if v.is_finite() && v > 0.0 {
         v * 1.1
@@ -158,11 +225,12 @@ struct IkuByMunicipality {
 
 impl Figure for IkuByMunicipality {
     fn size(&self) -> (u32, u32) {
-        (1100, 200 + 17 * self.rows.len() as u32)
+        (1100, 200 + LEGEND_BAND + 17 * self.rows.len() as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(draw_err)?;
+        let (main, foot) = with_legend_band(root);
         let n = self.rows.len();
         let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
         let xmax = nice_max(
@@ -171,7 +239,7 @@ impl Figure for IkuByMunicipality {
                 .map(|r| r.1)
                 .fold(self.best.max(self.national), f64::max),
         );
-        let mut chart = ChartBuilder::on(root)
+        let mut chart = ChartBuilder::on(&main)
             .caption(&self.title, (FONT, 24))
             .margin(15)
             .x_label_area_size(55)
@@ -195,45 +263,29 @@ impl Figure for IkuByMunicipality {
             }))
             .map_err(draw_err)?;
         let top = n as f64 - 0.5;
-        for (x, color, label) in [
-            (
-                self.national,
-                NATIONAL,
-                format!("national IKU {:.1} %", self.national),
-            ),
-            (
-                self.best,
-                BEST,
-                format!("best practice (mean of top {}) {:.1} %", self.k, self.best),
-            ),
-        ] {
+        for (x, color) in [(self.national, NATIONAL), (self.best, BEST)] {
             chart
                 .draw_series(LineSeries::new(
                     vec![(x, -0.5), (x, top)],
                     color.stroke_width(3),
                 ))
-                .map_err(draw_err)?
-                .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-                });
+                .map_err(draw_err)?;
         }
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(0.0, -10.0), (0.0, -10.0)],
-                BAR_TOP.filled(),
-            )))
-            .map_err(draw_err)?
-            .label(format!("top {} municipalities", self.k))
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BAR_TOP.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 15))
-            .draw()
-            .map_err(draw_err)?;
+        legend(
+            &foot,
+            &[
+                (
+                    Mark::Line(NATIONAL),
+                    format!("national IKU {:.1} %", self.national),
+                ),
+                (
+                    Mark::Line(BEST),
+                    format!("best practice (mean of top {}) {:.1} %", self.k, self.best),
+                ),
+                (Mark::Bar(BAR_TOP), format!("top {} municipalities", self.k)),
+                (Mark::Bar(BAR), "other municipalities".to_string()),
+            ],
+        )?;
         let left = chart.backend_coord(&(0.0, 0.0)).0;
         row_labels(
             root,
@@ -322,11 +374,12 @@ struct TenderedBars {
 
 impl Figure for TenderedBars {
     fn size(&self) -> (u32, u32) {
-        (1000, 600)
+        (1000, 600 + LEGEND_BAND)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(draw_err)?;
+        let (main, foot) = with_legend_band(root);
         let (t0, t1) = match (self.actual.first(), self.actual.last()) {
             (Some(a), Some(b)) => (a.0, b.0),
             _ => (self.year, self.year),
@@ -343,7 +396,7 @@ impl Figure for TenderedBars {
                 .map(|a| a.1)
                 .fold(top_year + self.extra, f64::max),
         );
-        let mut chart = ChartBuilder::on(root)
+        let mut chart = ChartBuilder::on(&main)
             .caption(&self.title, (FONT, 22))
             .margin(20)
             .x_label_area_size(55)
@@ -373,29 +426,27 @@ impl Figure for TenderedBars {
             .draw_series(self.actual.iter().map(|&(t, v)| {
                 Rectangle::new([(t as f64 - 0.35, 0.0), (t as f64 + 0.35, v)], BAR.filled())
             }))
-            .map_err(draw_err)?
-            .label("tendered (actual)")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BAR.filled()));
+            .map_err(draw_err)?;
         let t = self.year as f64;
         chart
             .draw_series(std::iter::once(Rectangle::new(
                 [(t - 0.35, top_year), (t + 0.35, top_year + self.extra)],
                 EXTRA.filled(),
             )))
-            .map_err(draw_err)?
-            .label(format!(
-                "extra at best practice (top {}), {}: {:.2} bn DKK",
-                self.k, self.year, self.extra
-            ))
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], EXTRA.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 15))
-            .draw()
             .map_err(draw_err)?;
+        legend(
+            &foot,
+            &[
+                (Mark::Bar(BAR), "tendered (actual)".to_string()),
+                (
+                    Mark::Bar(EXTRA),
+                    format!(
+                        "extra at best practice (top {}), {}: {:.2} bn DKK",
+                        self.k, self.year, self.extra
+                    ),
+                ),
+            ],
+        )?;
         Ok(())
     }
 }
@@ -413,11 +464,12 @@ struct CoefPlot {
 
 impl Figure for CoefPlot {
     fn size(&self) -> (u32, u32) {
-        (1100, 260 + 40 * self.rows.len() as u32)
+        (1100, 200 + LEGEND_BAND + 40 * self.rows.len() as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(draw_err)?;
+        let (main, foot) = with_legend_band(root);
         let n = self.rows.len();
         let labels: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
         let mut lo = f64::INFINITY;
@@ -441,12 +493,12 @@ impl Figure for CoefPlot {
             hi = 1.0;
         }
         let pad = (hi - lo) * 0.08;
-        let mut chart = ChartBuilder::on(root)
+        let mut chart = ChartBuilder::on(&main)
             .caption(&self.title, (FONT, 22))
             .margin(20)
             .x_label_area_size(55)
             .y_label_area_size(label_width(&labels, 14))
-            .build_cartesian_2d((lo - pad)..(hi + pad), -1.9..(n as f64 - 0.3))
+            .build_cartesian_2d((lo - pad)..(hi + pad), -0.7..(n as f64 - 0.3))
             .map_err(draw_err)?;
         chart
             .configure_mesh()
@@ -459,25 +511,21 @@ impl Figure for CoefPlot {
             .map_err(draw_err)?;
         chart
             .draw_series(LineSeries::new(
-                vec![(0.0, -1.9), (0.0, n as f64 - 0.3)],
+                vec![(0.0, -0.7), (0.0, n as f64 - 0.3)],
                 BLACK.mix(0.5).stroke_width(1),
             ))
             .map_err(draw_err)?;
-        if let Some((v, label)) = &self.reference {
+        if let Some((v, _)) = &self.reference {
             let v = *v;
             let pts: Vec<(f64, f64)> = (0..=40)
-                .map(|j| (v, -1.9 + (n as f64 + 1.6) * j as f64 / 40.0))
+                .map(|j| (v, -0.7 + (n as f64 + 0.4) * j as f64 / 40.0))
                 .collect();
             chart
                 .draw_series(
                     pts.chunks(2)
                         .map(|c| PathElement::new(c.to_vec(), NATIONAL.stroke_width(2))),
                 )
-                .map_err(draw_err)?
-                .label(label.clone())
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], NATIONAL.stroke_width(2))
-                });
+                .map_err(draw_err)?;
         }
         // Row 0 at the top.
         let yrow = |i: usize| (n - 1 - i) as f64;
@@ -494,9 +542,7 @@ impl Figure for CoefPlot {
                         )
                     }),
             )
-            .map_err(draw_err)?
-            .label("95 % confidence interval")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BAR_TOP.stroke_width(3)));
+            .map_err(draw_err)?;
         chart
             .draw_series(
                 self.rows
@@ -504,17 +550,15 @@ impl Figure for CoefPlot {
                     .enumerate()
                     .map(|(i, r)| Circle::new((r.1, yrow(i)), 6, BAR_TOP.filled())),
             )
-            .map_err(draw_err)?
-            .label("estimate")
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, BAR_TOP.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .draw()
             .map_err(draw_err)?;
+        let mut entries = vec![(Mark::Dot(BAR_TOP), "estimate".to_string())];
+        if self.rows.iter().any(|r| r.2.is_finite() && r.3.is_finite()) {
+            entries.push((Mark::Line(BAR_TOP), "95 % confidence interval".to_string()));
+        }
+        if let Some((_, label)) = &self.reference {
+            entries.push((Mark::Dashed(NATIONAL), label.clone()));
+        }
+        legend(&foot, &entries)?;
         let left = chart.backend_coord(&(lo - pad, 0.0)).0;
         row_labels(
             root,
@@ -534,15 +578,16 @@ struct SavingsByMunicipality {
 
 impl Figure for SavingsByMunicipality {
     fn size(&self) -> (u32, u32) {
-        (1100, 200 + 17 * self.rows.len() as u32)
+        (1100, 200 + LEGEND_BAND + 17 * self.rows.len() as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(draw_err)?;
+        let (main, foot) = with_legend_band(root);
         let n = self.rows.len();
         let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
         let xmax = nice_max(self.rows.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max));
-        let mut chart = ChartBuilder::on(root)
+        let mut chart = ChartBuilder::on(&main)
             .caption(&self.title, (FONT, 22))
             .margin(15)
             .x_label_area_size(55)
@@ -563,24 +608,25 @@ impl Figure for SavingsByMunicipality {
             .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
                 Rectangle::new([(0.0, i as f64), (r.1, i as f64 + 0.4)], BAR_TOP.filled())
             }))
-            .map_err(draw_err)?
-            .label("municipal-absolute (DKK per inhabitant)")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BAR_TOP.filled()));
+            .map_err(draw_err)?;
         chart
             .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
                 Rectangle::new([(0.0, i as f64 - 0.4), (r.2, i as f64)], EXTRA.filled())
             }))
-            .map_err(draw_err)?
-            .label("municipal-relative (share of own spending)")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], EXTRA.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 15))
-            .draw()
             .map_err(draw_err)?;
+        legend(
+            &foot,
+            &[
+                (
+                    Mark::Bar(BAR_TOP),
+                    "municipal-absolute (DKK per inhabitant)".to_string(),
+                ),
+                (
+                    Mark::Bar(EXTRA),
+                    "municipal-relative (share of own spending)".to_string(),
+                ),
+            ],
+        )?;
         let left = chart.backend_coord(&(0.0, 0.0)).0;
         row_labels(
             root,
