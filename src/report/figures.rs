@@ -5,7 +5,7 @@
 //! coefficient plot with horizontal 95 % intervals and (5) the savings by municipality.
 //! Figures are rendered in memory and written all-or-nothing; the same inputs give the same
 //! bytes. Text is rendered with DejaVu Sans (æ, ø, å included) through plotters' `ab_glyph`
-//! backend, loaded from `$IKU_FONT` or the usual system font paths: plotters' fontconfig
+//! backend, loaded from `$IKU_FONT`, the usual system font paths or `fc-match`: plotters' fontconfig
 //! backend drops glyphs that reach left of their origin (the "j" of Hjørring, Esbjerg, Vejle).
 //! On synthetic data every title says "SYNTHETIC DATA".
 
@@ -43,7 +43,25 @@ fn ensure_font() -> Result<()> {
     DONE.get_or_init(|| {
         let candidates: Vec<PathBuf> = match std::env::var_os("IKU_FONT") {
             Some(p) => vec![PathBuf::from(p)],
-            None => FONT_PATHS.iter().map(PathBuf::from).collect(),
+            None => {
+                let mut c: Vec<PathBuf> = FONT_PATHS.iter().map(PathBuf::from).collect();
+                if let Some(home) = std::env::var_os("HOME") {
+                    c.push(PathBuf::from(home).join("Library/Fonts/DejaVuSans.ttf"));
+                }
+                // Last resort: ask fontconfig where DejaVu Sans lives.
+                if !c.iter().any(|p| p.is_file()) {
+                    if let Ok(out) = std::process::Command::new("fc-match")
+                    .args(["-f", "%{file}", "DejaVu Sans:style=Book"])
+                    .output()
+                {
+                    let f = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                    if out.status.success() && f.contains("DejaVuSans") {
+                        c.push(PathBuf::from(f));
+                    }
+                }
+                }
+                c
+            }
         };
         let path = candidates.iter().find(|p| p.is_file()).ok_or_else(|| {
             format!(
