@@ -37,32 +37,35 @@ const FONT_PATHS: [&str; 6] = [
     "/Library/Fonts/DejaVuSans.ttf",
 ];
 
+/// Where to look for the font: `$IKU_FONT` alone when set, else the usual paths, else
+/// what `fc-match` reports for DejaVu Sans.
+fn font_candidates() -> Vec<PathBuf> {
+    if let Some(p) = std::env::var_os("IKU_FONT") {
+        return vec![PathBuf::from(p)];
+    }
+    let mut c: Vec<PathBuf> = FONT_PATHS.iter().map(PathBuf::from).collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        c.push(PathBuf::from(home).join("Library/Fonts/DejaVuSans.ttf"));
+    }
+    if !c.iter().any(|p| p.is_file()) {
+        if let Ok(out) = std::process::Command::new("fc-match")
+            .args(["-f", "%{file}", "DejaVu Sans:style=Book"])
+            .output()
+        {
+            let f = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if out.status.success() && f.contains("DejaVuSans") {
+                c.push(PathBuf::from(f));
+            }
+        }
+    }
+    c
+}
+
 /// Registers the text font once per process (the bytes live for the whole run).
 fn ensure_font() -> Result<()> {
     static DONE: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
     DONE.get_or_init(|| {
-        let candidates: Vec<PathBuf> = match std::env::var_os("IKU_FONT") {
-            Some(p) => vec![PathBuf::from(p)],
-            None => {
-                let mut c: Vec<PathBuf> = FONT_PATHS.iter().map(PathBuf::from).collect();
-                if let Some(home) = std::env::var_os("HOME") {
-                    c.push(PathBuf::from(home).join("Library/Fonts/DejaVuSans.ttf"));
-                }
-                // Last resort: ask fontconfig where DejaVu Sans lives.
-                if !c.iter().any(|p| p.is_file()) {
-                    if let Ok(out) = std::process::Command::new("fc-match")
-                    .args(["-f", "%{file}", "DejaVu Sans:style=Book"])
-                    .output()
-                {
-                    let f = String::from_utf8_lossy(&out.stdout).trim().to_string();
-                    if out.status.success() && f.contains("DejaVuSans") {
-                        c.push(PathBuf::from(f));
-                    }
-                }
-                }
-                c
-            }
-        };
+        let candidates = font_candidates();
         let path = candidates.iter().find(|p| p.is_file()).ok_or_else(|| {
             format!(
                 "no font for the figures: install DejaVu Sans (e.g. apt-get install fonts-dejavu-core) or set IKU_FONT=/path/to/font.ttf (looked in {})",
