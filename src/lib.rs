@@ -10,6 +10,7 @@
 pub mod error;
 pub mod io;
 pub mod panel;
+pub mod projection;
 pub mod report;
 pub mod simulate;
 pub mod sources;

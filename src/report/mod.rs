@@ -1,3 +1,4 @@
-//! Reports: estimate tables, figures and REPORT.md.
+//! Reports: estimate tables, figures (plotters, PNG and SVG) and REPORT.md.
 
 pub mod estimates;
+pub mod figures;

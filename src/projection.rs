@@ -1,0 +1,995 @@
+//! DI's savings projection: national IKU, best practice, each municipality's gap to it, the
+//! extra tendering that closing the gaps means, and the savings under every reading of the
+//! effect, side by side, with intervals propagated from the effect's standard error.
+//!
+//! # Definitions (year `y`, municipalities `i` with complete data in `y`)
+//! - national IKU `N = Σ tendered_i / Σ tenderable_i × 100` (main account 6, %);
+//! - best practice `B` = unweighted mean of `iku_i` over the `k` municipalities with the
+//!   highest `iku_i` (ties broken by the lower code, so the choice is deterministic);
+//! - gap `g_i = max(0, B − iku_i)` in percentage points (municipalities above `B` count zero);
+//! - extra tendered volume `X = Σ g_i / 100 × tenderable_i` (DKK, prices of year `y`).
+//!
+//! # Effect convention
+//! An [`Effect`] is a **saving** in DKK per inhabitant per year for each +1 pp IKU: DI's
+//! published 12.5 is `saving_dkk_per_capita_pp = 12.5`. A regression coefficient on
+//! spending is the negative of that (−12.3 on spending = a saving of 12.3); the one place
+//! that converts is [`Effect::from_coefficient`]. Savings are reported as positive DKK when
+//! the effect is a reduction in spending.
+//!
+//! # The three readings (effect `e`, DKK per inhabitant per pp)
+//! - `national`: `e × (B − N) × Σ population_i` — one average gap for the whole country;
+//! - `municipal-absolute`: `Σ e × g_i × population_i` — each municipality's own gap, the
+//!   effect in DKK per inhabitant everywhere;
+//! - `municipal-relative` (scale-independent): the effect as a share of administrative
+//!   spending per inhabitant, `s = e / (Σ netexp_i / Σ population_i)` per pp, applied to
+//!   each municipality's own spending: `Σ s × g_i × netexp_i`.
+//!
+//! Every saving is linear in `e`, so a 95 % interval for `e` (`e ± q × SE`, `q` the 97.5 %
+//! quantile of Student's t with the effect's degrees of freedom, or of the normal when none
+//! are given) maps to the interval of the saving by the same multiplier.
+
+use crate::error::{Error, Result};
+use crate::panel::canonical::{CODE, IKU, NAME, NETEXP, POPULATION, TENDERABLE, TENDERED};
+use crate::panel::io::fmt_num;
+use crate::Panel;
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// DI's (VIVE's) published effect: 12.5 DKK saved per inhabitant per year for each +1 pp IKU.
+pub const PUBLISHED_SAVING_DKK_PER_CAPITA_PP: f64 = 12.5;
+
+/// The values of k shown in the sensitivity table.
+pub const SENSITIVITY_K: [usize; 4] = [5, 10, 15, 20];
+
+/// DI (2022)'s published figures for the 2020 projection, for side-by-side comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedFigures {
+    pub year: i64,
+    pub national_iku: f64,
+    pub best_practice_iku: f64,
+    pub best_practice_k: usize,
+    pub extra_tendered_dkk: f64,
+    pub savings_dkk: f64,
+    pub effect_dkk_per_capita_pp: f64,
+}
+
+/// DI (2022): 21.5 %, 27.5 %, top 10, 2.7 bn DKK, 550 mio. DKK, 12.5 DKK per inhabitant per pp.
+pub const DI_2022: PublishedFigures = PublishedFigures {
+    year: 2020,
+    national_iku: 21.5,
+    best_practice_iku: 27.5,
+    best_practice_k: 10,
+    extra_tendered_dkk: 2.7e9,
+    savings_dkk: 550e6,
+    effect_dkk_per_capita_pp: PUBLISHED_SAVING_DKK_PER_CAPITA_PP,
+};
+
+/// Where an effect comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EffectSource {
+    /// VIVE (2020) as cited by DI (2022): 12.5 DKK.
+    Published,
+    /// Re-estimated by this toolkit.
+    Estimated,
+}
+
+impl EffectSource {
+    /// The label used in every output (`published`, `estimated`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EffectSource::Published => "published",
+            EffectSource::Estimated => "estimated",
+        }
+    }
+}
+
+/// An effect of +1 pp IKU, as a saving in DKK per inhabitant per year (positive = saving).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Effect {
+    pub source: EffectSource,
+    /// Saving per inhabitant per year for +1 pp IKU, DKK (the negative of the coefficient on spending).
+    pub saving_dkk_per_capita_pp: f64,
+    /// Standard error of the effect, DKK per inhabitant per pp.
+    pub std_error: Option<f64>,
+    /// Degrees of freedom for the t quantile; `None` means the normal quantile.
+    pub df: Option<f64>,
+}
+
+impl Effect {
+    /// DI's published effect (12.5 DKK saved per inhabitant per pp), without a standard error.
+    pub fn published() -> Effect {
+        Effect {
+            source: EffectSource::Published,
+            saving_dkk_per_capita_pp: PUBLISHED_SAVING_DKK_PER_CAPITA_PP,
+            std_error: None,
+            df: None,
+        }
+    }
+
+    /// A re-estimated effect from the coefficient on IKU in a spending regression (DKK per
+    /// inhabitant per pp; negative = spending falls = saving). The only sign conversion.
+    pub fn from_coefficient(coefficient: f64, std_error: Option<f64>, df: Option<f64>) -> Effect {
+        Effect {
+            source: EffectSource::Estimated,
+            saving_dkk_per_capita_pp: -coefficient,
+            std_error,
+            df,
+        }
+    }
+
+    /// The effect as a coefficient on spending (negative = saving).
+    pub fn coefficient(&self) -> f64 {
+        -self.saving_dkk_per_capita_pp
+    }
+
+    /// Reads `best_estimate {estimate, std_error, df}` from an estimates JSON file
+    /// (`estimate` is the coefficient on IKU, DKK per inhabitant per pp, negative = saving).
+    pub fn from_estimates_json(path: &Path) -> Result<Effect> {
+        let bytes = crate::io::read(path)?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::input(
+                path,
+                Some(e.line() as u64),
+                None,
+                format!("not valid JSON: {e}"),
+            )
+        })?;
+        let best = v.get("best_estimate").ok_or_else(|| {
+            Error::input(
+                path,
+                None,
+                Some("best_estimate"),
+                "expected a top-level object 'best_estimate' {spec, term, estimate, std_error, df, ...}",
+            )
+        })?;
+        let num = |field: &str, required: bool| -> Result<Option<f64>> {
+            match best.get(field) {
+                Some(serde_json::Value::Number(n)) => Ok(n.as_f64()),
+                None | Some(serde_json::Value::Null) if !required => Ok(None),
+                _ => Err(Error::input(
+                    path,
+                    None,
+                    Some(&format!("best_estimate.{field}")),
+                    if required {
+                        "expected a number"
+                    } else {
+                        "expected a number or null"
+                    },
+                )),
+            }
+        };
+        let estimate = num("estimate", true)?.unwrap_or(f64::NAN);
+        let effect =
+            Effect::from_coefficient(estimate, num("std_error", false)?, num("df", false)?);
+        effect
+            .validate()
+            .map_err(|m| Error::input(path, None, Some("best_estimate"), m))?;
+        Ok(effect)
+    }
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        if !self.saving_dkk_per_capita_pp.is_finite() {
+            return Err(format!(
+                "the {} effect must be a finite number, got {}",
+                self.source.as_str(),
+                self.saving_dkk_per_capita_pp
+            ));
+        }
+        if let Some(se) = self.std_error {
+            if !(se.is_finite() && se >= 0.0) {
+                return Err(format!(
+                    "the {} effect's standard error must be finite and non-negative, got {se}",
+                    self.source.as_str()
+                ));
+            }
+        }
+        if let Some(df) = self.df {
+            if !(df.is_finite() && df > 0.0) {
+                return Err(format!(
+                    "the {} effect's degrees of freedom must be positive, got {df}",
+                    self.source.as_str()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The 97.5 % quantile for a two-sided 95 % interval: Student's t with `df`, or normal.
+pub fn quantile_975(df: Option<f64>) -> Result<f64> {
+    match df {
+        Some(df) => StudentsT::new(0.0, 1.0, df)
+            .map(|t| t.inverse_cdf(0.975))
+            .map_err(|e| Error::Numeric(format!("t distribution with df = {df}: {e}"))),
+        None => Normal::new(0.0, 1.0)
+            .map(|n| n.inverse_cdf(0.975))
+            .map_err(|e| Error::Numeric(format!("normal distribution: {e}"))),
+    }
+}
+
+/// A reading of the effect: how a per-pp effect becomes a national saving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Approach {
+    /// `e × (B − N) × Σ population`.
+    National,
+    /// `Σ e × g_i × population_i`.
+    MunicipalAbsolute,
+    /// `Σ e / (Σ netexp / Σ population) × g_i × netexp_i`.
+    MunicipalRelative,
+}
+
+impl Approach {
+    /// All readings, in report order.
+    pub const ALL: [Approach; 3] = [
+        Approach::National,
+        Approach::MunicipalAbsolute,
+        Approach::MunicipalRelative,
+    ];
+
+    /// The label used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Approach::National => "national",
+            Approach::MunicipalAbsolute => "municipal-absolute",
+            Approach::MunicipalRelative => "municipal-relative",
+        }
+    }
+}
+
+/// One saving: a reading × an effect, with its 95 % interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Saving {
+    pub approach: Approach,
+    pub effect_source: EffectSource,
+    /// Saving per inhabitant per pp, DKK (positive = saving).
+    pub effect_dkk_per_capita_pp: f64,
+    /// Standard error used for the interval (the effect's own, or borrowed: see `ci_basis`).
+    pub effect_std_error: Option<f64>,
+    pub effect_df: Option<f64>,
+    pub effect_ci_low: Option<f64>,
+    pub effect_ci_high: Option<f64>,
+    /// Total saving per year, DKK.
+    pub total_dkk: f64,
+    pub ci_low_dkk: Option<f64>,
+    pub ci_high_dkk: Option<f64>,
+    /// How the interval was obtained.
+    pub ci_basis: String,
+}
+
+/// One row of the sensitivity table: k × effect level, all three readings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensitivityRow {
+    pub k: usize,
+    pub best_practice_iku: f64,
+    pub extra_tendered_dkk: f64,
+    pub effect_source: EffectSource,
+    /// `point`, `ci_low` or `ci_high` (bounds of the effect's 95 % interval).
+    pub effect_level: &'static str,
+    pub effect_dkk_per_capita_pp: f64,
+    pub national_dkk: f64,
+    pub municipal_absolute_dkk: f64,
+    pub municipal_relative_dkk: f64,
+}
+
+/// One municipality in the projection year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MunicipalityRow {
+    pub code: String,
+    pub name: String,
+    /// IKU on main account 6, %.
+    pub iku: f64,
+    /// 1 = highest IKU (ties by lower code).
+    pub rank: usize,
+    pub in_best_practice: bool,
+    /// `max(0, B − iku)`, pp.
+    pub gap_pp: f64,
+    pub population: f64,
+    pub tenderable_dkk: f64,
+    pub tendered_dkk: f64,
+    pub netexp_dkk: f64,
+    /// `gap_pp / 100 × tenderable_dkk`.
+    pub extra_tendered_dkk: f64,
+    /// Municipal-absolute saving with the headline effect, DKK.
+    pub savings_dkk: f64,
+    /// Municipal-relative saving with the headline effect, DKK.
+    pub savings_relative_dkk: f64,
+}
+
+/// A municipality left out of the projection year, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Excluded {
+    pub code: String,
+    /// Columns missing (or not usable) for it in the projection year.
+    pub missing: Vec<String>,
+}
+
+/// The projection for one year: best practice, gaps, savings under every reading.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Projection {
+    /// True when the panel is synthetic (set by the caller; every output then says so).
+    pub synthetic: bool,
+    /// sha256 of the panel file, when the caller knows it.
+    pub panel_sha256: Option<String>,
+    pub year: i64,
+    pub n_municipalities: usize,
+    pub excluded: Vec<Excluded>,
+    pub total_population: f64,
+    pub total_tenderable_dkk: f64,
+    pub total_tendered_dkk: f64,
+    pub total_netexp_dkk: f64,
+    /// `Σ netexp / Σ population`, DKK per inhabitant (the base of the relative reading).
+    pub netexp_per_capita_dkk: f64,
+    /// `Σ tendered / Σ tenderable × 100`, %.
+    pub national_iku: f64,
+    pub best_practice_iku: f64,
+    pub best_practice_k: usize,
+    pub best_practice_units: Vec<String>,
+    /// `B − N`, pp.
+    pub national_gap_pp: f64,
+    /// Population-weighted mean of the municipal gaps, pp.
+    pub mean_gap_pp_population_weighted: f64,
+    pub extra_tendered_dkk: f64,
+    /// The effect used for the per-municipality savings columns.
+    pub headline_effect_source: EffectSource,
+    pub headline_effect_dkk_per_capita_pp: f64,
+    pub savings: Vec<Saving>,
+    pub sensitivity: Vec<SensitivityRow>,
+    pub municipalities: Vec<MunicipalityRow>,
+    /// DI (2022)'s published figures, for comparison.
+    pub published: PublishedFigures,
+}
+
+/// The year's complete observations, in code order.
+struct YearData {
+    codes: Vec<String>,
+    names: Vec<String>,
+    iku: Vec<f64>,
+    pop: Vec<f64>,
+    tenderable: Vec<f64>,
+    tendered: Vec<f64>,
+    netexp: Vec<f64>,
+    excluded: Vec<Excluded>,
+}
+
+fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
+    let iku = panel.require_num(IKU)?;
+    let pop = panel.require_num(POPULATION)?;
+    let tenderable = panel.require_num(TENDERABLE)?;
+    let tendered = panel.require_num(TENDERED)?;
+    let netexp = panel.require_num(NETEXP)?;
+    let names = panel.text(NAME);
+    let times = panel.distinct_times();
+    if times.binary_search(&year).is_err() {
+        let span = match (times.first(), times.last()) {
+            (Some(a), Some(b)) => format!("{a}–{b}"),
+            _ => "none".to_string(),
+        };
+        return Err(Error::Usage(format!(
+            "the panel has no rows for year {year} (years present: {span}); choose another --year"
+        )));
+    }
+    let mut d = YearData {
+        codes: vec![],
+        names: vec![],
+        iku: vec![],
+        pop: vec![],
+        tenderable: vec![],
+        tendered: vec![],
+        netexp: vec![],
+        excluded: vec![],
+    };
+    for (u, code) in panel.unit_labels().iter().enumerate() {
+        let Some(r) = panel.row_of(u, year) else {
+            continue;
+        };
+        let checks = [
+            (IKU, iku[r].is_finite()),
+            (POPULATION, pop[r].is_finite() && pop[r] > 0.0),
+            (TENDERABLE, tenderable[r].is_finite()),
+            (TENDERED, tendered[r].is_finite()),
+            (NETEXP, netexp[r].is_finite()),
+        ];
+        let missing: Vec<String> = checks
+            .iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(c, _)| c.to_string())
+            .collect();
+        if !missing.is_empty() {
+            d.excluded.push(Excluded {
+                code: code.clone(),
+                missing,
+            });
+            continue;
+        }
+        let name = names
+            .map(|n| n[r].clone())
+            .filter(|n| !n.is_empty())
+            .or_else(|| {
+                code.parse::<u32>()
+                    .ok()
+                    .and_then(crate::sources::reference::municipality)
+                    .map(|m| m.name)
+            })
+            .unwrap_or_else(|| code.clone());
+        d.codes.push(code.clone());
+        d.names.push(name);
+        d.iku.push(iku[r]);
+        d.pop.push(pop[r]);
+        d.tenderable.push(tenderable[r]);
+        d.tendered.push(tendered[r]);
+        d.netexp.push(netexp[r]);
+    }
+    if d.codes.is_empty() {
+        return Err(Error::Data(format!(
+            "no municipality has complete data ({IKU}, {POPULATION}, {TENDERABLE}, {TENDERED}, {NETEXP}) in {year}"
+        )));
+    }
+    let tot_tenderable: f64 = d.tenderable.iter().sum();
+    if tot_tenderable <= 0.0 {
+        return Err(Error::Data(format!(
+            "total {TENDERABLE} is zero in {year}: national IKU is undefined"
+        )));
+    }
+    let tot_netexp: f64 = d.netexp.iter().sum();
+    if tot_netexp <= 0.0 {
+        return Err(Error::Data(format!(
+            "total {NETEXP} is not positive in {year}: the relative reading is undefined"
+        )));
+    }
+    Ok(d)
+}
+
+/// Units ordered by IKU, highest first, ties by the lower (numeric) code.
+fn ranking(d: &YearData) -> Vec<usize> {
+    let key = |c: &str| (c.parse::<i64>().unwrap_or(i64::MAX), c.to_string());
+    let mut order: Vec<usize> = (0..d.codes.len()).collect();
+    order.sort_by(|&a, &b| {
+        d.iku[b]
+            .total_cmp(&d.iku[a])
+            .then_with(|| key(&d.codes[a]).cmp(&key(&d.codes[b])))
+    });
+    order
+}
+
+/// Best practice, gaps and the multipliers that turn an effect into savings, for one k.
+struct Base {
+    best_practice: f64,
+    top: Vec<usize>,
+    gaps: Vec<f64>,
+    extra_tendered: f64,
+    /// Savings per DKK of effect, by reading (the savings are linear in the effect).
+    multiplier: [f64; 3],
+}
+
+fn base(d: &YearData, order: &[usize], national_iku: f64, netexp_pc: f64, k: usize) -> Base {
+    let top: Vec<usize> = order[..k].to_vec();
+    let best_practice = top.iter().map(|&i| d.iku[i]).sum::<f64>() / k as f64;
+    let gaps: Vec<f64> = d
+        .iku
+        .iter()
+        .map(|&x| (best_practice - x).max(0.0))
+        .collect();
+    let extra_tendered = gaps
+        .iter()
+        .zip(&d.tenderable)
+        .map(|(g, t)| g / 100.0 * t)
+        .sum();
+    let pop_total: f64 = d.pop.iter().sum();
+    let national = (best_practice - national_iku) * pop_total;
+    let absolute = gaps.iter().zip(&d.pop).map(|(g, p)| g * p).sum();
+    let relative = gaps.iter().zip(&d.netexp).map(|(g, n)| g * n).sum::<f64>() / netexp_pc;
+    Base {
+        best_practice,
+        top,
+        gaps,
+        extra_tendered,
+        multiplier: [national, absolute, relative],
+    }
+}
+
+/// An effect with the standard error and df its interval uses, and a description of that basis.
+struct Resolved {
+    effect: Effect,
+    se: Option<f64>,
+    df: Option<f64>,
+    basis: String,
+    ci: Option<(f64, f64)>,
+}
+
+fn resolve(effect: &Effect, borrowed: Option<&Effect>) -> Result<Resolved> {
+    let (se, df, basis) = match (effect.std_error, borrowed) {
+        (Some(se), _) => (
+            Some(se),
+            effect.df,
+            format!("own standard error (SE = {se}, {})", dist_label(effect.df)),
+        ),
+        (None, Some(b)) => (
+            b.std_error,
+            b.df,
+            format!(
+                "standard error of the re-estimated effect (SE = {}, {}) around the {} point; the {} effect's own standard error is not available",
+                b.std_error.unwrap_or(f64::NAN),
+                dist_label(b.df),
+                effect.source.as_str(),
+                effect.source.as_str()
+            ),
+        ),
+        (None, None) => (None, None, "none: no standard error available".to_string()),
+    };
+    let ci = match se {
+        Some(se) => {
+            let q = quantile_975(df)?;
+            let e = effect.saving_dkk_per_capita_pp;
+            Some((e - q * se, e + q * se))
+        }
+        None => None,
+    };
+    Ok(Resolved {
+        effect: *effect,
+        se,
+        df,
+        basis,
+        ci,
+    })
+}
+
+fn dist_label(df: Option<f64>) -> String {
+    match df {
+        Some(df) => format!("t with df = {df}"),
+        None => "normal".to_string(),
+    }
+}
+
+/// Projects savings for `year` on a canonical panel with best practice over the top `k`.
+///
+/// `effects` are savings per inhabitant per pp (see [`Effect`]); the first published effect
+/// (else the first effect) is the headline used in the per-municipality columns. An effect
+/// without a standard error borrows the first estimated effect's SE and df for its interval
+/// (labelled in `ci_basis`); with none available its interval is left empty.
+pub fn project(panel: &Panel, year: i64, k: usize, effects: &[Effect]) -> Result<Projection> {
+    if effects.is_empty() {
+        return Err(Error::Usage(
+            "at least one effect is needed to project savings".into(),
+        ));
+    }
+    for e in effects {
+        e.validate().map_err(Error::Usage)?;
+    }
+    let d = year_data(panel, year)?;
+    let n = d.codes.len();
+    if k == 0 || k > n {
+        return Err(Error::Usage(format!(
+            "best practice over the top k = {k} needs 1 ≤ k ≤ {n} (municipalities with complete data in {year})"
+        )));
+    }
+    let total_population: f64 = d.pop.iter().sum();
+    let total_tenderable: f64 = d.tenderable.iter().sum();
+    let total_tendered: f64 = d.tendered.iter().sum();
+    let total_netexp: f64 = d.netexp.iter().sum();
+    let netexp_pc = total_netexp / total_population;
+    let national_iku = total_tendered / total_tenderable * 100.0;
+    let order = ranking(&d);
+    let main = base(&d, &order, national_iku, netexp_pc, k);
+
+    let borrowed = effects
+        .iter()
+        .find(|e| e.source == EffectSource::Estimated && e.std_error.is_some());
+    let resolved: Vec<Resolved> = effects
+        .iter()
+        .map(|e| resolve(e, borrowed))
+        .collect::<Result<_>>()?;
+
+    let mut savings = Vec::new();
+    for (a, approach) in Approach::ALL.iter().enumerate() {
+        for r in &resolved {
+            let m = main.multiplier[a];
+            let (lo, hi) = match r.ci {
+                Some((l, h)) => {
+                    let (x, y) = (m * l, m * h);
+                    (Some(x.min(y)), Some(x.max(y)))
+                }
+                None => (None, None),
+            };
+            savings.push(Saving {
+                approach: *approach,
+                effect_source: r.effect.source,
+                effect_dkk_per_capita_pp: r.effect.saving_dkk_per_capita_pp,
+                effect_std_error: r.se,
+                effect_df: r.df,
+                effect_ci_low: r.ci.map(|c| c.0),
+                effect_ci_high: r.ci.map(|c| c.1),
+                total_dkk: m * r.effect.saving_dkk_per_capita_pp,
+                ci_low_dkk: lo,
+                ci_high_dkk: hi,
+                ci_basis: r.basis.clone(),
+            });
+        }
+    }
+
+    let mut sensitivity = Vec::new();
+    for &kk in SENSITIVITY_K.iter().filter(|&&kk| kk <= n) {
+        let b = base(&d, &order, national_iku, netexp_pc, kk);
+        for r in &resolved {
+            let mut levels = vec![("point", r.effect.saving_dkk_per_capita_pp)];
+            if let Some((l, h)) = r.ci {
+                levels.push(("ci_low", l));
+                levels.push(("ci_high", h));
+            }
+            for (level, e) in levels {
+                sensitivity.push(SensitivityRow {
+                    k: kk,
+                    best_practice_iku: b.best_practice,
+                    extra_tendered_dkk: b.extra_tendered,
+                    effect_source: r.effect.source,
+                    effect_level: level,
+                    effect_dkk_per_capita_pp: e,
+                    national_dkk: e * b.multiplier[0],
+                    municipal_absolute_dkk: e * b.multiplier[1],
+                    municipal_relative_dkk: e * b.multiplier[2],
+                });
+            }
+        }
+    }
+
+    let headline = effects
+        .iter()
+        .find(|e| e.source == EffectSource::Published)
+        .unwrap_or(&effects[0]);
+    let e = headline.saving_dkk_per_capita_pp;
+    let mut rank = vec![0usize; n];
+    for (pos, &i) in order.iter().enumerate() {
+        rank[i] = pos + 1;
+    }
+    let municipalities = (0..n)
+        .map(|i| MunicipalityRow {
+            code: d.codes[i].clone(),
+            name: d.names[i].clone(),
+            iku: d.iku[i],
+            rank: rank[i],
+            in_best_practice: rank[i] <= k,
+            gap_pp: main.gaps[i],
+            population: d.pop[i],
+            tenderable_dkk: d.tenderable[i],
+            tendered_dkk: d.tendered[i],
+            netexp_dkk: d.netexp[i],
+            extra_tendered_dkk: main.gaps[i] / 100.0 * d.tenderable[i],
+            savings_dkk: e * main.gaps[i] * d.pop[i],
+            savings_relative_dkk: e / netexp_pc * main.gaps[i] * d.netexp[i],
+        })
+        .collect();
+
+    Ok(Projection {
+        synthetic: false,
+        panel_sha256: None,
+        year,
+        n_municipalities: n,
+        excluded: d.excluded.clone(),
+        total_population,
+        total_tenderable_dkk: total_tenderable,
+        total_tendered_dkk: total_tendered,
+        total_netexp_dkk: total_netexp,
+        netexp_per_capita_dkk: netexp_pc,
+        national_iku,
+        best_practice_iku: main.best_practice,
+        best_practice_k: k,
+        best_practice_units: main.top.iter().map(|&i| d.codes[i].clone()).collect(),
+        national_gap_pp: main.best_practice - national_iku,
+        mean_gap_pp_population_weighted: main.multiplier[1] / total_population,
+        extra_tendered_dkk: main.extra_tendered,
+        headline_effect_source: headline.source,
+        headline_effect_dkk_per_capita_pp: e,
+        savings,
+        sensitivity,
+        municipalities,
+        published: DI_2022,
+    })
+}
+
+/// National IKU on main account 6 per year: `Σ tendered / Σ tenderable × 100` over the
+/// municipalities with both observed (years without any are left out).
+pub fn national_iku_series(panel: &Panel) -> Result<Vec<(i64, f64)>> {
+    let tenderable = panel.require_num(TENDERABLE)?;
+    let tendered = panel.require_num(TENDERED)?;
+    let mut out: Vec<(i64, f64, f64)> = Vec::new();
+    for t in panel.distinct_times() {
+        out.push((t, 0.0, 0.0));
+    }
+    for r in 0..panel.nrows() {
+        if tenderable[r].is_finite() && tendered[r].is_finite() {
+            let i = out
+                .binary_search_by_key(&panel.times()[r], |x| x.0)
+                .expect("every row's time is a distinct time");
+            out[i].1 += tendered[r];
+            out[i].2 += tenderable[r];
+        }
+    }
+    Ok(out
+        .into_iter()
+        .filter(|x| x.2 > 0.0)
+        .map(|(t, a, b)| (t, a / b * 100.0))
+        .collect())
+}
+
+/// Whether the panel at `panel_path` is synthetic: its sibling `manifest.toml` has
+/// `synthetic = true` (at the top level or in any table). No manifest means not synthetic.
+pub fn panel_is_synthetic(panel_path: &Path) -> Result<bool> {
+    let dir = match panel_path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let manifest = dir.join("manifest.toml");
+    if !manifest.exists() {
+        return Ok(false);
+    }
+    let bytes = crate::io::read(&manifest)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::input(&manifest, None, None, "not valid UTF-8 text"))?;
+    let value: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| Error::input(&manifest, None, None, e.message()))?;
+    fn find(t: &toml::Table) -> bool {
+        t.iter().any(|(k, v)| match v {
+            toml::Value::Boolean(true) if k == "synthetic" => true,
+            toml::Value::Table(inner) => find(inner),
+            _ => false,
+        })
+    }
+    Ok(find(&value))
+}
+
+const SYNTHETIC_NOTE: &str = "SYNTHETIC DATA — not real municipal figures";
+
+impl Projection {
+    /// Pretty JSON with a trailing newline (missing intervals are `null`).
+    pub fn to_json(&self) -> Result<Vec<u8>> {
+        let mut v = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::Data(format!("cannot render projection JSON: {e}")))?;
+        v.push(b'\n');
+        Ok(v)
+    }
+
+    /// One row per municipality (code order). The last column `synthetic` is `true` on every
+    /// row when the panel is synthetic, so the mark survives any CSV reader.
+    pub fn to_csv(&self) -> Result<Vec<u8>> {
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        let err = |e: csv::Error| Error::Data(format!("cannot render projection CSV: {e}"));
+        w.write_record([
+            CODE,
+            NAME,
+            "year",
+            IKU,
+            "rank",
+            "in_best_practice",
+            "gap_pp",
+            POPULATION,
+            TENDERABLE,
+            TENDERED,
+            NETEXP,
+            "extra_tendered_dkk",
+            "savings_dkk",
+            "savings_relative_dkk",
+            "synthetic",
+        ])
+        .map_err(err)?;
+        for m in &self.municipalities {
+            w.write_record([
+                m.code.clone(),
+                m.name.clone(),
+                self.year.to_string(),
+                fmt_num(m.iku),
+                m.rank.to_string(),
+                m.in_best_practice.to_string(),
+                fmt_num(m.gap_pp),
+                fmt_num(m.population),
+                fmt_num(m.tenderable_dkk),
+                fmt_num(m.tendered_dkk),
+                fmt_num(m.netexp_dkk),
+                fmt_num(m.extra_tendered_dkk),
+                fmt_num(m.savings_dkk),
+                fmt_num(m.savings_relative_dkk),
+                self.synthetic.to_string(),
+            ])
+            .map_err(err)?;
+        }
+        w.into_inner()
+            .map_err(|e| Error::Data(format!("cannot render projection CSV: {e}")))
+    }
+
+    /// A readable report: the figures next to DI's, the savings table, the sensitivity table,
+    /// the formulas, and the municipalities.
+    pub fn to_markdown(&self) -> String {
+        let mut s = String::new();
+        let p = &self.published;
+        let _ = writeln!(
+            s,
+            "# Savings projection, {} (best practice = top {}){}\n",
+            self.year,
+            self.best_practice_k,
+            if self.synthetic {
+                " — SYNTHETIC DATA"
+            } else {
+                ""
+            }
+        );
+        if self.synthetic {
+            let _ = writeln!(
+                s,
+                "**{SYNTHETIC_NOTE}: every number below is computed on a synthetic panel and illustrates the method only.**\n"
+            );
+        }
+        if let Some(h) = &self.panel_sha256 {
+            let _ = writeln!(s, "Panel sha256: `{h}`\n");
+        }
+        let _ = writeln!(
+            s,
+            "{} municipalities with complete data in {}{}.\n",
+            self.n_municipalities,
+            self.year,
+            if self.excluded.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; left out: {}",
+                    self.excluded
+                        .iter()
+                        .map(|e| format!("{} ({})", e.code, e.missing.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            }
+        );
+        let _ = writeln!(s, "| figure | this projection | DI (2022), {} |", p.year);
+        let _ = writeln!(s, "|---|---:|---:|");
+        let _ = writeln!(
+            s,
+            "| national IKU, main account 6 (%) | {:.2} | {:.1} |",
+            self.national_iku, p.national_iku
+        );
+        let _ = writeln!(
+            s,
+            "| best practice, mean IKU of top {} (%) | {:.2} | {:.1} (top {}) |",
+            self.best_practice_k, self.best_practice_iku, p.best_practice_iku, p.best_practice_k
+        );
+        let _ = writeln!(
+            s,
+            "| best practice − national (pp) | {:.2} | {:.1} |",
+            self.national_gap_pp,
+            p.best_practice_iku - p.national_iku
+        );
+        let _ = writeln!(
+            s,
+            "| population-weighted mean gap (pp) | {:.2} | — |",
+            self.mean_gap_pp_population_weighted
+        );
+        let _ = writeln!(
+            s,
+            "| extra tendered at best practice (bn DKK) | {:.3} | {:.1} |",
+            self.extra_tendered_dkk / 1e9,
+            p.extra_tendered_dkk / 1e9
+        );
+        let _ = writeln!(
+            s,
+            "| net spending, main account 6, per inhabitant (DKK) | {:.0} | — |",
+            self.netexp_per_capita_dkk
+        );
+        let _ = writeln!(
+            s,
+            "| savings per year (mio. DKK) | see below | {:.0} |",
+            p.savings_dkk / 1e6
+        );
+        let _ = writeln!(
+            s,
+            "\nBest practice municipalities (codes): {}\n",
+            self.best_practice_units.join(", ")
+        );
+
+        let _ = writeln!(s, "## Savings per year by reading\n");
+        let _ = writeln!(
+            s,
+            "Effects are savings in DKK per inhabitant per year for +1 pp IKU (a coefficient of −12.3 on spending is a saving of 12.3).\n"
+        );
+        let _ = writeln!(
+            s,
+            "| reading | effect | DKK/inh./pp | 95 % CI of effect | saving (mio. DKK) | 95 % CI (mio. DKK) |"
+        );
+        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
+        for sv in &self.savings {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.2} | {} | {:.1} | {} |",
+                sv.approach.as_str(),
+                sv.effect_source.as_str(),
+                sv.effect_dkk_per_capita_pp,
+                interval(sv.effect_ci_low, sv.effect_ci_high, 1.0, 2),
+                sv.total_dkk / 1e6,
+                interval(sv.ci_low_dkk, sv.ci_high_dkk, 1e6, 1)
+            );
+        }
+        let mut bases: Vec<(&str, &str)> = Vec::new();
+        for sv in &self.savings {
+            let b = (sv.effect_source.as_str(), sv.ci_basis.as_str());
+            if !bases.contains(&b) {
+                bases.push(b);
+            }
+        }
+        let _ = writeln!(s, "\nInterval basis:");
+        for (src, b) in bases {
+            let _ = writeln!(s, "- {src}: {b}");
+        }
+
+        let _ = writeln!(s, "\n## Sensitivity: k × effect (mio. DKK per year)\n");
+        let _ = writeln!(
+            s,
+            "| k | best practice (%) | extra tendered (bn DKK) | effect | level | DKK/inh./pp | national | municipal-absolute | municipal-relative |"
+        );
+        let _ = writeln!(s, "|---:|---:|---:|---|---|---:|---:|---:|---:|");
+        for r in &self.sensitivity {
+            let _ = writeln!(
+                s,
+                "| {} | {:.2} | {:.3} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} |",
+                r.k,
+                r.best_practice_iku,
+                r.extra_tendered_dkk / 1e9,
+                r.effect_source.as_str(),
+                r.effect_level,
+                r.effect_dkk_per_capita_pp,
+                r.national_dkk / 1e6,
+                r.municipal_absolute_dkk / 1e6,
+                r.municipal_relative_dkk / 1e6
+            );
+        }
+
+        let _ = writeln!(s, "\n## Formulas\n");
+        let _ = writeln!(
+            s,
+            "- national IKU N = Σ tendered / Σ tenderable × 100; best practice B = mean IKU of the top k (ties by lower code); gap g_i = max(0, B − IKU_i) pp.\n\
+             - extra tendered = Σ g_i / 100 × tenderable_i (DKK, {} prices).\n\
+             - national: e × (B − N) × Σ population.\n\
+             - municipal-absolute: Σ e × g_i × population_i.\n\
+             - municipal-relative: s = e / (Σ netexp / Σ population) per pp (= {:.4} % of spending per inhabitant for e = {}), saving Σ s × g_i × netexp_i.\n\
+             - 95 % interval: e ± q × SE (q from Student's t with the estimate's df, normal without df), multiplied through (savings are linear in e).",
+            self.year,
+            self.headline_effect_dkk_per_capita_pp / self.netexp_per_capita_dkk * 100.0,
+            self.headline_effect_dkk_per_capita_pp
+        );
+
+        let _ = writeln!(
+            s,
+            "\n## Municipalities ({} effect, {} DKK/inh./pp)\n",
+            self.headline_effect_source.as_str(),
+            self.headline_effect_dkk_per_capita_pp
+        );
+        let _ = writeln!(
+            s,
+            "| code | name | IKU (%) | rank | gap (pp) | population | extra tendered (mio. DKK) | saving, absolute (mio. DKK) | saving, relative (mio. DKK) |"
+        );
+        let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        for m in &self.municipalities {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.2} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} |",
+                m.code,
+                m.name,
+                m.iku,
+                m.rank,
+                m.gap_pp,
+                m.population,
+                m.extra_tendered_dkk / 1e6,
+                m.savings_dkk / 1e6,
+                m.savings_relative_dkk / 1e6
+            );
+        }
+        s
+    }
+}
+
+fn interval(lo: Option<f64>, hi: Option<f64>, scale: f64, decimals: usize) -> String {
+    match (lo, hi) {
+        (Some(l), Some(h)) => format!("[{:.*}, {:.*}]", decimals, l / scale, decimals, h / scale),
+        _ => "—".to_string(),
+    }
+}

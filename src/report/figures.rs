@@ -1,0 +1,906 @@
+//! Figures of the projection and of estimates, each as PNG and SVG (plotters).
+//!
+//! DI's three figures — (1) IKU on main account 6 by municipality, (2) national IKU over time,
+//! (3) tendered tasks in bn DKK, actual versus the extra at best practice — plus (4) a
+//! coefficient plot with horizontal 95 % intervals and (5) the savings by municipality.
+//! Figures are rendered in memory and written all-or-nothing; the same inputs give the same
+//! bytes. Text is rendered with DejaVu Sans (æ, ø, å included) through plotters' `ab_glyph`
+//! backend, loaded from `$IKU_FONT`, the usual system font paths or `fc-match`: plotters' fontconfig
+//! backend drops glyphs that reach left of their origin (the "j" of Hjørring, Esbjerg, Vejle).
+//! On synthetic data every title says "SYNTHETIC DATA".
+
+use crate::error::{Error, Result};
+use crate::panel::canonical::{PRICE_INDEX, TENDERED};
+use crate::projection::{national_iku_series, EffectSource, Projection};
+use crate::Panel;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::{Path, PathBuf};
+
+const FONT: &str = "sans-serif";
+const BAR: RGBColor = RGBColor(93, 138, 168);
+const BAR_TOP: RGBColor = RGBColor(25, 60, 110);
+const EXTRA: RGBColor = RGBColor(230, 140, 40);
+const NATIONAL: RGBColor = RGBColor(200, 30, 30);
+const BEST: RGBColor = RGBColor(20, 130, 60);
+
+type Files = Vec<(PathBuf, Vec<u8>)>;
+
+/// Where DejaVu Sans is looked for when `$IKU_FONT` is not set.
+const FONT_PATHS: [&str; 6] = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",
+    "/usr/local/share/fonts/DejaVuSans.ttf",
+    "/Library/Fonts/DejaVuSans.ttf",
+];
+
+/// Where to look for the font: `$IKU_FONT` alone when set, else the usual paths, else
+/// what `fc-match` reports for DejaVu Sans.
+fn font_candidates() -> Vec<PathBuf> {
+    if let Some(p) = std::env::var_os("IKU_FONT") {
+        return vec![PathBuf::from(p)];
+    }
+    let mut c: Vec<PathBuf> = FONT_PATHS.iter().map(PathBuf::from).collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        c.push(PathBuf::from(home).join("Library/Fonts/DejaVuSans.ttf"));
+    }
+    if !c.iter().any(|p| p.is_file()) {
+        if let Ok(out) = std::process::Command::new("fc-match")
+            .args(["-f", "%{file}", "DejaVu Sans:style=Book"])
+            .output()
+        {
+            let f = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if out.status.success() && f.contains("DejaVuSans") {
+                c.push(PathBuf::from(f));
+            }
+        }
+    }
+    c
+}
+
+/// Registers the text font once per process (the bytes live for the whole run).
+fn ensure_font() -> Result<()> {
+    static DONE: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
+    DONE.get_or_init(|| {
+        let candidates = font_candidates();
+        let path = candidates.iter().find(|p| p.is_file()).ok_or_else(|| {
+            format!(
+                "no font for the figures: install DejaVu Sans (e.g. apt-get install fonts-dejavu-core) or set IKU_FONT=/path/to/font.ttf (looked in {})",
+                candidates
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        plotters::style::register_font(FONT, FontStyle::Normal, bytes)
+            .map_err(|_| format!("{}: not a usable TrueType font", path.display()))
+    })
+    .clone()
+    .map_err(Error::Data)
+}
+
+/// A figure that can draw itself on any plotters backend.
+trait Figure {
+    /// Width and height in pixels.
+    fn size(&self) -> (u32, u32);
+    /// Draws the whole figure on `root`.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>;
+}
+
+fn draw_err<E: std::fmt::Debug>(e: E) -> Error {
+    Error::Data(format!("cannot draw figure: {e:?}"))
+}
+
+/// Renders `fig` to `dir/stem.png` and `dir/stem.svg`, in memory.
+fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Files> {
+    ensure_font()?;
+    let (w, h) = fig.size();
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        fig.draw(&root)?;
+        root.present().map_err(draw_err)?;
+    }
+    let mut png_bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png_bytes, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut wr = enc.write_header().map_err(draw_err)?;
+        wr.write_image_data(&rgb).map_err(draw_err)?;
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        fig.draw(&root)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(vec![
+        (dir.join(format!("{stem}.png")), png_bytes),
+        (dir.join(format!("{stem}.svg")), svg.into_bytes()),
+    ])
+}
+
+fn title(text: &str, synthetic: bool) -> String {
+    if synthetic {
+        format!("SYNTHETIC DATA — {text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Pixel width of a left label column wide enough for `labels` at `size` px.
+fn label_width(labels: &[String], size: u32) -> u32 {
+    let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    (chars * size * 6 / 10 + 20).clamp(60, 420)
+}
+
+/// Draws `labels[i]` right-aligned left of the plotting area at row `i`.
+fn row_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    at: impl Fn(usize) -> (i32, i32),
+    labels: &[String],
+    size: u32,
+) -> Result<()> {
+    let style = TextStyle::from((FONT, size).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, l) in labels.iter().enumerate() {
+        let (x, y) = at(i);
+        root.draw(&Text::new(l.clone(), (x - 6, y), style.clone()))
+            .map_err(draw_err)?;
+    }
+    Ok(())
+}
+
+/// Height in pixels of the legend band under every chart with a legend.
+const LEGEND_BAND: u32 = 44;
+
+/// A legend entry's symbol.
+enum Mark {
+    Bar(RGBColor),
+    Line(RGBColor),
+    Dashed(RGBColor),
+    Dot(RGBColor),
+}
+
+/// Splits `root` into the chart area and a legend band at the bottom.
+fn with_legend_band<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let h = root.dim_in_pixel().1;
+    root.split_vertically(h.saturating_sub(LEGEND_BAND))
+}
+
+/// Draws a one-line legend centred in `area`, outside the plot so it never hides data.
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(Mark, String)],
+) -> Result<()> {
+    let style = TextStyle::from((FONT, 15).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    let (w, h) = area.dim_in_pixel();
+    let y = h as i32 / 2;
+    let widths: Vec<i32> = entries
+        .iter()
+        .map(|(_, t)| {
+            area.estimate_text_size(t, &style)
+                .map(|s| s.0 as i32)
+                .unwrap_or(8 * t.chars().count() as i32)
+        })
+        .collect();
+    let total: i32 = widths.iter().map(|tw| 26 + tw + 32).sum::<i32>() - 32;
+    let mut x = ((w as i32 - total) / 2).max(10);
+    for ((mark, text), tw) in entries.iter().zip(widths) {
+        match mark {
+            Mark::Bar(c) => area.draw(&Rectangle::new([(x, y - 7), (x + 20, y + 7)], c.filled())),
+            Mark::Line(c) => area.draw(&PathElement::new(
+                vec![(x, y), (x + 20, y)],
+                c.stroke_width(3),
+            )),
+            Mark::Dashed(c) => area
+                .draw(&PathElement::new(
+                    vec![(x, y), (x + 7, y)],
+                    c.stroke_width(3),
+                ))
+                .and_then(|_| {
+                    area.draw(&PathElement::new(
+                        vec![(x + 13, y), (x + 20, y)],
+                        c.stroke_width(3),
+                    ))
+                }),
+            Mark::Dot(c) => area.draw(&Circle::new((x + 10, y), 6, c.filled())),
+        }
+        .map_err(draw_err)?;
+        area.draw(&Text::new(text.clone(), (x + 26, y), style.clone()))
+            .map_err(draw_err)?;
+        x += 26 + tw + 32;
+    }
+    Ok(())
+}
+
+fn nice_max(v: f64) -> f64 {
+    if v.is_finite() && v > 0.0 {
+        v * 1.1
+    } else {
+        1.0
+    }
+}
+
+/// Figure 1: IKU by municipality, sorted, with the national and best-practice lines.
+struct IkuByMunicipality {
+    title: String,
+    /// (name, IKU %, in best practice), sorted ascending (highest drawn at the top).
+    rows: Vec<(String, f64, bool)>,
+    national: f64,
+    best: f64,
+    k: usize,
+}
+
+impl Figure for IkuByMunicipality {
+    fn size(&self) -> (u32, u32) {
+        (1100, 200 + LEGEND_BAND + 17 * self.rows.len() as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(draw_err)?;
+        let (main, foot) = with_legend_band(root);
+        let n = self.rows.len();
+        let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
+        let xmax = nice_max(
+            self.rows
+                .iter()
+                .map(|r| r.1)
+                .fold(self.best.max(self.national), f64::max),
+        );
+        let mut chart = ChartBuilder::on(&main)
+            .caption(&self.title, (FONT, 24))
+            .margin(15)
+            .x_label_area_size(55)
+            .y_label_area_size(label_width(&names, 13))
+            .build_cartesian_2d(0.0..xmax, -0.5..(n as f64 - 0.5))
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_desc("IKU, main account 6 (%)")
+            .y_desc("Municipality")
+            .axis_desc_style((FONT, 16))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
+                let c = if r.2 { BAR_TOP } else { BAR };
+                Rectangle::new([(0.0, i as f64 - 0.38), (r.1, i as f64 + 0.38)], c.filled())
+            }))
+            .map_err(draw_err)?;
+        let top = n as f64 - 0.5;
+        for (x, color) in [(self.national, NATIONAL), (self.best, BEST)] {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(x, -0.5), (x, top)],
+                    color.stroke_width(3),
+                ))
+                .map_err(draw_err)?;
+        }
+        legend(
+            &foot,
+            &[
+                (
+                    Mark::Line(NATIONAL),
+                    format!("national IKU {:.1} %", self.national),
+                ),
+                (
+                    Mark::Line(BEST),
+                    format!("best practice (mean of top {}) {:.1} %", self.k, self.best),
+                ),
+                (Mark::Bar(BAR_TOP), format!("top {} municipalities", self.k)),
+                (Mark::Bar(BAR), "other municipalities".to_string()),
+            ],
+        )?;
+        let left = chart.backend_coord(&(0.0, 0.0)).0;
+        row_labels(
+            root,
+            |i| (left, chart.backend_coord(&(0.0, i as f64)).1),
+            &names,
+            13,
+        )
+    }
+}
+
+/// Figure 2: national IKU over time.
+struct NationalOverTime {
+    title: String,
+    series: Vec<(i64, f64)>,
+}
+
+impl Figure for NationalOverTime {
+    fn size(&self) -> (u32, u32) {
+        (1000, 600)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(draw_err)?;
+        let (t0, t1) = match (self.series.first(), self.series.last()) {
+            (Some(a), Some(b)) => (a.0, b.0),
+            _ => (0, 1),
+        };
+        let ymax = nice_max(self.series.iter().map(|x| x.1).fold(0.0, f64::max)).max(5.0);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24))
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(70)
+            .build_cartesian_2d((t0 as f64 - 0.5)..(t1 as f64 + 0.5), 0.0..ymax)
+            .map_err(draw_err)?;
+        let nyears = (t1 - t0 + 1).max(1) as usize;
+        chart
+            .configure_mesh()
+            .x_labels(nyears + 1)
+            .x_label_formatter(&|x| {
+                if (x - x.round()).abs() < 1e-9 {
+                    format!("{}", x.round() as i64)
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .x_desc("Year")
+            .y_desc("National IKU, main account 6 (%)")
+            .axis_desc_style((FONT, 16))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        let pts: Vec<(f64, f64)> = self.series.iter().map(|&(t, v)| (t as f64, v)).collect();
+        chart
+            .draw_series(LineSeries::new(pts.clone(), BAR_TOP.stroke_width(3)))
+            .map_err(draw_err)?;
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 5, BAR_TOP.filled())))
+            .map_err(draw_err)?;
+        chart
+            .draw_series(pts.iter().map(|&(t, v)| {
+                Text::new(
+                    format!("{v:.1}"),
+                    (t, v),
+                    TextStyle::from((FONT, 13).into_font())
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )
+            }))
+            .map_err(draw_err)?;
+        Ok(())
+    }
+}
+
+/// Figure 3: tendered tasks per year, bn DKK, with the extra at best practice stacked on the
+/// projection year.
+struct TenderedBars {
+    title: String,
+    y_desc: String,
+    /// (year, actual bn DKK)
+    actual: Vec<(i64, f64)>,
+    year: i64,
+    extra: f64,
+    k: usize,
+}
+
+impl Figure for TenderedBars {
+    fn size(&self) -> (u32, u32) {
+        (1000, 600 + LEGEND_BAND)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(draw_err)?;
+        let (main, foot) = with_legend_band(root);
+        let (t0, t1) = match (self.actual.first(), self.actual.last()) {
+            (Some(a), Some(b)) => (a.0, b.0),
+            _ => (self.year, self.year),
+        };
+        let top_year = self
+            .actual
+            .iter()
+            .find(|a| a.0 == self.year)
+            .map(|a| a.1)
+            .unwrap_or(0.0);
+        let ymax = nice_max(
+            self.actual
+                .iter()
+                .map(|a| a.1)
+                .fold(top_year + self.extra, f64::max),
+        );
+        let mut chart = ChartBuilder::on(&main)
+            .caption(&self.title, (FONT, 22))
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(70)
+            .build_cartesian_2d((t0 as f64 - 0.6)..(t1 as f64 + 0.6), 0.0..ymax)
+            .map_err(draw_err)?;
+        let nyears = (t1 - t0 + 1).max(1) as usize;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(nyears + 1)
+            .x_label_formatter(&|x| {
+                if (x - x.round()).abs() < 1e-9 {
+                    format!("{}", x.round() as i64)
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| format!("{y:.1}"))
+            .x_desc("Year")
+            .y_desc(self.y_desc.as_str())
+            .axis_desc_style((FONT, 16))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(self.actual.iter().map(|&(t, v)| {
+                Rectangle::new([(t as f64 - 0.35, 0.0), (t as f64 + 0.35, v)], BAR.filled())
+            }))
+            .map_err(draw_err)?;
+        let t = self.year as f64;
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(t - 0.35, top_year), (t + 0.35, top_year + self.extra)],
+                EXTRA.filled(),
+            )))
+            .map_err(draw_err)?;
+        legend(
+            &foot,
+            &[
+                (Mark::Bar(BAR), "tendered (actual)".to_string()),
+                (
+                    Mark::Bar(EXTRA),
+                    format!(
+                        "extra at best practice (top {}), {}: {:.2} bn DKK",
+                        self.k, self.year, self.extra
+                    ),
+                ),
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// One row of a coefficient plot: label, estimate, 95 % interval.
+pub type CoefRow = (String, f64, f64, f64);
+
+/// Figure 4: estimates with horizontal 95 % intervals and a dashed reference line.
+struct CoefPlot {
+    title: String,
+    x_desc: String,
+    rows: Vec<CoefRow>,
+    reference: Option<(f64, String)>,
+}
+
+impl Figure for CoefPlot {
+    fn size(&self) -> (u32, u32) {
+        (1100, 200 + LEGEND_BAND + 40 * self.rows.len() as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(draw_err)?;
+        let (main, foot) = with_legend_band(root);
+        let n = self.rows.len();
+        let labels: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        for r in &self.rows {
+            for v in [r.1, r.2, r.3] {
+                if v.is_finite() {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+            }
+        }
+        if let Some((v, _)) = &self.reference {
+            lo = lo.min(*v);
+            hi = hi.max(*v);
+        }
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+        if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+            lo = -1.0;
+            hi = 1.0;
+        }
+        let pad = (hi - lo) * 0.08;
+        let mut chart = ChartBuilder::on(&main)
+            .caption(&self.title, (FONT, 22))
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(label_width(&labels, 14))
+            .build_cartesian_2d((lo - pad)..(hi + pad), -0.7..(n as f64 - 0.3))
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_desc(self.x_desc.as_str())
+            .axis_desc_style((FONT, 16))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(LineSeries::new(
+                vec![(0.0, -0.7), (0.0, n as f64 - 0.3)],
+                BLACK.mix(0.5).stroke_width(1),
+            ))
+            .map_err(draw_err)?;
+        if let Some((v, _)) = &self.reference {
+            let v = *v;
+            let pts: Vec<(f64, f64)> = (0..=40)
+                .map(|j| (v, -0.7 + (n as f64 + 0.4) * j as f64 / 40.0))
+                .collect();
+            chart
+                .draw_series(
+                    pts.chunks(2)
+                        .map(|c| PathElement::new(c.to_vec(), NATIONAL.stroke_width(2))),
+                )
+                .map_err(draw_err)?;
+        }
+        // Row 0 at the top.
+        let yrow = |i: usize| (n - 1 - i) as f64;
+        chart
+            .draw_series(
+                self.rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.2.is_finite() && r.3.is_finite())
+                    .map(|(i, r)| {
+                        PathElement::new(
+                            vec![(r.2, yrow(i)), (r.3, yrow(i))],
+                            BAR_TOP.stroke_width(3),
+                        )
+                    }),
+            )
+            .map_err(draw_err)?;
+        chart
+            .draw_series(
+                self.rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| Circle::new((r.1, yrow(i)), 6, BAR_TOP.filled())),
+            )
+            .map_err(draw_err)?;
+        let mut entries = vec![(Mark::Dot(BAR_TOP), "estimate".to_string())];
+        if self.rows.iter().any(|r| r.2.is_finite() && r.3.is_finite()) {
+            entries.push((Mark::Line(BAR_TOP), "95 % confidence interval".to_string()));
+        }
+        if let Some((_, label)) = &self.reference {
+            entries.push((Mark::Dashed(NATIONAL), label.clone()));
+        }
+        legend(&foot, &entries)?;
+        let left = chart.backend_coord(&(lo - pad, 0.0)).0;
+        row_labels(
+            root,
+            |i| (left, chart.backend_coord(&(lo - pad, yrow(i))).1),
+            &labels,
+            14,
+        )
+    }
+}
+
+/// Figure 5: savings by municipality, mio. DKK, absolute and relative readings side by side.
+struct SavingsByMunicipality {
+    title: String,
+    /// (name, absolute mio., relative mio.), sorted ascending by absolute.
+    rows: Vec<(String, f64, f64)>,
+}
+
+impl Figure for SavingsByMunicipality {
+    fn size(&self) -> (u32, u32) {
+        (1100, 200 + LEGEND_BAND + 17 * self.rows.len() as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(draw_err)?;
+        let (main, foot) = with_legend_band(root);
+        let n = self.rows.len();
+        let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
+        let xmax = nice_max(self.rows.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max));
+        let mut chart = ChartBuilder::on(&main)
+            .caption(&self.title, (FONT, 22))
+            .margin(15)
+            .x_label_area_size(55)
+            .y_label_area_size(label_width(&names, 13))
+            .build_cartesian_2d(0.0..xmax, -0.5..(n as f64 - 0.5))
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_desc("Saving per year (mio. DKK)")
+            .y_desc("Municipality")
+            .axis_desc_style((FONT, 16))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
+                Rectangle::new([(0.0, i as f64), (r.1, i as f64 + 0.4)], BAR_TOP.filled())
+            }))
+            .map_err(draw_err)?;
+        chart
+            .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
+                Rectangle::new([(0.0, i as f64 - 0.4), (r.2, i as f64)], EXTRA.filled())
+            }))
+            .map_err(draw_err)?;
+        legend(
+            &foot,
+            &[
+                (
+                    Mark::Bar(BAR_TOP),
+                    "municipal-absolute (DKK per inhabitant)".to_string(),
+                ),
+                (
+                    Mark::Bar(EXTRA),
+                    "municipal-relative (share of own spending)".to_string(),
+                ),
+            ],
+        )?;
+        let left = chart.backend_coord(&(0.0, 0.0)).0;
+        row_labels(
+            root,
+            |i| (left, chart.backend_coord(&(0.0, i as f64)).1),
+            &names,
+            13,
+        )
+    }
+}
+
+/// Figure 1 as files `dir/fig1_iku_by_municipality.{png,svg}` (bytes, not yet written).
+pub fn iku_by_municipality(p: &Projection, dir: &Path, synthetic: bool) -> Result<Files> {
+    let mut rows: Vec<(String, f64, bool, usize)> = p
+        .municipalities
+        .iter()
+        .map(|m| (m.name.clone(), m.iku, m.in_best_practice, m.rank))
+        .collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.3));
+    let fig = IkuByMunicipality {
+        title: title(
+            &format!("IKU on main account 6 by municipality, {}", p.year),
+            synthetic,
+        ),
+        rows: rows.into_iter().map(|r| (r.0, r.1, r.2)).collect(),
+        national: p.national_iku,
+        best: p.best_practice_iku,
+        k: p.best_practice_k,
+    };
+    render(&fig, dir, "fig1_iku_by_municipality")
+}
+
+/// Figure 2 as files `dir/fig2_national_iku.{png,svg}`.
+pub fn national_iku(panel: &Panel, dir: &Path, synthetic: bool) -> Result<Files> {
+    let series = national_iku_series(panel)?;
+    if series.is_empty() {
+        return Err(Error::Data(
+            "no year has tendered and tenderable tasks: cannot draw the national IKU".into(),
+        ));
+    }
+    let fig = NationalOverTime {
+        title: title("National IKU on main account 6", synthetic),
+        series,
+    };
+    render(&fig, dir, "fig2_national_iku")
+}
+
+/// Per row: the factor that converts current prices to 2020 prices, when the price index is
+/// observed for every unit in 2020 and in the row's year.
+fn to_2020_prices(panel: &Panel) -> Option<Vec<f64>> {
+    let idx = panel.num(PRICE_INDEX)?;
+    let unit = panel.unit_ids();
+    (0..panel.nrows())
+        .map(|r| {
+            let base = idx[panel.row_of(unit[r], 2020)?];
+            let f = base / idx[r];
+            (f.is_finite() && f > 0.0).then_some(f)
+        })
+        .collect()
+}
+
+/// Figure 3 as files `dir/fig3_tendered_bn_dkk.{png,svg}`: tendered tasks per year and the
+/// extra at best practice, in 2020 prices when the price index allows, else current prices.
+pub fn tendered_bn_dkk(
+    p: &Projection,
+    panel: &Panel,
+    dir: &Path,
+    synthetic: bool,
+) -> Result<Files> {
+    let tendered = panel.require_num(TENDERED)?;
+    let factor = to_2020_prices(panel);
+    let ones = vec![1.0; panel.nrows()];
+    let f = factor.as_deref().unwrap_or(&ones);
+    let mut actual: Vec<(i64, f64)> = panel
+        .distinct_times()
+        .into_iter()
+        .map(|t| (t, 0.0))
+        .collect();
+    for r in 0..panel.nrows() {
+        if tendered[r].is_finite() {
+            let i = actual
+                .binary_search_by_key(&panel.times()[r], |a| a.0)
+                .map_err(|_| Error::Data("panel time index is inconsistent".into()))?;
+            actual[i].1 += tendered[r] * f[r] / 1e9;
+        }
+    }
+    let labels = panel.unit_labels();
+    let mut extra = 0.0;
+    for m in &p.municipalities {
+        let fr = labels
+            .iter()
+            .position(|l| *l == m.code)
+            .and_then(|u| panel.row_of(u, p.year))
+            .map(|r| f[r])
+            .unwrap_or(1.0);
+        extra += m.extra_tendered_dkk * fr / 1e9;
+    }
+    let prices = if factor.is_some() {
+        "2020 prices"
+    } else {
+        "current prices"
+    };
+    let fig = TenderedBars {
+        title: title(
+            &format!("Tendered tasks on main account 6 (bn DKK, {prices})"),
+            synthetic,
+        ),
+        y_desc: format!("Tendered tasks (bn DKK, {prices})"),
+        actual,
+        year: p.year,
+        extra,
+        k: p.best_practice_k,
+    };
+    render(&fig, dir, "fig3_tendered_bn_dkk")
+}
+
+/// A coefficient plot as files `dir/{stem}.{png,svg}`: one row per `(label, estimate,
+/// conf_low, conf_high)` (first row at the top), horizontal 95 % intervals, and a dashed
+/// reference line at `reference` (e.g. the true effect on synthetic data, or −12.5).
+pub fn coefficient_plot(
+    rows: &[CoefRow],
+    reference: Option<(f64, &str)>,
+    plot_title: &str,
+    x_desc: &str,
+    dir: &Path,
+    stem: &str,
+    synthetic: bool,
+) -> Result<Files> {
+    if rows.is_empty() {
+        return Err(Error::Usage(
+            "a coefficient plot needs at least one row".into(),
+        ));
+    }
+    let fig = CoefPlot {
+        title: title(plot_title, synthetic),
+        x_desc: x_desc.to_string(),
+        rows: rows.to_vec(),
+        reference: reference.map(|(v, l)| (v, l.to_string())),
+    };
+    render(&fig, dir, stem)
+}
+
+/// Writes a coefficient plot (PNG and SVG) and returns the paths written.
+pub fn write_coefficient_plot(
+    rows: &[CoefRow],
+    reference: Option<(f64, &str)>,
+    plot_title: &str,
+    x_desc: &str,
+    dir: &Path,
+    stem: &str,
+    synthetic: bool,
+) -> Result<Vec<PathBuf>> {
+    write(coefficient_plot(
+        rows, reference, plot_title, x_desc, dir, stem, synthetic,
+    )?)
+}
+
+/// The x-axis label for effects of IKU on spending.
+pub const EFFECT_X_DESC: &str =
+    "Effect of +1 pp IKU on net spending, main account 6 (DKK per inhabitant per year)";
+
+/// Figure 4 of the projection: its effects as coefficients on spending (negative = saving).
+pub fn projection_effects(p: &Projection, dir: &Path, synthetic: bool) -> Result<Files> {
+    let mut rows: Vec<CoefRow> = Vec::new();
+    for s in p
+        .savings
+        .iter()
+        .filter(|s| s.approach.as_str() == "national")
+    {
+        let label = match s.effect_source {
+            EffectSource::Published => "published (VIVE 2020, via DI 2022)".to_string(),
+            EffectSource::Estimated => "re-estimated (best estimate)".to_string(),
+        };
+        rows.push((
+            label,
+            -s.effect_dkk_per_capita_pp,
+            s.effect_ci_high.map(|v| -v).unwrap_or(f64::NAN),
+            s.effect_ci_low.map(|v| -v).unwrap_or(f64::NAN),
+        ));
+    }
+    coefficient_plot(
+        &rows,
+        Some((
+            -crate::projection::PUBLISHED_SAVING_DKK_PER_CAPITA_PP,
+            "published −12.5",
+        )),
+        "Effect of competition exposure on administrative spending",
+        EFFECT_X_DESC,
+        dir,
+        "fig4_effects",
+        synthetic,
+    )
+}
+
+/// Figure 5 as files `dir/fig5_savings_by_municipality.{png,svg}` (headline effect).
+pub fn savings_by_municipality(p: &Projection, dir: &Path, synthetic: bool) -> Result<Files> {
+    let mut rows: Vec<(String, f64, f64, String)> = p
+        .municipalities
+        .iter()
+        .map(|m| {
+            (
+                m.name.clone(),
+                m.savings_dkk / 1e6,
+                m.savings_relative_dkk / 1e6,
+                m.code.clone(),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.3.cmp(&a.3)));
+    let fig = SavingsByMunicipality {
+        title: title(
+            &format!(
+                "Saving at best practice by municipality, {} ({} effect, {} DKK/inh./pp)",
+                p.year,
+                p.headline_effect_source.as_str(),
+                p.headline_effect_dkk_per_capita_pp
+            ),
+            synthetic,
+        ),
+        rows: rows.into_iter().map(|r| (r.0, r.1, r.2)).collect(),
+    };
+    render(&fig, dir, "fig5_savings_by_municipality")
+}
+
+/// All five figures as (path, bytes), not yet written.
+pub fn render_all_bytes(
+    p: &Projection,
+    panel: &Panel,
+    dir: &Path,
+    synthetic: bool,
+) -> Result<Files> {
+    let mut files = iku_by_municipality(p, dir, synthetic)?;
+    files.extend(national_iku(panel, dir, synthetic)?);
+    files.extend(tendered_bn_dkk(p, panel, dir, synthetic)?);
+    files.extend(projection_effects(p, dir, synthetic)?);
+    files.extend(savings_by_municipality(p, dir, synthetic)?);
+    Ok(files)
+}
+
+/// Renders all five figures into `dir` (PNG and SVG each, all-or-nothing) and returns the paths.
+pub fn render_all(
+    p: &Projection,
+    panel: &Panel,
+    dir: &Path,
+    synthetic: bool,
+) -> Result<Vec<PathBuf>> {
+    write(render_all_bytes(p, panel, dir, synthetic)?)
+}
+
+fn write(files: Files) -> Result<Vec<PathBuf>> {
+    let refs: Vec<(&Path, Vec<u8>)> = files
+        .iter()
+        .map(|(p, b)| (p.as_path(), b.clone()))
+        .collect();
+    crate::io::write_all_atomic(&refs)?;
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
