@@ -1,0 +1,378 @@
+//! Specification files (TOML): a set of models described as data, every choice editable.
+//!
+//! A spec file has a `[study]` table (sample, defaults, which spec is the best estimate),
+//! `[variables]` derived from the panel (per capita in fixed prices, gap-aware differences,
+//! growth rates) and one `[[spec]]` per model. Unknown keys are errors, so a typo never
+//! silently changes a model.
+
+// pub mod run;
+
+use crate::error::{Error, Result};
+use crate::panel::Panel;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The whole spec file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    pub study: Study,
+    #[serde(default)]
+    pub variables: BTreeMap<String, Variable>,
+    #[serde(rename = "spec")]
+    pub specs: Vec<Spec>,
+}
+
+/// Sample, defaults and the best estimate shared by every spec.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Study {
+    pub title: String,
+    /// Name of the spec whose effect feeds the projection.
+    pub best_estimate: String,
+    /// First year of the dependent variable in the sample.
+    pub from: i64,
+    /// Last year of the dependent variable in the sample.
+    pub to: i64,
+    #[serde(default = "default_unit")]
+    pub unit: String,
+    #[serde(default = "default_time")]
+    pub time: String,
+    #[serde(default = "default_vcov")]
+    pub vcov: String,
+    #[serde(default = "default_ssc")]
+    pub ssc: String,
+    /// Lag length for Driscoll–Kraay / Newey–West.
+    #[serde(default)]
+    pub lags: Option<usize>,
+}
+
+fn default_unit() -> String {
+    "code".into()
+}
+fn default_time() -> String {
+    "year".into()
+}
+fn default_vcov() -> String {
+    "cluster".into()
+}
+fn default_ssc() -> String {
+    "stata".into()
+}
+
+/// How a derived variable is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Copy,
+    PerCapitaFixed,
+    Diff,
+    Growth,
+}
+
+/// A variable derived from panel columns (or from other derived variables).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub op: Op,
+    pub of: String,
+    #[serde(default)]
+    pub k: Option<i64>,
+    #[serde(default)]
+    pub population: Option<String>,
+    #[serde(default)]
+    pub index: Option<String>,
+    #[serde(default)]
+    pub base_year: Option<i64>,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// One model of the set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub name: String,
+    pub label: String,
+    pub formula: String,
+    /// Estimator; when absent, implied by the formula's absorbed fixed effects.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Terms whose sum is the IKU effect (DKK per inhabitant per pp).
+    pub effect: Vec<String>,
+    #[serde(default)]
+    pub controls: Vec<String>,
+    #[serde(default)]
+    pub weights: Option<String>,
+    /// Restrict the sample to these years of the dependent variable.
+    #[serde(default)]
+    pub years: Option<Vec<i64>>,
+    #[serde(default)]
+    pub vcov: Option<String>,
+    #[serde(default)]
+    pub ssc: Option<String>,
+    #[serde(default)]
+    pub lags: Option<usize>,
+}
+
+impl SpecFile {
+    /// Reads and checks a spec file; errors name the file and, for TOML errors, the line.
+    pub fn load(path: &Path) -> Result<SpecFile> {
+        let text = String::from_utf8(crate::io::read(path)?)
+            .map_err(|_| Error::input(path, None, None, "not valid UTF-8 text"))?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses spec text; `origin` names the file in errors.
+    pub fn parse(origin: &Path, text: &str) -> Result<SpecFile> {
+        let file: SpecFile = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1);
+            Error::input(origin, line, None, e.message().to_string())
+        })?;
+        file.check(origin)?;
+        Ok(file)
+    }
+
+    fn check(&self, origin: &Path) -> Result<()> {
+        let err = |m: String| Error::input(origin, None, None, m);
+        if self.specs.is_empty() {
+            return Err(err("no [[spec]] entries".into()));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for s in &self.specs {
+            if !names.insert(s.name.as_str()) {
+                return Err(err(format!("spec name '{}' is used twice", s.name)));
+            }
+            if s.effect.is_empty() {
+                return Err(err(format!("spec '{}' lists no effect terms", s.name)));
+            }
+        }
+        if !names.contains(self.study.best_estimate.as_str()) {
+            return Err(err(format!(
+                "best_estimate = '{}' names no spec (specs: {})",
+                self.study.best_estimate,
+                names.into_iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        if self.study.from > self.study.to {
+            return Err(err(format!(
+                "sample from = {} is after to = {}",
+                self.study.from, self.study.to
+            )));
+        }
+        for (name, v) in &self.variables {
+            let need = |field: &str, present: bool| {
+                if present {
+                    Ok(())
+                } else {
+                    Err(err(format!(
+                        "variable '{name}' (op {:?}) needs the field '{field}'",
+                        v.op
+                    )))
+                }
+            };
+            match v.op {
+                Op::PerCapitaFixed => {
+                    need("population", v.population.is_some())?;
+                    need("index", v.index.is_some())?;
+                    need("base_year", v.base_year.is_some())?;
+                }
+                Op::Diff | Op::Growth => {
+                    if v.k.is_some_and(|k| k < 1) {
+                        return Err(err(format!("variable '{name}': k must be at least 1")));
+                    }
+                }
+                Op::Copy => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The spec chosen as the best estimate.
+    pub fn best(&self) -> &Spec {
+        self.specs
+            .iter()
+            .find(|s| s.name == self.study.best_estimate)
+            .unwrap_or(&self.specs[0])
+    }
+
+    /// The label of a variable, for tables.
+    pub fn label_of<'a>(&'a self, name: &'a str) -> &'a str {
+        self.variables
+            .get(name)
+            .and_then(|v| v.label.as_deref())
+            .unwrap_or(name)
+    }
+
+    /// Adds every derived variable to the panel (dependencies first); errors name the
+    /// missing column and the spec file.
+    pub fn derive(&self, origin: &Path, panel: &mut Panel) -> Result<()> {
+        let mut pending: Vec<(&String, &Variable)> = self.variables.iter().collect();
+        while !pending.is_empty() {
+            let before = pending.len();
+            let mut still = Vec::new();
+            for (name, v) in pending {
+                let inputs = [Some(&v.of), v.population.as_ref(), v.index.as_ref()];
+                let waits = inputs.iter().flatten().any(|c| {
+                    panel.num(c).is_none() && self.variables.contains_key(*c) && *c != name
+                });
+                if waits {
+                    still.push((name, v));
+                    continue;
+                }
+                let values = self.compute(origin, name, v, panel)?;
+                panel.set_num(name, values)?;
+            }
+            if still.len() == before {
+                let names: Vec<&str> = still.iter().map(|(n, _)| n.as_str()).collect();
+                return Err(Error::input(
+                    origin,
+                    None,
+                    None,
+                    format!(
+                        "variables depend on each other in a cycle: {}",
+                        names.join(", ")
+                    ),
+                ));
+            }
+            pending = still;
+        }
+        Ok(())
+    }
+
+    fn compute(&self, origin: &Path, name: &str, v: &Variable, panel: &Panel) -> Result<Vec<f64>> {
+        let col = |c: &str| {
+            panel.num(c).ok_or_else(|| {
+                Error::input(
+                    origin,
+                    None,
+                    Some(c),
+                    format!(
+                        "variable '{name}' uses column '{c}', which the panel does not have (columns: {})",
+                        panel.column_names().join(", ")
+                    ),
+                )
+            })
+        };
+        let x = col(&v.of)?;
+        let k = v.k.unwrap_or(1);
+        Ok(match v.op {
+            Op::Copy => x.to_vec(),
+            Op::Diff => panel.diff(x, k),
+            Op::Growth => {
+                let lx: Vec<f64> = x
+                    .iter()
+                    .map(|a| if *a > 0.0 { a.ln() } else { f64::NAN })
+                    .collect();
+                panel.diff(&lx, k).into_iter().map(|d| 100.0 * d).collect()
+            }
+            Op::PerCapitaFixed => {
+                let pop_name = v.population.as_deref().unwrap_or_default();
+                let idx_name = v.index.as_deref().unwrap_or_default();
+                let pop = col(pop_name)?;
+                col(idx_name)?;
+                let fixed = panel.fixed_prices(&v.of, idx_name, v.base_year.unwrap_or(0))?;
+                fixed
+                    .iter()
+                    .zip(pop)
+                    .map(|(a, p)| if *p > 0.0 { a / p } else { f64::NAN })
+                    .collect()
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[study]
+title = "t"
+best_estimate = "a"
+from = 2007
+to = 2018
+
+[variables]
+dx = { op = "diff", of = "x" }
+ddx = { op = "diff", of = "dx", k = 1 }
+
+[[spec]]
+name = "a"
+label = "A"
+formula = "y ~ dx"
+model = "pooled"
+effect = ["dx"]
+"#;
+
+    #[test]
+    fn parses_and_derives_in_dependency_order() {
+        let f = SpecFile::parse(Path::new("s.toml"), MINIMAL).unwrap();
+        assert_eq!(f.best().name, "a");
+        let mut p = crate::panel::io::read_csv_bytes(
+            Path::new("p.csv"),
+            b"code,year,x,y\n101,2007,1,0\n101,2008,4,0\n101,2009,9,0\n",
+            "code",
+            "year",
+            |_| crate::panel::io::Kind::Auto,
+        )
+        .unwrap();
+        f.derive(Path::new("s.toml"), &mut p).unwrap();
+        let ddx = p.num("ddx").unwrap();
+        assert!(ddx[0].is_nan() && ddx[1].is_nan());
+        assert_eq!(ddx[2], 2.0);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_its_line() {
+        let text = MINIMAL.replace("model = \"pooled\"", "model = \"pooled\"\nmodle = \"x\"");
+        let e = SpecFile::parse(Path::new("s.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("s.toml:") && e.contains("unknown field `modle`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn best_estimate_must_name_a_spec() {
+        let text = MINIMAL.replace("best_estimate = \"a\"", "best_estimate = \"zz\"");
+        let e = SpecFile::parse(Path::new("s.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("best_estimate = 'zz' names no spec"), "{e}");
+    }
+
+    #[test]
+    fn missing_column_is_named() {
+        let f = SpecFile::parse(Path::new("s.toml"), MINIMAL).unwrap();
+        let mut p = crate::panel::io::read_csv_bytes(
+            Path::new("p.csv"),
+            b"code,year,z\n101,2007,1\n",
+            "code",
+            "year",
+            |_| crate::panel::io::Kind::Auto,
+        )
+        .unwrap();
+        let e = f
+            .derive(Path::new("s.toml"), &mut p)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("uses column 'x', which the panel does not have"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn shipped_vive_spec_parses() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/vive.toml"));
+        let f = SpecFile::load(path).unwrap();
+        assert_eq!(f.best().name, "fd_year");
+        assert!(f.specs.len() >= 7);
+    }
+}
