@@ -9,9 +9,6 @@ have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 
 command -v pkg-config >/dev/null 2>&1 || need+=("pkg-config:pkgconf-pkg-config:pkg-config")
 { have_pc openblas || have_lib 'libopenblas\.so '; } || need+=("libopenblas-dev:openblas-devel:openblas")
-have_pc fontconfig || need+=("libfontconfig1-dev:fontconfig-devel:fontconfig")
-have_pc freetype2 || need+=("libfreetype-dev:freetype-devel:freetype")
-{ fc-list 2>/dev/null | grep -qi 'dejavu'; } || need+=("fonts-dejavu-core:dejavu-sans-fonts:font-dejavu")
 command -v cargo >/dev/null 2>&1 || { echo "iku needs a Rust toolchain (cargo); install it with rustup: https://rustup.rs" >&2; exit 1; }
 
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -5,7 +5,7 @@
 //! coefficient plot with horizontal 95 % intervals and (5) the savings by municipality.
 //! Figures are rendered in memory and written all-or-nothing; the same inputs give the same
 //! bytes. Text is rendered with DejaVu Sans (æ, ø, å included) through plotters' `ab_glyph`
-//! backend, loaded from `$IKU_FONT`, the usual system font paths or `fc-match`: plotters' fontconfig
+//! backend, compiled into the binary (or `$IKU_FONT`): plotters' fontconfig
 //! backend drops glyphs that reach left of their origin (the "j" of Hjørring, Esbjerg, Vejle).
 //! On synthetic data every title says "SYNTHETIC DATA".
 
@@ -27,59 +27,25 @@ const BEST: RGBColor = RGBColor(20, 130, 60);
 
 type Files = Vec<(PathBuf, Vec<u8>)>;
 
-/// Where DejaVu Sans is looked for when `$IKU_FONT` is not set.
-const FONT_PATHS: [&str; 6] = [
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",
-    "/usr/local/share/fonts/DejaVuSans.ttf",
-    "/Library/Fonts/DejaVuSans.ttf",
-];
+/// DejaVu Sans 2.37 (free licence, `src/report/fonts/LICENSE-DejaVu`), compiled in so that
+/// figures render the same bytes on every machine, with or without system fonts.
+const EMBEDDED_FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 
-/// Where to look for the font: `$IKU_FONT` alone when set, else the usual paths, else
-/// what `fc-match` reports for DejaVu Sans.
-fn font_candidates() -> Vec<PathBuf> {
-    if let Some(p) = std::env::var_os("IKU_FONT") {
-        return vec![PathBuf::from(p)];
-    }
-    let mut c: Vec<PathBuf> = FONT_PATHS.iter().map(PathBuf::from).collect();
-    if let Some(home) = std::env::var_os("HOME") {
-        c.push(PathBuf::from(home).join("Library/Fonts/DejaVuSans.ttf"));
-    }
-    if !c.iter().any(|p| p.is_file()) {
-        if let Ok(out) = std::process::Command::new("fc-match")
-            .args(["-f", "%{file}", "DejaVu Sans:style=Book"])
-            .output()
-        {
-            let f = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            if out.status.success() && f.contains("DejaVuSans") {
-                c.push(PathBuf::from(f));
-            }
-        }
-    }
-    c
-}
-
-/// Registers the text font once per process (the bytes live for the whole run).
+/// Registers the text font once per process: `$IKU_FONT` when set, else the embedded font.
 fn ensure_font() -> Result<()> {
     static DONE: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
     DONE.get_or_init(|| {
-        let candidates = font_candidates();
-        let path = candidates.iter().find(|p| p.is_file()).ok_or_else(|| {
-            format!(
-                "no font for the figures: install DejaVu Sans (e.g. apt-get install fonts-dejavu-core) or set IKU_FONT=/path/to/font.ttf (looked in {})",
-                candidates
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        let (bytes, origin): (&'static [u8], String) = match std::env::var_os("IKU_FONT") {
+            Some(p) => {
+                let path = PathBuf::from(p);
+                let b = std::fs::read(&path)
+                    .map_err(|e| format!("IKU_FONT={}: {e}", path.display()))?;
+                (Box::leak(b.into_boxed_slice()), path.display().to_string())
+            }
+            None => (EMBEDDED_FONT, "embedded DejaVu Sans".to_string()),
+        };
         plotters::style::register_font(FONT, FontStyle::Normal, bytes)
-            .map_err(|_| format!("{}: not a usable TrueType font", path.display()))
+            .map_err(|_| format!("{origin}: not a usable TrueType font"))
     })
     .clone()
     .map_err(Error::Data)
@@ -830,7 +796,7 @@ pub fn projection_effects(p: &Projection, dir: &Path, synthetic: bool) -> Result
     coefficient_plot(
         &rows,
         Some((
-            -crate::projection::PUBLISHED_SAVING_DKK_PER_CAPITA_PP,
+            -crate::projection::published_saving_dkk_per_capita_pp(),
             "published −12.5",
         )),
         "Effect of competition exposure on administrative spending",
