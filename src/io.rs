@@ -13,11 +13,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+    let mut tmp = staged_file(dir)?;
     tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// A temporary file in `dir` with ordinary file permissions (readable by all, as a plain
+/// `File::create` would give), rather than the private mode temporary files start with.
+fn staged_file(dir: &Path) -> Result<tempfile::NamedTempFile> {
+    let tmp = tempfile::Builder::new()
+        .prefix(".iku-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| Error::io(tmp.path(), e))?;
+    }
+    Ok(tmp)
 }
 
 /// Writes several files all-or-nothing as far as the file system allows: every file is first
@@ -30,7 +48,7 @@ pub fn write_all_atomic(files: &[(&Path, Vec<u8>)]) -> Result<()> {
             _ => Path::new("."),
         };
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+        let mut tmp = staged_file(dir)?;
         tmp.write_all(bytes).map_err(|e| Error::io(*path, e))?;
         staged.push((tmp, *path));
     }
@@ -54,4 +72,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Lower-case hex sha256 of a file's contents.
 pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(sha256_hex(&read(path)?))
+}
+
+/// Prints to standard output; a closed pipe (`iku-data validate FILE | head`) ends the
+/// output quietly instead of panicking as `println!` does.
+pub fn print(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
+        std::process::exit(0);
+    }
+}
+
+/// [`print`] followed by a newline.
+pub fn println(text: &str) {
+    print(&format!("{text}\n"));
 }

@@ -94,13 +94,13 @@ fn run(cli: Cli) -> iku::Result<()> {
     match cli.cmd {
         Cmd::Validate { file } => {
             let panel = iku::panel::canonical::load(&file)?;
-            println!("{}: valid canonical panel", file.display());
+            iku::io::println(&format!("{}: valid canonical panel", file.display()));
             if iku::simulate::is_synthetic(&file) {
-                println!(
-                    "SYNTHETIC: generated data with a known true effect, not official statistics"
+                iku::io::println(
+                    "SYNTHETIC: generated data with a known true effect, not official statistics",
                 );
             }
-            print!("{}", panel.summary());
+            iku::io::print(&format!("{}", panel.summary()));
             Ok(())
         }
         Cmd::Simulate {
@@ -132,12 +132,16 @@ fn run(cli: Cli) -> iku::Result<()> {
                 })?;
             let text = sim.manifest(&file_name)?;
             iku::io::write_all_atomic(&[(&out, sim.csv.clone()), (&manifest, text.into_bytes())])?;
-            println!(
+            iku::io::println(&format!(
                 "SYNTHETIC panel: {} rows, seed {seed}, true effect {effect} DKK per inhabitant per pp (lag 1)",
                 sim.panel.nrows()
-            );
-            println!("wrote {} and {}", out.display(), manifest.display());
-            print!("{}", sim.report_table());
+            ));
+            iku::io::println(&format!(
+                "wrote {} and {}",
+                out.display(),
+                manifest.display()
+            ));
+            iku::io::print(&sim.report_table());
             Ok(())
         }
         Cmd::Fetch(a) => {
@@ -159,18 +163,18 @@ fn run(cli: Cli) -> iku::Result<()> {
                 timeout: std::time::Duration::from_secs(a.timeout),
             };
             let entries = iku::sources::fetch::fetch(&cfg, |l| eprintln!("{l}"))?;
-            println!(
+            iku::io::println(&format!(
                 "{} files and {} written to {}",
                 entries.len(),
                 iku::sources::fetch::MANIFEST,
                 cfg.out.display()
-            );
+            ));
             Ok(())
         }
         Cmd::Build { raw, out, from, to } => {
             let report = iku::sources::build::build_to(&raw, &out, from, to)?;
-            println!("{}: canonical panel built", out.display());
-            println!("{report}");
+            iku::io::println(&format!("{}: canonical panel built", out.display()));
+            iku::io::println(&format!("{report}"));
             Ok(())
         }
     }

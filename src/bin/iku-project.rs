@@ -77,7 +77,7 @@ fn run(cli: Cli) -> iku::Result<()> {
         .collect();
     iku::io::write_all_atomic(&refs)?;
     for (p, _) in &files {
-        println!("wrote {}", p.display());
+        iku::io::println(&format!("wrote {}", p.display()));
     }
     Ok(())
 }
