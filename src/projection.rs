@@ -37,9 +37,6 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// DI's (VIVE's) published effect: 12.5 DKK saved per inhabitant per year for each +1 pp IKU.
-pub const PUBLISHED_SAVING_DKK_PER_CAPITA_PP: f64 = 12.5;
-
 /// The values of k shown in the sensitivity table.
 pub const SENSITIVITY_K: [usize; 4] = [5, 10, 15, 20];
 
@@ -55,16 +52,26 @@ pub struct PublishedFigures {
     pub effect_dkk_per_capita_pp: f64,
 }
 
-/// DI (2022): 21.5 %, 27.5 %, top 10, 2.7 bn DKK, 550 mio. DKK, 12.5 DKK per inhabitant per pp.
-pub const DI_2022: PublishedFigures = PublishedFigures {
-    year: 2020,
-    national_iku: 21.5,
-    best_practice_iku: 27.5,
-    best_practice_k: 10,
-    extra_tendered_dkk: 2.7e9,
-    savings_dkk: 550e6,
-    effect_dkk_per_capita_pp: PUBLISHED_SAVING_DKK_PER_CAPITA_PP,
-};
+/// DI (2022)'s figures, read from `data/reference/published.toml` (the one place they live).
+pub fn di_2022() -> PublishedFigures {
+    let p = crate::sources::published::published();
+    // The shipped file is compiled in and tested to hold every key used here.
+    let v = |k: &str| p.value(k).unwrap_or(f64::NAN);
+    PublishedFigures {
+        year: 2020,
+        national_iku: v("national_iku_hk6_2020"),
+        best_practice_iku: v("best_practice_iku_hk6_2020"),
+        best_practice_k: v("best_practice_k") as usize,
+        extra_tendered_dkk: v("extra_tendered_dkk"),
+        savings_dkk: v("savings_dkk"),
+        effect_dkk_per_capita_pp: v("effect_dkk_per_capita_pp"),
+    }
+}
+
+/// VIVE's best estimate as cited by DI: DKK saved per inhabitant per year per +1 pp IKU.
+pub fn published_saving_dkk_per_capita_pp() -> f64 {
+    di_2022().effect_dkk_per_capita_pp
+}
 
 /// Where an effect comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -103,7 +110,7 @@ impl Effect {
     pub fn published() -> Effect {
         Effect {
             source: EffectSource::Published,
-            saving_dkk_per_capita_pp: PUBLISHED_SAVING_DKK_PER_CAPITA_PP,
+            saving_dkk_per_capita_pp: published_saving_dkk_per_capita_pp(),
             std_error: None,
             df: None,
         }
@@ -685,7 +692,7 @@ pub fn project(panel: &Panel, year: i64, k: usize, effects: &[Effect]) -> Result
         savings,
         sensitivity,
         municipalities,
-        published: DI_2022,
+        published: di_2022(),
     })
 }
 
