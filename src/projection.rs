@@ -721,33 +721,6 @@ pub fn national_iku_series(panel: &Panel) -> Result<Vec<(i64, f64)>> {
         .collect())
 }
 
-/// Whether the panel at `panel_path` is synthetic: its sibling `manifest.toml` has
-/// `synthetic = true` (at the top level or in any table). No manifest means not synthetic.
-pub fn panel_is_synthetic(panel_path: &Path) -> Result<bool> {
-    let dir = match panel_path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let manifest = dir.join("manifest.toml");
-    if !manifest.exists() {
-        return Ok(false);
-    }
-    let bytes = crate::io::read(&manifest)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::input(&manifest, None, None, "not valid UTF-8 text"))?;
-    let value: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| Error::input(&manifest, None, None, e.message()))?;
-    fn find(t: &toml::Table) -> bool {
-        t.iter().any(|(k, v)| match v {
-            toml::Value::Boolean(true) if k == "synthetic" => true,
-            toml::Value::Table(inner) => find(inner),
-            _ => false,
-        })
-    }
-    Ok(find(&value))
-}
-
 const SYNTHETIC_NOTE: &str = "SYNTHETIC DATA — not real municipal figures";
 
 impl Projection {

@@ -1117,6 +1117,40 @@ pub fn is_synthetic(panel_path: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// The true effect of a synthetic panel (DKK per inhabitant per pp) and its structure in
+/// words, read from its manifest; `None` when the panel has no synthetic manifest.
+pub fn truth_of(panel_path: &Path) -> Result<Option<(f64, String)>> {
+    let Some(m) = synthetic_manifest(panel_path) else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(crate::io::read(&m)?)
+        .map_err(|_| Error::input(&m, None, None, "not valid UTF-8 text"))?;
+    let v: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| Error::input(&m, None, None, e.message()))?;
+    let t = v.get("true_effect").and_then(|t| t.as_table());
+    let effect = t
+        .and_then(|t| t.get("dkk_per_inhabitant_per_pp"))
+        .and_then(|x| x.as_float());
+    let lag = t
+        .and_then(|t| t.get("lag_years"))
+        .and_then(|x| x.as_integer());
+    match (effect, lag) {
+        (Some(e), Some(l)) => Ok(Some((
+            e,
+            format!(
+                "spending per inhabitant in 2020 prices responds to IKU {l} year(s) earlier, with municipality and year effects"
+            ),
+        ))),
+        _ => Err(Error::input(
+            &m,
+            None,
+            Some("true_effect"),
+            "expected [true_effect] with dkk_per_inhabitant_per_pp and lag_years",
+        )),
+    }
+}
+
 /// True when the panel carries a `synthetic` column with a 1 in any row.
 pub fn panel_is_synthetic(panel: &Panel) -> bool {
     panel

@@ -3,9 +3,7 @@
 
 use iku::panel::canonical::{IKU, NAME, NETEXP, POPULATION, PRICE_INDEX, TENDERABLE, TENDERED};
 use iku::panel::{Column, ColumnData};
-use iku::projection::{
-    panel_is_synthetic, project, quantile_975, Approach, Effect, EffectSource, Projection,
-};
+use iku::projection::{project, quantile_975, Approach, Effect, EffectSource, Projection};
 use iku::Panel;
 use std::path::Path;
 
@@ -382,28 +380,6 @@ fn renderers_carry_every_municipality_and_the_synthetic_mark() {
     let md = p.to_markdown();
     assert!(md.starts_with("# Savings projection, 2020 (best practice = top 3) — SYNTHETIC DATA"));
     assert!(md.contains("| municipal-relative | published | 12.50 |"));
-}
-
-#[test]
-fn manifest_marks_a_panel_synthetic() {
-    let dir = tempfile::tempdir().unwrap();
-    let panel = dir.path().join("panel.csv");
-    assert!(!panel_is_synthetic(&panel).unwrap());
-    std::fs::write(
-        dir.path().join("manifest.toml"),
-        "seed = 1\nsynthetic = false\n",
-    )
-    .unwrap();
-    assert!(!panel_is_synthetic(&panel).unwrap());
-    std::fs::write(
-        dir.path().join("manifest.toml"),
-        "[panel]\nsynthetic = true\ntrue_effect = -12.5\n",
-    )
-    .unwrap();
-    assert!(panel_is_synthetic(&panel).unwrap());
-    std::fs::write(dir.path().join("manifest.toml"), "synthetic = \n").unwrap();
-    let e = panel_is_synthetic(&panel).unwrap_err().to_string();
-    assert!(e.contains("manifest.toml"), "{e}");
 }
 
 #[test]

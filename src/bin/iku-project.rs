@@ -2,7 +2,7 @@
 //! written to `OUT_DIR/projection.{json,csv,md}`, and optionally the figures.
 
 use clap::Parser;
-use iku::projection::{panel_is_synthetic, project, Effect};
+use iku::projection::{project, Effect};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,7 +45,7 @@ struct Cli {
 
 fn run(cli: Cli) -> iku::Result<()> {
     let panel = iku::panel::canonical::load(&cli.data)?;
-    let synthetic = panel_is_synthetic(&cli.data)?;
+    let synthetic = iku::simulate::is_synthetic(&cli.data);
     let mut effects = vec![Effect::published()];
     if let Some(x) = cli.effect_estimate {
         effects.push(Effect::from_coefficient(x, cli.effect_se, cli.effect_df));
