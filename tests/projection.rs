@@ -418,7 +418,11 @@ fn binary_writes_all_three_reports_or_nothing() {
     std::fs::create_dir_all(&data).unwrap();
     let panel = data.join("panel.csv");
     write_panel_csv(&panel, &national_panel());
-    std::fs::write(data.join("manifest.toml"), "synthetic = true\n").unwrap();
+    std::fs::write(
+        data.join("manifest.toml"),
+        "synthetic = true\npanel_file = \"panel.csv\"\n",
+    )
+    .unwrap();
     let out = dir.path().join("reports");
     let bin = env!("CARGO_BIN_EXE_iku-project");
     // A missing year fails and writes nothing.
