@@ -135,10 +135,12 @@ cases_for_model <- function(ds, fml, pd, model) {
   fit <- fit_plm(fml, pd, model)
   pc <- plm_call(fml, model)
   out <- list()
-  add <- function(vc, ssc, V, vcall, lags = NA, df = NULL, tag = NULL) {
-    id <- paste(c(ds, model, vc, if (!is.na(lags)) paste0("L", lags), tag, ssc), collapse = "/")
+  add <- function(vc, ssc, V, vcall, lags = NA, df = NULL, tag = NULL, note = NULL) {
+    id <- paste(c(ds, model, vc, if (!is.na(lags)) paste0("L", lags), tag,
+                  if (!is.na(ssc)) ssc), collapse = "/")
+    extra <- if (is.null(note)) list() else list(note = note)
     out[[length(out) + 1]] <<- make_case(id, paste0(pc, "; ", vcall), fml, model, vc, ssc,
-                                         fit, V, lags = lags, df = df)
+                                         fit, V, lags = lags, df = df, extra = extra)
   }
   G_unit <- pdim(fit)$nT$n
   G_time <- pdim(fit)$nT$T
@@ -171,11 +173,15 @@ cases_for_model <- function(ds, fml, pd, model) {
   # 'sss': G/(G-1) * (n-1)/(n-k), k = slope coefficients only (FE not counted).
   Vs <- vcovHC(fit, method = "arellano", type = "sss", cluster = "group")
   Vst <- vcovHC(fit, method = "arellano", type = "sss", cluster = "time")
-  sss_label <- if (no_fe) "stata" else "plm"
+  # With absorbed effects plm's 'sss' is G/(G-1) * (n-1)/(n-k) with k = slopes only
+  # (Stata xtreg convention), not iku 'stata' (K includes the fixed effects): no preset.
+  sss_label <- if (no_fe) "stata" else NA
+  sss_note <- if (no_fe) NULL else
+    "plm type='sss' counts only the slope coefficients (k), not the absorbed effects: G/(G-1)*(n-1)/(n-k); matches no iku preset"
   add("cluster", sss_label, Vs, "vcovHC(fit, method='arellano', type='sss', cluster='group'); t df = G-1",
-      df = G_unit - 1, tag = "sss")
+      df = G_unit - 1, tag = "sss", note = sss_note)
   add("cluster-time", sss_label, Vst, "vcovHC(fit, method='arellano', type='sss', cluster='time'); t df = G-1",
-      df = G_time - 1, tag = "sss")
+      df = G_time - 1, tag = "sss", note = sss_note)
 
   bartlett <- "wj = 1 - j/(maxlag+1) (default)"
   add("driscoll-kraay", "none", vcovSCC(fit, type = "HC0", maxlag = 2),
@@ -197,14 +203,30 @@ cases_for_model <- function(ds, fml, pd, model) {
   add("newey-west", "plm", vcovNW(fit),
       "vcovNW(fit)  # defaults: type='HC0', maxlag=floor(T^(1/4)), Bartlett", lags = L_def)
   add("cluster-twoway", "plm", vcovDC(fit), "vcovDC(fit)  # default type='HC0'")
+  if (model == "random") {
+    ec <- fit$ercomp
+    vcomp <- list(sigma2_idiosyncratic = unname(ec$sigma2["idios"]),
+                  sigma2_effects = unname(ec$sigma2["id"]),
+                  theta = sort(unique(round(as.numeric(ec$theta), 15))))
+    out <- lapply(out, function(x) c(x, list(variance_components = vcomp)))
+  }
   out
 }
 
 weighted_cases <- function(ds, fml, pd, model, wcol) {
   fit <- fit_plm(fml, pd, model, weights = wcol)
   pc <- plm_call(fml, model, weights = wcol)
-  id <- paste(ds, model, "weighted", "iid", "none", sep = "/")
   # plm's vcovXX functions refuse weighted models; only the iid vcov exists.
+  if (model == "within") {
+    # plm's weighted within estimates differ from weighted least squares with unit
+    # dummies (statsmodels WLS, pyfixest, linearmodels agree with each other): no preset.
+    id <- paste(ds, model, "weighted", "iid", sep = "/")
+    return(list(make_case(id, paste0(pc, "; vcov(fit)"), fml, model, "iid", NA, fit, vcov(fit),
+                          weights = wcol, extra = list(note = paste(
+                            "plm's weighted within estimator does not reproduce WLS with unit dummies",
+                            "(pyfixest / linearmodels / statsmodels); kept for reference only")))))
+  }
+  id <- paste(ds, model, "weighted", "iid", "none", sep = "/")
   list(make_case(id, paste0(pc, "; vcov(fit)"), fml, model, "iid", "none", fit, vcov(fit),
                  weights = wcol))
 }
