@@ -92,19 +92,19 @@ pub fn hausman(within: &Fit, random: &Fit) -> Result<TestResult> {
 }
 
 /// Wooldridge's test for serial correlation in FE panels (plm `pwartest`): regress the
-/// within residuals on their own lag (same unit, period t − 1) with an intercept and test
+/// within residuals on their own lag with an intercept and test
 /// the lag coefficient = −1/(T − 1) (T the number of periods) by an F(1, m − 2) test with
-/// the iid covariance.
+/// the cluster-by-unit (Arellano, HC0) covariance of that auxiliary regression, as plm does.
+/// As in plm, the lag is the unit's previous observed row (on a panel with gaps it reaches
+/// across the gap).
 pub fn pwartest(within: &Fit) -> Result<TestResult> {
     require(within, Model::Within, "pwartest")?;
-    let pos: BTreeMap<(usize, i64), usize> = (0..within.n)
-        .map(|i| ((within.unit[i], within.time[i]), i))
-        .collect();
-    let (mut e, mut el) = (Vec::new(), Vec::new());
-    for i in 0..within.n {
-        if let Some(&j) = pos.get(&(within.unit[i], within.time[i] - 1)) {
+    let (mut e, mut el, mut g) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 1..within.n {
+        if within.unit[i] == within.unit[i - 1] {
             e.push(within.resid[i]);
-            el.push(within.resid[j]);
+            el.push(within.resid[i - 1]);
+            g.push(within.unit[i]);
         }
     }
     let m = e.len() as f64;
@@ -116,8 +116,32 @@ pub fn pwartest(within: &Fit) -> Result<TestResult> {
     let sxy: f64 = el.iter().zip(&e).map(|(x, y)| (x - ml) * (y - me)).sum();
     let b = sxy / sxx;
     let a = me - b * ml;
-    let rss: f64 = e.iter().zip(&el).map(|(y, x)| (y - a - b * x).powi(2)).sum();
-    let var_b = rss / (m - 2.0) / sxx;
+    // Bread (Z'Z)⁻¹ for Z = [1, lag]; meat Σ_g (Σ_{i∈g} z_i u_i)(…)'.
+    let (s1, s2) = (m, el.iter().sum::<f64>());
+    let s3: f64 = el.iter().map(|v| v * v).sum();
+    let det = s1 * s3 - s2 * s2;
+    let bread = [[s3 / det, -s2 / det], [-s2 / det, s1 / det]];
+    let mut sums: BTreeMap<usize, [f64; 2]> = BTreeMap::new();
+    for i in 0..e.len() {
+        let u = e[i] - a - b * el[i];
+        let s = sums.entry(g[i]).or_insert([0.0; 2]);
+        s[0] += u;
+        s[1] += el[i] * u;
+    }
+    let mut meat = [[0.0; 2]; 2];
+    for s in sums.values() {
+        for p in 0..2 {
+            for q in 0..2 {
+                meat[p][q] += s[p] * s[q];
+            }
+        }
+    }
+    // Row 1 of bread · meat · bread, column 1.
+    let r = [bread[1][0], bread[1][1]];
+    let var_b: f64 = (0..2)
+        .flat_map(|p| (0..2).map(move |q| (p, q)))
+        .map(|(p, q)| r[p] * meat[p][q] * r[q])
+        .sum();
     let h0 = -1.0 / (within.n_times as f64 - 1.0);
     let stat = (b - h0).powi(2) / var_b;
     f_test("Wooldridge test for serial correlation in FE panels", stat, 1.0, m - 2.0)

@@ -5,7 +5,7 @@
 //! panel); K = k + k_fe; G the number of clusters (G_min the smaller of the two for two-way
 //! clustering); T the number of periods. "plain" is the uncorrected sandwich B M B of
 //! [`crate::inference`]; iid is σ² B. Every preset uses σ² = RSS/(n − K) for iid except
-//! `linearmodels` (RSS/n, see below).
+//! `linearmodels` (RSS/(n − k_fe), see below).
 //!
 //! **none** — the plain estimators (plm / sandwich `type = "HC0"`):
 //! iid σ² = RSS/(n − K); hc0, hc2, hc3, cluster, cluster-time, cluster-twoway (V_unit +
@@ -15,11 +15,12 @@
 //! **fixest** — fixest's defaults `ssc(adj = TRUE, fixef.K = "nested", cluster.adj = TRUE,
 //! cluster.df = "min", t.df = "min")`, as pyfixest `ssc()`:
 //! iid σ² = RSS/(n − K), t df n − K; hc1 (fixest "hetero") n/(n − K) — that is
-//! (n − 1)/(n − K) · n/(n − 1), t df n − K; hc0 plain; hc2, hc3 plain (t df n − K);
+//! (n − 1)/(n − K) · n/(n − 1), t df n − K; hc0 plain;
 //! cluster / cluster-time: G/(G − 1) · (n − 1)/(n − K′), t df G − 1, where
 //! K′ = K − Σ_{FE nested in the cluster} (levels − 1) (a nested fixed effect counts once);
 //! cluster-twoway: G_min/(G_min − 1) · (n − 1)/(n − K′) applied to V_unit + V_time −
-//! V_unit∩time, t df G_min − 1; driscoll-kraay and newey-west: (n − 1)/(n − K), t df T − 1.
+//! V_unit∩time, t df G_min − 1; hc2, hc3: n/(n − K); driscoll-kraay and newey-west:
+//! T/(T − 1) · (n − 1)/(n − K), t df T − 1.
 //!
 //! **stata** — `regress, vce(robust)` / `vce(cluster)` with the fixed effects as dummies
 //! (as statsmodels with `use_t`): iid as none; hc1 n/(n − K) (hc0, hc2, hc3 plain);
@@ -33,9 +34,13 @@
 //! cluster-time, `vcovDC`, `vcovSCC`, `vcovNW` plain. t df = n − K throughout (as
 //! `lmtest::coeftest` on a plm fit).
 //!
-//! **linearmodels** — `fit(debiased=False)`, linearmodels' default: iid σ² = RSS/n;
-//! hc0 (`robust`), hc1, clustered (`clustered`, `group_debias=False`) and `kernel`
-//! (Driscoll–Kraay, Bartlett) plain; inference on the normal distribution (no t df).
+//! **linearmodels** — `fit(debiased=False)`, linearmodels' default: every covariance is the
+//! plain one times n/(n − k_fe) (absorbed effects are counted, slopes are not): iid σ² =
+//! RSS/(n − k_fe); hc0 (`robust`), clustered (`group_debias=False`) and `kernel`
+//! (Driscoll–Kraay, Bartlett) × n/(n − k_fe) — except entity effects alone with clustering
+//! by entity (nested), where the factor is 1. Without absorbed effects (pooled, fd, between,
+//! random) k_fe = 0, so iid σ² = RSS/n and the sandwiches are plain. Inference on the
+//! normal distribution (no t df).
 
 use super::VcovKind;
 use crate::error::{Error, Result};
@@ -116,17 +121,26 @@ pub fn factors(fit: &Fit, kind: VcovKind, ssc: Ssc, clusters: Option<&[usize]>) 
     let f = |factor: f64, df: Option<f64>, note: String| Factors { factor, df, note };
     use VcovKind as V;
     Ok(match (ssc, kind) {
-        (Ssc::Linearmodels, V::Iid) => f(
-            fit.rss / n,
-            None,
-            "σ² = RSS/n; normal inference (linearmodels debiased=False)".into(),
-        ),
-        (Ssc::Linearmodels, _) => f(
-            1.0,
-            None,
-            "plain sandwich, no small-sample factor; normal inference (linearmodels debiased=False)"
-                .into(),
-        ),
+        (Ssc::Linearmodels, _) => {
+            // linearmodels counts absorbed effects: every covariance is scaled by
+            // n/(n − k_fe), except entity effects alone with clustering by entity.
+            let nested = fit.fe_unit && !fit.fe_time && kind == V::Cluster;
+            let kfe = if nested { 0.0 } else { fit.k_fe as f64 };
+            let adj = n / (n - kfe);
+            if kind == V::Iid {
+                f(
+                    fit.rss / n * adj,
+                    None,
+                    format!("σ² = RSS/(n − k_fe), k_fe = {kfe}; normal inference (linearmodels debiased=False)"),
+                )
+            } else {
+                f(
+                    adj,
+                    None,
+                    format!("n/(n − k_fe), k_fe = {kfe} (absorbed effects; 0 when entity effects are nested in entity clusters); normal inference (linearmodels debiased=False)"),
+                )
+            }
+        }
         (_, V::Iid) => f(
             fit.rss / dfr,
             Some(dfr),
@@ -141,6 +155,11 @@ pub fn factors(fit: &Fit, kind: VcovKind, ssc: Ssc, clusters: Option<&[usize]>) 
             n / (n - kk),
             Some(dfr),
             "n/(n − K); t df = n − K".into(),
+        ),
+        (Ssc::Fixest, V::Hc2 | V::Hc3) => f(
+            n / (n - kk),
+            Some(dfr),
+            "n/(n − K) (fixest adj · cluster.adj with G = n); t df = n − K".into(),
         ),
         (_, V::Hc0 | V::Hc2 | V::Hc3) => {
             f(1.0, Some(dfr), "plain (factor 1); t df = n − K".into())
@@ -167,9 +186,9 @@ pub fn factors(fit: &Fit, kind: VcovKind, ssc: Ssc, clusters: Option<&[usize]>) 
         (Ssc::Fixest, V::DriscollKraay | V::NeweyWest) => {
             let t = fit.n_times as f64;
             f(
-                (n - 1.0) / (n - kk),
+                gadj(t) * (n - 1.0) / (n - kk),
                 Some(t - 1.0),
-                "(n − 1)/(n − K); t df = T − 1".into(),
+                format!("T/(T − 1) · (n − 1)/(n − K), T = {t}; t df = T − 1"),
             )
         }
         (_, _) => f(1.0, Some(dfr), "plain (factor 1); t df = n − K".into()),
