@@ -110,8 +110,7 @@ impl<'a> Lexer<'a> {
                 i = j;
             } else if c.is_alphabetic() || c == '_' || c == '.' {
                 let mut j = i;
-                while j < b.len() && (b[j].1.is_alphanumeric() || b[j].1 == '_' || b[j].1 == '.')
-                {
+                while j < b.len() && (b[j].1.is_alphanumeric() || b[j].1 == '_' || b[j].1 == '.') {
                     j += 1;
                 }
                 let end = if j < b.len() { b[j].0 } else { text.len() };
@@ -363,8 +362,10 @@ mod tests {
 
     #[test]
     fn parses_lags_leads_diffs_and_fe() {
-        let f = Formula::parse("y ~ x1 + l(x3, 1) + l(x2, 0:2) + d(x4) + f(y, 1) + d(x5, 2) | unit + year")
-            .unwrap();
+        let f = Formula::parse(
+            "y ~ x1 + l(x3, 1) + l(x2, 0:2) + d(x4) + f(y, 1) + d(x5, 2) | unit + year",
+        )
+        .unwrap();
         let names: Vec<&str> = f.terms.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,

@@ -275,6 +275,47 @@ fn check_tests(doc: &Value, panels: &mut BTreeMap<String, Panel>, out: &mut Outc
     let f = Formula::parse(&translate(formula, unit, time)).unwrap();
     let fit = |m| estimate(panel, &f, &EstimateOptions::new(m)).unwrap();
     let (w, p, r) = (fit(Model::Within), fit(Model::Pooled), fit(Model::Random));
+    // Linear combinations a'b with sqrt(a'Va) under the within cluster covariance.
+    for lc in doc["linear_combinations"].as_array().into_iter().flatten() {
+        let id = lc["id"].as_str().unwrap();
+        let label = format!(
+            "{peer}:{}:lincom:{id}",
+            doc["dataset"].as_str().unwrap_or("")
+        );
+        if id != "lincom_within_cluster_none" {
+            out.skipped.push(label);
+            continue;
+        }
+        let v = w
+            .vcov(&VcovSpec {
+                kind: VcovKind::Cluster,
+                ssc: Ssc::None,
+                lags: None,
+            })
+            .unwrap();
+        let terms: Vec<(&str, f64)> = lc["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(lc["weights_a"].as_array().unwrap())
+            .map(|(t, a)| (t.as_str().unwrap(), a.as_f64().unwrap()))
+            .collect();
+        let row = w.lincom(&terms, &v, 0.95).unwrap();
+        let (e, se) = (
+            lc["estimate"].as_f64().unwrap(),
+            lc["std_error"].as_f64().unwrap(),
+        );
+        if rel(row.estimate, e) > EST_TOL || rel(row.std_error, se) > SE_TOL {
+            out.failures.push(format!(
+                "{label}: {} ({}) vs {e} ({se})",
+                row.estimate, row.std_error
+            ));
+        } else {
+            *out.passed
+                .entry(format!("{peer} lincom within cluster none"))
+                .or_insert(0) += 1;
+        }
+    }
     for t in tests {
         let id = t["id"].as_str().unwrap();
         let got = match id {
@@ -320,5 +361,9 @@ fn peers_agree() {
     for f in &out.failures {
         eprintln!("  {f}");
     }
-    assert!(out.failures.is_empty(), "{} fixture cases failed", out.failures.len());
+    assert!(
+        out.failures.is_empty(),
+        "{} fixture cases failed",
+        out.failures.len()
+    );
 }

@@ -258,10 +258,7 @@ pub fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) -> Resu
     let all: Vec<&crate::formula::Term> = std::iter::once(&formula.response)
         .chain(&formula.terms)
         .collect();
-    let mut vals: Vec<Vec<f64>> = all
-        .iter()
-        .map(|t| t.values(panel))
-        .collect::<Result<_>>()?;
+    let mut vals: Vec<Vec<f64>> = all.iter().map(|t| t.values(panel)).collect::<Result<_>>()?;
     let w: Option<Vec<f64>> = match &opts.weights {
         Some(c) => Some(panel.require_num(c)?.to_vec()),
         None => None,
@@ -277,7 +274,8 @@ pub fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) -> Resu
         let raw_missing = all
             .iter()
             .any(|t| panel.num(&t.column).is_some_and(|c| c[r].is_nan()))
-            || w.as_ref().is_some_and(|w| !(w[r] > 0.0 && w[r].is_finite()));
+            || w.as_ref()
+                .is_some_and(|w| !(w[r] > 0.0 && w[r].is_finite()));
         let reason = if raw_missing {
             Some("missing values")
         } else if all
@@ -729,12 +727,34 @@ mod tests {
 
     #[test]
     fn drops_collinear_and_constant_terms_and_counts_rows() {
-        let units = ["a", "a", "a", "b", "b", "b", "c", "c", "c"];
-        let years = [1, 2, 4, 1, 2, 3, 1, 2, 3];
-        let x = vec![1.0, 3.0, 2.0, 5.0, 4.0, 8.0, 2.0, 9.0, f64::NAN];
+        let units = [
+            "a", "a", "a", "a", "a", "b", "b", "b", "b", "b", "c", "c", "c", "c", "c",
+        ];
+        let years = [1, 2, 4, 5, 6, 1, 2, 3, 4, 5, 1, 2, 3, 4, 5];
+        let x = vec![
+            1.0,
+            3.0,
+            2.0,
+            5.0,
+            4.0,
+            8.0,
+            2.0,
+            9.0,
+            6.0,
+            1.0,
+            7.0,
+            3.0,
+            5.0,
+            2.0,
+            f64::NAN,
+        ];
         let x2: Vec<f64> = x.iter().map(|v| 3.0 * v).collect();
-        let z = vec![1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 7.0, 7.0, 7.0];
-        let y = vec![1.0, 2.0, 0.5, 3.0, 1.0, 2.0, 4.0, 2.5, 1.0];
+        let z = vec![
+            1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 7.0, 7.0, 7.0, 7.0, 7.0,
+        ];
+        let y = vec![
+            1.0, 2.0, 0.5, 3.0, 1.0, 2.0, 4.0, 2.5, 1.0, 3.5, 0.0, 2.0, 1.5, 4.0, 2.0,
+        ];
         let p = panel(
             &units,
             &years,
@@ -751,10 +771,12 @@ mod tests {
         assert_eq!(dt[0], ("x2", "collinear with earlier regressors"));
         assert_eq!(dt[1].0, "z");
         assert!(dt[1].1.contains("no variation within units"));
-        // Row (c,3) has x missing; (a,1),(b,1),(c,1) have no lag; (a,4) lags across the gap.
+        // Row (c,5) has x missing; (a,1),(b,1),(c,1) have no lag; (a,4) lags across the gap.
         assert_eq!(fit.dropped_obs.get("missing values"), Some(&1));
         assert_eq!(fit.dropped_obs.get("lags/leads"), Some(&4));
-        assert_eq!(fit.n, 4);
+        assert_eq!(fit.n, 10);
+        assert_eq!(fit.k_fe, 3);
+        assert_eq!(fit.df_resid(), 5);
         let only_z = Formula::parse("y ~ z").unwrap();
         let e = estimate(&p, &only_z, &EstimateOptions::new(Model::Within)).unwrap_err();
         assert!(e.to_string().contains("every regressor"));

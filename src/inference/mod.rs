@@ -118,9 +118,13 @@ pub struct Vcov {
 /// Inverse of a symmetric positive-definite matrix (Cholesky via ndarray-linalg).
 pub fn inv_sym(a: &Array2<f64>) -> Result<Array2<f64>> {
     use ndarray_linalg::{InverseC, InverseInto};
-    a.invc()
-        .or_else(|_| a.clone().inv_into())
-        .map_err(|e| Error::Numeric(format!("cannot invert a {}×{} matrix: {e}", a.nrows(), a.ncols())))
+    a.invc().or_else(|_| a.clone().inv_into()).map_err(|e| {
+        Error::Numeric(format!(
+            "cannot invert a {}×{} matrix: {e}",
+            a.nrows(),
+            a.ncols()
+        ))
+    })
 }
 
 fn scores(fit: &Fit) -> Array2<f64> {
@@ -134,9 +138,7 @@ fn scores(fit: &Fit) -> Array2<f64> {
 
 fn leverage(fit: &Fit) -> Vec<f64> {
     let xb = fit.x.dot(&fit.xtx_inv);
-    (0..fit.n)
-        .map(|i| xb.row(i).dot(&fit.x.row(i)))
-        .collect()
+    (0..fit.n).map(|i| xb.row(i).dot(&fit.x.row(i))).collect()
 }
 
 /// Σ_g S_g S_g' for cluster ids `g` (0..ng).
@@ -214,8 +216,8 @@ fn meat(fit: &Fit, kind: VcovKind, lags: usize) -> (Array2<f64>, Option<Vec<usiz
                 .map(|(u, t)| u * (fit.n_times + 1) + t)
                 .collect();
             let (gi, ni) = dense_ids(&inter);
-            let m = cluster_meat(&s, &gu, nu) + cluster_meat(&s, &gt, nt)
-                - cluster_meat(&s, &gi, ni);
+            let m =
+                cluster_meat(&s, &gu, nu) + cluster_meat(&s, &gt, nt) - cluster_meat(&s, &gi, ni);
             (m, Some(vec![nu, nt, ni]))
         }
         VcovKind::DriscollKraay => {
@@ -326,6 +328,9 @@ impl Fit {
                 format!("{w}*{name}")
             });
         }
+        if weights.is_empty() {
+            return Err(Error::Usage("lincom: no terms given".into()));
+        }
         let est: f64 = a.iter().zip(&self.coefficients).map(|(x, y)| x * y).sum();
         let se = a.dot(&v.matrix.dot(&a)).sqrt();
         Ok(CoefRow::new(label.join(" + "), est, se, v.df, level))
@@ -380,6 +385,8 @@ impl CoefRow {
 #[derive(Debug, Clone)]
 pub struct CoefTable {
     pub rows: Vec<CoefRow>,
+    /// Linear combinations requested with [`CoefTable::add_lincom`].
+    pub lincoms: Vec<CoefRow>,
     pub vcov: Vcov,
     pub level: f64,
 }
@@ -403,8 +410,16 @@ impl CoefTable {
             .collect();
         CoefTable {
             rows,
+            lincoms: Vec::new(),
             vcov: v,
             level,
         }
+    }
+
+    /// Adds the linear combination Σ a_j β_j (same covariance and df as the table).
+    pub fn add_lincom(&mut self, fit: &Fit, weights: &[(&str, f64)]) -> Result<()> {
+        let row = fit.lincom(weights, &self.vcov, self.level)?;
+        self.lincoms.push(row);
+        Ok(())
     }
 }

@@ -53,6 +53,8 @@ pub struct EstimateJson<'a> {
     pub dropped: &'a BTreeMap<String, usize>,
     pub dropped_terms: &'a [DroppedTerm],
     pub coefficients: &'a [super::CoefRow],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub lincom: &'a [super::CoefRow],
 }
 
 fn g(v: f64) -> String {
@@ -78,7 +80,11 @@ fn p_fmt(p: f64) -> String {
 }
 
 fn describe(v: &Vcov) -> String {
-    let mut s = format!("vcov: {} | ssc preset: {}", v.spec.kind.name(), v.spec.ssc.name());
+    let mut s = format!(
+        "vcov: {} | ssc preset: {}",
+        v.spec.kind.name(),
+        v.spec.ssc.name()
+    );
     if let Some(l) = v.lags {
         s.push_str(&format!(" | lags: {l}"));
     }
@@ -92,11 +98,18 @@ fn describe(v: &Vcov) -> String {
 pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
     let v = &table.vcov;
     let header = [
-        "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
+        "term",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "conf_low",
+        "conf_high",
     ];
     let cells: Vec<Vec<String>> = table
         .rows
         .iter()
+        .chain(&table.lincoms)
         .map(|r| {
             vec![
                 r.term.clone(),
@@ -142,6 +155,7 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
                 dropped: &fit.dropped_obs,
                 dropped_terms: &fit.dropped_terms,
                 coefficients: &table.rows,
+                lincom: &table.lincoms,
             };
             let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{e}"));
             s.push('\n');
@@ -150,7 +164,7 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
         Format::Csv => {
             let mut s = header.join(",");
             s.push('\n');
-            for r in &table.rows {
+            for r in table.rows.iter().chain(&table.lincoms) {
                 let t = if r.term.contains(',') || r.term.contains('"') {
                     format!("\"{}\"", r.term.replace('"', "\"\""))
                 } else {
@@ -186,15 +200,29 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
             s
         }
         Format::Tex => {
-            let esc = |t: &str| t.replace('_', "\\_").replace('&', "\\&").replace('%', "\\%");
+            let esc = |t: &str| {
+                t.replace('_', "\\_")
+                    .replace('&', "\\&")
+                    .replace('%', "\\%")
+            };
             let mut s = String::from("\\begin{tabular}{lrrrrrr}\n\\hline\n");
-            s.push_str(&header.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" & "));
+            s.push_str(
+                &header
+                    .iter()
+                    .map(|h| esc(h))
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+            );
             s.push_str(" \\\\\n\\hline\n");
             for c in &cells {
                 s.push_str(&format!(
                     "{} & {} \\\\\n",
                     esc(&c[0]),
-                    c[1..].iter().map(|x| esc(x)).collect::<Vec<_>>().join(" & ")
+                    c[1..]
+                        .iter()
+                        .map(|x| esc(x))
+                        .collect::<Vec<_>>()
+                        .join(" & ")
                 ));
             }
             s.push_str(&format!(

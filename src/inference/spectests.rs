@@ -109,7 +109,9 @@ pub fn pwartest(within: &Fit) -> Result<TestResult> {
     }
     let m = e.len() as f64;
     if m < 3.0 {
-        return Err(Error::Data("pwartest: fewer than 3 lagged residual pairs".into()));
+        return Err(Error::Data(
+            "pwartest: fewer than 3 lagged residual pairs".into(),
+        ));
     }
     let (me, ml) = (e.iter().sum::<f64>() / m, el.iter().sum::<f64>() / m);
     let sxx: f64 = el.iter().map(|v| (v - ml).powi(2)).sum();
@@ -144,7 +146,12 @@ pub fn pwartest(within: &Fit) -> Result<TestResult> {
         .sum();
     let h0 = -1.0 / (within.n_times as f64 - 1.0);
     let stat = (b - h0).powi(2) / var_b;
-    f_test("Wooldridge test for serial correlation in FE panels", stat, 1.0, m - 2.0)
+    f_test(
+        "Wooldridge test for serial correlation in FE panels",
+        stat,
+        1.0,
+        m - 2.0,
+    )
 }
 
 /// Breusch–Pagan LM test for individual effects (plm `plmtest(type = "bp")`) on pooled OLS

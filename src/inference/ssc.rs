@@ -59,7 +59,13 @@ pub enum Ssc {
 
 impl Ssc {
     /// Every preset.
-    pub const ALL: [Ssc; 5] = [Ssc::None, Ssc::Fixest, Ssc::Stata, Ssc::Plm, Ssc::Linearmodels];
+    pub const ALL: [Ssc; 5] = [
+        Ssc::None,
+        Ssc::Fixest,
+        Ssc::Stata,
+        Ssc::Plm,
+        Ssc::Linearmodels,
+    ];
 
     /// The command-line / JSON name.
     pub fn name(self) -> &'static str {
@@ -151,19 +157,15 @@ pub fn factors(fit: &Fit, kind: VcovKind, ssc: Ssc, clusters: Option<&[usize]>) 
             Some(dfr),
             "n/(n − k), k without absorbed effects (plm HC1); t df = n − K".into(),
         ),
-        (Ssc::None | Ssc::Stata | Ssc::Fixest, V::Hc1) => f(
-            n / (n - kk),
-            Some(dfr),
-            "n/(n − K); t df = n − K".into(),
-        ),
+        (Ssc::None | Ssc::Stata | Ssc::Fixest, V::Hc1) => {
+            f(n / (n - kk), Some(dfr), "n/(n − K); t df = n − K".into())
+        }
         (Ssc::Fixest, V::Hc2 | V::Hc3) => f(
             n / (n - kk),
             Some(dfr),
             "n/(n − K) (fixest adj · cluster.adj with G = n); t df = n − K".into(),
         ),
-        (_, V::Hc0 | V::Hc2 | V::Hc3) => {
-            f(1.0, Some(dfr), "plain (factor 1); t df = n − K".into())
-        }
+        (_, V::Hc0 | V::Hc2 | V::Hc3) => f(1.0, Some(dfr), "plain (factor 1); t df = n − K".into()),
         (Ssc::Fixest, V::Cluster | V::ClusterTime | V::ClusterTwoway) => {
             let g = g.unwrap_or(0.0);
             let kp = (fit.k + k_fe_nested(fit, kind)) as f64;
