@@ -192,7 +192,8 @@ pub struct Fit {
     pub fe_time: bool,
     /// Residual sum of squares (weighted) of the transformed model.
     pub rss: f64,
-    /// R² of the transformed model (plm's convention; within R² for FE models).
+    /// R² as plm reports it: squared correlation of the transformed response and fitted
+    /// values (within R² for FE models).
     pub r2: f64,
     /// Within R² (FE models only).
     pub r2_within: Option<f64>,
@@ -546,19 +547,20 @@ pub fn estimate_sample(s: &Sample, formula: &Formula, opts: &EstimateOptions) ->
         None => resid_s.clone(),
     };
     let rss: f64 = resid_s.iter().map(|v| v * v).sum();
-    let wts: Option<Vec<f64>> = sqrt_w.as_ref().map(|s| s.iter().map(|v| v * v).collect());
-    let centered = intercept || matches!(model, Model::Random);
-    let tss: f64 = {
-        let wv = |i: usize| wts.as_ref().map_or(1.0, |w| w[i]);
-        let mean = if centered {
-            let sw: f64 = (0..n).map(wv).sum();
-            (0..n).map(|i| wv(i) * y_t[i]).sum::<f64>() / sw
-        } else {
-            0.0
-        };
-        (0..n).map(|i| wv(i) * (y_t[i] - mean).powi(2)).sum()
+    // R² as plm reports it: the squared correlation of the transformed response and its
+    // fitted values (= 1 − RSS/TSS for unweighted OLS with an intercept or on demeaned data).
+    let r2 = {
+        let fit_t: Vec<f64> = y_t.iter().zip(&resid).map(|(a, b)| a - b).collect();
+        let nf = n as f64;
+        let (my, mf) = (y_t.iter().sum::<f64>() / nf, fit_t.iter().sum::<f64>() / nf);
+        let (mut syf, mut syy, mut sff) = (0.0, 0.0, 0.0);
+        for (a, b) in y_t.iter().zip(&fit_t) {
+            syf += (a - my) * (b - mf);
+            syy += (a - my).powi(2);
+            sff += (b - mf).powi(2);
+        }
+        syf * syf / (syy * sff)
     };
-    let r2 = 1.0 - rss / tss;
     let fe_model = matches!(model, Model::Within | Model::Twoways);
     let fit = Fit {
         model,
