@@ -5,7 +5,8 @@
 //!              [--model pooled|within|twoways|fd|between|random]
 //!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west]
 //!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
-//!              [--lincom "l(x, 0) + l(x, 1)"]... [--format table|json|csv|md|tex] [--out FILE]
+//!              [--lincom "l(x, 0) + l(x, 1)"]... [--drop-singletons]
+//!              [--format table|json|csv|md|tex] [--out FILE]
 //! ```
 //! Defaults: model from the formula's `| effects` (else within), vcov cluster (by unit),
 //! ssc fixest, lags ⌊T^{1/4}⌋ for driscoll-kraay / newey-west, format table.
@@ -58,6 +59,9 @@ struct Cli {
     /// Output format.
     #[arg(long, default_value = "table")]
     format: String,
+    /// Drop units observed once under unit fixed effects (counted as "singletons").
+    #[arg(long)]
+    drop_singletons: bool,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -73,6 +77,7 @@ struct Job {
     vcov: VcovSpec,
     weights: Option<String>,
     lincoms: Vec<String>,
+    drop_singletons: bool,
     format: Format,
 }
 
@@ -132,6 +137,7 @@ impl Job {
             },
             weights: cli.weights.clone(),
             lincoms: cli.lincom.clone(),
+            drop_singletons: cli.drop_singletons,
             format: Format::parse(&cli.format)?,
         })
     }
@@ -145,7 +151,7 @@ impl Job {
         let opts = EstimateOptions {
             model,
             weights: self.weights.clone(),
-            drop_singletons: false,
+            drop_singletons: self.drop_singletons,
         };
         let fit = estimate(&panel, &formula, &opts)?;
         let mut table = fit.coef_table(&self.vcov)?;

@@ -783,4 +783,22 @@ mod tests {
         let e = estimate(&p, &only_z, &EstimateOptions::new(Model::Within)).unwrap_err();
         assert!(e.to_string().contains("every regressor"));
     }
+
+    #[test]
+    fn singletons_are_counted_when_dropped_and_change_nothing_else() {
+        let units = ["a", "a", "a", "b", "b", "b", "c"];
+        let years = [1, 2, 3, 1, 2, 3, 1];
+        let x = vec![1.0, 4.0, 2.0, 3.0, 7.0, 1.0, 5.0];
+        let y = vec![2.0, 1.0, 4.0, 3.0, 0.5, 2.0, 9.0];
+        let p = panel(&units, &years, vec![("y", y), ("x", x)]);
+        let f = Formula::parse("y ~ x").unwrap();
+        let keep = estimate(&p, &f, &EstimateOptions::new(Model::Within)).unwrap();
+        let mut o = EstimateOptions::new(Model::Within);
+        o.drop_singletons = true;
+        let drop = estimate(&p, &f, &o).unwrap();
+        assert_eq!(drop.dropped_obs.get("singletons"), Some(&1));
+        assert_eq!((keep.n, drop.n), (7, 6));
+        assert_eq!(keep.df_resid(), drop.df_resid());
+        assert!((keep.coefficients[0] - drop.coefficients[0]).abs() < 1e-14);
+    }
 }

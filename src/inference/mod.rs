@@ -423,3 +423,91 @@ impl CoefTable {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimators::{estimate, EstimateOptions, Model};
+    use crate::formula::Formula;
+
+    fn grunfeld_within() -> Fit {
+        let p = crate::panel::io::read_csv(
+            std::path::Path::new("tests/reference/data/grunfeld.csv"),
+            "firm",
+            "year",
+        )
+        .unwrap();
+        let f = Formula::parse("inv ~ value + capital").unwrap();
+        estimate(&p, &f, &EstimateOptions::new(Model::Within)).unwrap()
+    }
+
+    #[test]
+    fn lincom_is_a_prime_b_with_sqrt_a_prime_v_a() {
+        let fit = grunfeld_within();
+        let spec = VcovSpec {
+            kind: VcovKind::Cluster,
+            ssc: Ssc::Fixest,
+            lags: None,
+        };
+        let v = fit.vcov(&spec).unwrap();
+        let l = fit
+            .lincom(&[("value", 2.0), ("capital", -1.0)], &v, 0.95)
+            .unwrap();
+        let (b, m) = (&fit.coefficients, &v.matrix);
+        assert!((l.estimate - (2.0 * b[0] - b[1])).abs() < 1e-14);
+        let var = 4.0 * m[[0, 0]] + m[[1, 1]] - 4.0 * m[[0, 1]];
+        assert!((l.std_error - var.sqrt()).abs() < 1e-14);
+        // t(G − 1) = t(9) inference, as the table's rows.
+        let (p, q) = p_and_quantile(l.statistic, Some(9.0), 0.95);
+        assert!((l.p_value - p).abs() < 1e-15);
+        assert!((l.conf_high - l.estimate - q * l.std_error).abs() < 1e-12);
+        let single = fit.lincom(&[("capital", 1.0)], &v, 0.95).unwrap();
+        let table = CoefTable::new(&fit, v.clone(), 0.95);
+        assert_eq!(single.std_error, table.rows[1].std_error);
+        assert_eq!(single.p_value, table.rows[1].p_value);
+        assert!(fit.lincom(&[("nope", 1.0)], &v, 0.95).is_err());
+        assert!(fit.lincom(&[], &v, 0.95).is_err());
+    }
+
+    #[test]
+    fn single_cluster_is_an_error() {
+        let p = Panel1::single();
+        let f = Formula::parse("y ~ x").unwrap();
+        let fit = estimate(&p, &f, &EstimateOptions::new(Model::Pooled)).unwrap();
+        let spec = VcovSpec {
+            kind: VcovKind::Cluster,
+            ssc: Ssc::None,
+            lags: None,
+        };
+        let e = fit.vcov(&spec).unwrap_err();
+        assert!(e.to_string().contains("at least 2 clusters"));
+        let ok = VcovSpec {
+            kind: VcovKind::ClusterTime,
+            ..spec
+        };
+        assert!(fit.vcov(&ok).is_ok());
+    }
+
+    struct Panel1;
+    impl Panel1 {
+        fn single() -> crate::Panel {
+            crate::Panel::from_columns(
+                "u",
+                "t",
+                vec!["1".into(); 4],
+                vec![1, 2, 3, 4],
+                vec![
+                    crate::panel::Column {
+                        name: "y".into(),
+                        data: crate::panel::ColumnData::Num(vec![1.0, 3.0, 2.0, 5.0]),
+                    },
+                    crate::panel::Column {
+                        name: "x".into(),
+                        data: crate::panel::ColumnData::Num(vec![0.0, 1.0, 1.5, 3.0]),
+                    },
+                ],
+            )
+            .unwrap()
+        }
+    }
+}
