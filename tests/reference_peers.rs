@@ -208,6 +208,22 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
         if !check_df {
             continue;
         }
+        // With the preset's own df, p-values and confidence limits follow.
+        let row =
+            iku::inference::CoefRow::new(term.to_string(), fit.coefficients[j], my_se, v.df, 0.95);
+        for (what, mine, theirs) in [
+            ("p", row.p_value, c["p_value"].as_f64()),
+            ("conf_low", row.conf_low, c["conf_low"].as_f64()),
+            ("conf_high", row.conf_high, c["conf_high"].as_f64()),
+        ] {
+            if let Some(t) = theirs {
+                // Absolute slack 1e-15: some peers compute p = 2(1 − F(|t|)), exact only to
+                // machine epsilon near zero.
+                if (mine - t).abs() > SE_TOL * t.abs() + 1e-15 {
+                    errs.push(format!("{term}: {what} {mine:e} vs {t:e}"));
+                }
+            }
+        }
         if let Some(df) = c["df"].as_f64() {
             match v.df {
                 Some(d) if (d - df).abs() < 1e-9 => {}
@@ -361,9 +377,20 @@ fn check_tests(doc: &Value, panels: &mut BTreeMap<String, Panel>, out: &mut Outc
         match got {
             Ok(g) => {
                 let want = t["statistic"].as_f64().unwrap();
-                if rel(g.statistic, want) > SE_TOL {
-                    out.failures
-                        .push(format!("{label}: statistic {} vs {want}", g.statistic));
+                let want_p = t["p_value"].as_f64().unwrap();
+                let want_df: Vec<f64> = match &t["df"] {
+                    Value::Array(a) => a.iter().filter_map(Value::as_f64).collect(),
+                    Value::Number(n) => vec![n.as_f64().unwrap()],
+                    _ => vec![],
+                };
+                if rel(g.statistic, want) > SE_TOL
+                    || rel(g.p_value, want_p) > 1e-6
+                    || g.df != want_df
+                {
+                    out.failures.push(format!(
+                        "{label}: statistic {} p {} df {:?} vs {want} p {want_p} df {want_df:?}",
+                        g.statistic, g.p_value, g.df
+                    ));
                 } else {
                     *out.passed.entry(format!("{peer} test {id}")).or_insert(0) += 1;
                 }

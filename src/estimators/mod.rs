@@ -382,8 +382,6 @@ struct Ls {
 
 fn least_squares(cols: &[Vec<f64>], refn: &[f64], y: &[f64]) -> Ls {
     let qr = Qr::new(cols, refn);
-    let kept: Vec<Vec<f64>> = qr.kept.iter().map(|&j| cols[j].clone()).collect();
-    let _ = kept;
     let beta = qr.solve(y);
     Ls { qr, beta }
 }
@@ -483,7 +481,7 @@ pub fn estimate_sample(s: &Sample, formula: &Formula, opts: &EstimateOptions) ->
             (yb.clone(), xs, yb)
         }
         Model::Random => {
-            let comp = swamy_arora(s, &raw, &refn, intercept)?;
+            let comp = swamy_arora(s, &raw, &refn)?;
             let theta_row: Vec<f64> = s.unit.iter().map(|&u| comp.theta[u]).collect();
             let qd = |c: &Vec<f64>| -> Vec<f64> {
                 let m = group_means(c, &s.unit, nu, None);
@@ -611,12 +609,7 @@ pub fn estimate_sample(s: &Sample, formula: &Formula, opts: &EstimateOptions) ->
 /// sum of squares of the between regression on the unit means repeated T_i times
 /// (Baltagi & Chang 1994), X the design with intercept, P the unit-mean projection and Z the
 /// unit dummies; θ_i = 1 − √(σ²_ε / (σ²_ε + T_i σ²_μ)). A negative σ²_μ is set to 0.
-fn swamy_arora(
-    s: &Sample,
-    raw: &[Vec<f64>],
-    refn: &[f64],
-    intercept: bool,
-) -> Result<RandomComponents> {
+fn swamy_arora(s: &Sample, raw: &[Vec<f64>], refn: &[f64]) -> Result<RandomComponents> {
     let nu = s.n_units;
     let n = s.y.len() as f64;
     let mut ti = vec![0f64; nu];
@@ -667,7 +660,6 @@ fn swamy_arora(
     }
     let ainv = crate::inference::inv_sym(&a)?;
     let tr = ainv.dot(&bm).diag().sum();
-    let _ = intercept;
     let s2u_raw = (rss_b - (nu as f64 - kb as f64) * s2e) / (n - tr);
     let s2u = s2u_raw.max(0.0);
     let theta = ti

@@ -182,7 +182,6 @@ pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
         by_unit[fit.unit[i]].insert(fit.time[i], fit.resid[i]);
     }
     let mut sum = 0.0;
-    let mut pairs = 0.0;
     for i in 0..nu {
         for j in (i + 1)..nu {
             let common: Vec<(f64, f64)> = by_unit[i]
@@ -199,10 +198,8 @@ pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
             let saa: f64 = common.iter().map(|p| (p.0 - ma).powi(2)).sum();
             let sbb: f64 = common.iter().map(|p| (p.1 - mb).powi(2)).sum();
             sum += t.sqrt() * sab / (saa * sbb).sqrt();
-            pairs += 1.0;
         }
     }
-    let _ = pairs;
     let nf = nu as f64;
     let stat = (2.0 / (nf * (nf - 1.0))).sqrt() * sum;
     let norm = Normal::new(0.0, 1.0).expect("standard normal");
