@@ -64,10 +64,10 @@ if (mode == "data") {
 # ---------------------------------------------------------------------------
 VERSIONS <- list(
   R = paste(R.version$major, R.version$minor, sep = "."),
-  plm = as.character(packageVersion("plm")),
-  sandwich = as.character(packageVersion("sandwich")),
-  lmtest = as.character(packageVersion("lmtest")),
-  jsonlite = as.character(packageVersion("jsonlite"))
+  plm = packageDescription("plm")$Version,
+  sandwich = packageDescription("sandwich")$Version,
+  lmtest = packageDescription("lmtest")$Version,
+  jsonlite = packageDescription("jsonlite")$Version
 )
 
 fmt_term <- function(x) x  # plm already calls the intercept "(Intercept)"
@@ -234,7 +234,8 @@ weighted_cases <- function(ds, fml, pd, model, wcol) {
 htest_entry <- function(id, call, h) {
   list(id = id, call = call, statistic = unname(h$statistic),
        statistic_name = names(h$statistic),
-       df = unname(as.numeric(h$parameter)), p_value = unname(h$p.value),
+       df = if (length(h$parameter)) unname(as.numeric(h$parameter)) else NA,
+       p_value = unname(h$p.value),
        method = h$method)
 }
 
@@ -258,7 +259,7 @@ spec_tests <- function(fml, pd) {
   a[-(1:2)] <- 0
   lc <- list(id = "lincom_within_cluster_none",
              call = "within fit; V = vcovHC(fit, method='arellano', type='HC0', cluster='group'); a'b, sqrt(a'Va)",
-             terms = names(b)[1:2], weights_a = a,
+             terms = names(b), a = a,
              estimate = sum(a * b), std_error = sqrt(drop(t(a) %*% V %*% a)))
   list(tests = tests, lincom = list(lc))
 }

@@ -15,8 +15,18 @@ import platform
 import sys
 import warnings
 
-import numpy as np
-import pandas as pd
+# Reruns must be byte-identical.  pyfixest's two-way demeaning result depends (in the
+# last digits) on Python's string-hash randomisation, so fix PYTHONHASHSEED by
+# re-executing this script once; also keep numerics single-threaded.
+if os.environ.get("PYTHONHASHSEED") != "0":
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+for _v in ("NUMBA_NUM_THREADS", "RAYON_NUM_THREADS", "OMP_NUM_THREADS",
+           "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = "1"
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -136,6 +146,9 @@ def write_json(peer, ds, fname, unit, time, cases, notes=None):
 # ---------------------------------------------------------------------------
 # ssc presets.  pyfixest's own default is ssc() == ssc(k_adj=True, k_fixef="nonnested",
 # G_adj=True, G_df="min"); it is recorded in every case under "peer_options".
+# pyfixest's default fixef_tol (1e-6) leaves the two-way demeaning on unbalanced panels
+# visibly inexact; a tight tolerance makes the fixtures exact to ~1e-12.
+FIXEF_TOL = 1e-12
 SSC_DEFAULT = ("fixest", "default", {})
 SSC_PLAIN = ("none", "plain", {"k_adj": False, "G_adj": False})
 SSC_FULL = ("stata", "kfixef_full", {"k_fixef": "full"})
@@ -184,13 +197,14 @@ def pyfixest_cases(ds, d, unit, time, y, xs):
         if ssc_label == "none" and vc == "hc1":
             vc = "hc0"  # hetero without any adjustment is the plain White sandwich
         ssc = pf.ssc(**ssc_kw)
-        fit = pf.feols(fml, data=d, vcov=pvc, vcov_kwargs=kw, ssc=ssc, weights=weights)
+        fit = pf.feols(fml, data=d, vcov=pvc, vcov_kwargs=kw, ssc=ssc, weights=weights,
+                       fixef_tol=FIXEF_TOL)
         tb = fit.tidy()
         names = list(tb.index)
         df_t = fnum(np.asarray(fit._df_t).min())
         kwtxt = f", vcov_kwargs={kw}" if kw else ""
         wtxt = f", weights='{weights}'" if weights else ""
-        call = f"pf.feols('{fml}', data, vcov={pvc!r}{kwtxt}, ssc=pf.ssc({', '.join(f'{k}={v!r}' for k, v in ssc_kw.items())}){wtxt})"
+        call = f"pf.feols('{fml}', data, vcov={pvc!r}{kwtxt}, ssc=pf.ssc({', '.join(f'{k}={v!r}' for k, v in ssc_kw.items())}){wtxt}, fixef_tol={FIXEF_TOL})"
         parts = [ds, model] + (["weighted"] if weights else []) + [vc] + ([f"L{lags}"] if lags else [])
         parts += [ssc_name]
         cases.append({
