@@ -184,6 +184,33 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
             }
         }
     }
+    // plm's Swamy–Arora variance components and the distinct θ_i.
+    if let (Some(vc), Some(re)) = (case.get("variance_components"), &fit.random) {
+        if peer == "plm" {
+            let pairs = [
+                (re.sigma2_idios, vc["sigma2_idiosyncratic"].as_f64()),
+                (re.sigma2_indiv, vc["sigma2_effects"].as_f64()),
+            ];
+            for (mine, theirs) in pairs {
+                if let Some(t) = theirs {
+                    if rel(mine, t) > SE_TOL {
+                        errs.push(format!("variance component {mine} vs {t}"));
+                    }
+                }
+            }
+            let mut th = re.theta.clone();
+            th.sort_by(f64::total_cmp);
+            th.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
+            let want: Vec<f64> = match &vc["theta"] {
+                Value::Array(a) => a.iter().filter_map(Value::as_f64).collect(),
+                Value::Number(x) => x.as_f64().into_iter().collect(),
+                _ => vec![],
+            };
+            if th.len() != want.len() || th.iter().zip(&want).any(|(a, b)| rel(*a, *b) > SE_TOL) {
+                errs.push(format!("theta {th:?} vs {want:?}"));
+            }
+        }
+    }
     for c in case["coefficients"].as_array().unwrap() {
         let term = map_term(c["term"].as_str().unwrap());
         let Some(j) = fit.term_index(term) else {
@@ -341,7 +368,7 @@ fn check_tests(doc: &Value, panels: &mut BTreeMap<String, Panel>, out: &mut Outc
             .as_array()
             .unwrap()
             .iter()
-            .zip(lc["weights_a"].as_array().unwrap())
+            .zip(lc["a"].as_array().unwrap())
             .map(|(t, a)| (t.as_str().unwrap(), a.as_f64().unwrap()))
             .collect();
         let row = w.lincom(&terms, &v, 0.95).unwrap();
