@@ -4,6 +4,29 @@
 //! [`estimate`] returns a [`Fit`] that keeps the transformed (√w-scaled) design, the
 //! residuals, the unit/time ids, the weights and the degrees-of-freedom bookkeeping, so any
 //! covariance ([`crate::inference`]) is chosen after estimation without refitting.
+//!
+//! ```
+//! use iku::estimators::{fit_formula, Model};
+//! use iku::inference::{Ssc, VcovKind, VcovSpec};
+//! use iku::panel::{Column, ColumnData, Panel};
+//!
+//! let units: Vec<String> = ["a", "a", "a", "b", "b", "b", "c", "c", "c"]
+//!     .iter().map(|s| s.to_string()).collect();
+//! let years = vec![1, 2, 3, 1, 2, 3, 1, 2, 3];
+//! let x = vec![1.0, 2.0, 4.0, 2.0, 5.0, 3.0, 0.0, 1.0, 3.0];
+//! let y: Vec<f64> = x.iter().enumerate().map(|(i, v)| 2.0 * v + (i / 3) as f64 + 0.1 * ((i * 7) % 3) as f64).collect();
+//! let col = |n: &str, v: Vec<f64>| Column { name: n.into(), data: ColumnData::Num(v) };
+//! let panel = Panel::from_columns("unit", "year", units, years, vec![col("y", y), col("x", x)]).unwrap();
+//!
+//! let fit = fit_formula(&panel, "y ~ x | unit", None, None).unwrap(); // within
+//! assert_eq!(fit.model, Model::Within);
+//! let spec = VcovSpec { kind: VcovKind::Cluster, ssc: Ssc::Fixest, lags: None };
+//! let table = fit.coef_table(&spec).unwrap();        // inference chosen after estimation
+//! assert_eq!(table.rows[0].term, "x");
+//! let v = fit.vcov(&VcovSpec { kind: VcovKind::Hc1, ssc: Ssc::Stata, lags: None }).unwrap();
+//! let sum = fit.lincom(&[("x", 2.0)], &v, 0.95).unwrap();
+//! assert!((sum.estimate - 2.0 * fit.coef("x").unwrap()).abs() < 1e-12);
+//! ```
 
 pub mod linalg;
 pub mod transform;
@@ -384,6 +407,25 @@ fn least_squares(cols: &[Vec<f64>], refn: &[f64], y: &[f64]) -> Ls {
     let qr = Qr::new(cols, refn);
     let beta = qr.solve(y);
     Ls { qr, beta }
+}
+
+/// Parses `formula`, resolves the model (explicit, or implied by `| effects`, else within)
+/// and estimates, optionally weighted by the column `weights`.
+pub fn fit_formula(
+    panel: &Panel,
+    formula: &str,
+    model: Option<Model>,
+    weights: Option<&str>,
+) -> Result<Fit> {
+    let f = Formula::parse(formula)?;
+    f.check(panel)?;
+    let model = Model::resolve(&f, panel, model)?;
+    let opts = EstimateOptions {
+        model,
+        weights: weights.map(str::to_string),
+        drop_singletons: false,
+    };
+    estimate(panel, &f, &opts)
 }
 
 /// Estimates `formula` on `panel` with the options' model and weights.
