@@ -37,16 +37,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
     ),
     (
         "plm",
-        "grunfeld_unbal/fd/",
-        "plm's fd differences consecutive rows across gaps; ours is gap-aware (a difference across a missing year is dropped)",
-    ),
-    (
-        "plm",
-        "wage_unbal/fd/",
-        "plm's fd differences consecutive rows across gaps; ours is gap-aware (a difference across a missing year is dropped)",
-    ),
-    (
-        "plm",
         "/fd/cluster-time/sss",
         "the fixture's t df uses the periods of the undifferenced panel (T − 1); ours counts the periods present in the differenced sample",
     ),
@@ -144,7 +134,11 @@ fn fit_case(
         formula.push_str(" - 1");
     }
     let weights = case["weights"].as_str().map(str::to_string);
-    let key = format!("{data_file}|{formula}|{}|{weights:?}", model.name());
+    let key = format!(
+        "{data_file}|{formula}|{}|{weights:?}|{}",
+        model.name(),
+        doc["peer"]
+    );
     if !fits.contains_key(&key) {
         if !panels.contains_key(data_file) {
             let p = iku::panel::io::read_csv(Path::new(data_file), unit, time)
@@ -157,6 +151,8 @@ fn fit_case(
             model,
             weights,
             drop_singletons: false,
+            // plm's fd differences consecutive rows across gaps; linearmodels' is gap-aware.
+            fd_across_gaps: doc["peer"] == "plm",
         };
         let fit = estimate(panel, &f, &opts).map_err(|e| e.to_string())?;
         fits.insert(key.clone(), fit);

@@ -5,7 +5,7 @@
 //!              [--model pooled|within|twoways|fd|between|random]
 //!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west]
 //!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
-//!              [--lincom "l(x, 0) + l(x, 1)"]... [--drop-singletons]
+//!              [--lincom "l(x, 0) + l(x, 1)"]... [--drop-singletons] [--fd-across-gaps]
 //!              [--format table|json|csv|md|tex] [--out FILE]
 //! ```
 //! Defaults: model from the formula's `| effects` (else within), vcov cluster (by unit),
@@ -62,6 +62,9 @@ struct Cli {
     /// Drop units observed once under unit fixed effects (counted as "singletons").
     #[arg(long)]
     drop_singletons: bool,
+    /// fd: difference consecutive rows across missing periods (plm's fd); default gap-aware.
+    #[arg(long)]
+    fd_across_gaps: bool,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -78,6 +81,7 @@ struct Job {
     weights: Option<String>,
     lincoms: Vec<String>,
     drop_singletons: bool,
+    fd_across_gaps: bool,
     format: Format,
 }
 
@@ -138,6 +142,7 @@ impl Job {
             weights: cli.weights.clone(),
             lincoms: cli.lincom.clone(),
             drop_singletons: cli.drop_singletons,
+            fd_across_gaps: cli.fd_across_gaps,
             format: Format::parse(&cli.format)?,
         })
     }
@@ -152,6 +157,7 @@ impl Job {
             model,
             weights: self.weights.clone(),
             drop_singletons: self.drop_singletons,
+            fd_across_gaps: self.fd_across_gaps,
         };
         let fit = estimate(&panel, &formula, &opts)?;
         let mut table = fit.coef_table(&self.vcov)?;

@@ -145,6 +145,10 @@ pub struct EstimateOptions {
     /// Drop units observed once under unit fixed effects (they carry no information about
     /// the slopes); off by default, as in plm, fixest and linearmodels.
     pub drop_singletons: bool,
+    /// fd only: difference consecutive observed rows of a unit even across a missing
+    /// period, as plm's `model = "fd"` does. Off by default: a difference across a gap is
+    /// dropped (counted under "differences").
+    pub fd_across_gaps: bool,
 }
 
 impl EstimateOptions {
@@ -154,6 +158,7 @@ impl EstimateOptions {
             model,
             weights: None,
             drop_singletons: false,
+            fd_across_gaps: false,
         }
     }
 }
@@ -288,8 +293,21 @@ pub fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) -> Resu
         None => None,
     };
     if opts.model == Model::Fd {
+        let uid = panel.unit_ids();
         for v in vals.iter_mut() {
-            *v = panel.diff(v, 1);
+            *v = if opts.fd_across_gaps {
+                (0..nr)
+                    .map(|r| {
+                        if r > 0 && uid[r - 1] == uid[r] {
+                            v[r] - v[r - 1]
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect()
+            } else {
+                panel.diff(v, 1)
+            };
         }
     }
     let mut dropped = BTreeMap::new();
@@ -424,6 +442,7 @@ pub fn fit_formula(
         model,
         weights: weights.map(str::to_string),
         drop_singletons: false,
+        fd_across_gaps: false,
     };
     estimate(panel, &f, &opts)
 }
@@ -834,5 +853,25 @@ mod tests {
         assert_eq!((keep.n, drop.n), (7, 6));
         assert_eq!(keep.df_resid(), drop.df_resid());
         assert!((keep.coefficients[0] - drop.coefficients[0]).abs() < 1e-14);
+    }
+
+    #[test]
+    fn fd_is_gap_aware_unless_asked_to_difference_across_gaps() {
+        let units = ["a", "a", "a", "b", "b", "b", "b"];
+        let years = [1, 2, 4, 1, 2, 3, 4];
+        let x = vec![1.0, 4.0, 2.0, 3.0, 7.0, 1.0, 5.0];
+        let y = vec![2.0, 1.0, 4.0, 3.0, 0.5, 2.0, 9.0];
+        let p = panel(&units, &years, vec![("y", y), ("x", x)]);
+        let f = Formula::parse("y ~ x").unwrap();
+        let gap = estimate(&p, &f, &EstimateOptions::new(Model::Fd)).unwrap();
+        assert_eq!(gap.n, 4);
+        assert_eq!(gap.dropped_obs.get("differences"), Some(&3));
+        let mut o = EstimateOptions::new(Model::Fd);
+        o.fd_across_gaps = true;
+        let rows = estimate(&p, &f, &o).unwrap();
+        assert_eq!(rows.n, 5);
+        // The (a, 2) → (a, 4) difference: Δy = 3, Δx = −2 enters the across-gaps sample.
+        assert!(rows.y.contains(&3.0));
+        assert!(!gap.y.contains(&3.0));
     }
 }
