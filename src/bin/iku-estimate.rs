@@ -28,13 +28,13 @@ use std::process::ExitCode;
 struct Cli {
     /// Panel CSV (header line; unit and time columns may be text or integers).
     #[arg(long)]
-    data: PathBuf,
+    data: Option<PathBuf>,
     /// Unit (cross-section) key column.
     #[arg(long)]
-    unit: String,
+    unit: Option<String>,
     /// Time key column.
     #[arg(long)]
-    time: String,
+    time: Option<String>,
     /// Model formula, e.g. "y ~ x + l(x, 1) | unit + year".
     #[arg(long)]
     formula: Option<String>,
@@ -128,10 +128,17 @@ impl Job {
         let formula = cli.formula.clone().ok_or_else(|| {
             Error::Usage("--formula is required, e.g. --formula \"y ~ x + l(x, 1)\"".into())
         })?;
+        let need = |v: &Option<String>, flag: &str| {
+            v.clone()
+                .ok_or_else(|| Error::Usage(format!("{flag} is required")))
+        };
         Ok(Job {
-            data: cli.data.clone(),
-            unit: cli.unit.clone(),
-            time: cli.time.clone(),
+            data: cli
+                .data
+                .clone()
+                .ok_or_else(|| Error::Usage("--data FILE is required".into()))?,
+            unit: need(&cli.unit, "--unit COL")?,
+            time: need(&cli.time, "--time COL")?,
             formula,
             model: cli.model.as_deref().map(Model::parse).transpose()?,
             vcov: VcovSpec {
