@@ -26,6 +26,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 const EST_TOL: f64 = 1e-8;
+
+thread_local! {
+    /// Largest relative differences seen (estimates, standard errors) over checked cases.
+    static WORST: std::cell::Cell<(f64, f64)> = const { std::cell::Cell::new((0.0, 0.0)) };
+}
+
+fn note_worst(est: f64, se: f64) {
+    WORST.with(|w| {
+        let (a, b) = w.get();
+        w.set((a.max(est), b.max(se)));
+    });
+}
 const SE_TOL: f64 = 1e-6;
 
 /// (peer, substring of case id, reason): cases that cannot match by construction.
@@ -216,6 +228,9 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
         let est = c["estimate"].as_f64().unwrap();
         let se = c["std_error"].as_f64().unwrap();
         let my_se = v.matrix[[j, j]].sqrt();
+        if rel(fit.coefficients[j], est) <= EST_TOL && rel(my_se, se) <= SE_TOL {
+            note_worst(rel(fit.coefficients[j], est), rel(my_se, se));
+        }
         if rel(fit.coefficients[j], est) > EST_TOL {
             errs.push(format!(
                 "{term}: estimate {:.12e} vs {est:.12e}",
@@ -430,6 +445,10 @@ fn peers_agree() {
     for (k, v) in &out.passed {
         eprintln!("  {k}: {v}");
     }
+    let (we, ws) = WORST.with(|w| w.get());
+    eprintln!(
+        "largest relative difference in agreeing cases: estimates {we:.2e}, std errors {ws:.2e}"
+    );
     eprintln!("known differences: {}", out.known.len());
     for k in &out.known {
         eprintln!("  {k}");

@@ -55,6 +55,9 @@ pub struct EstimateJson<'a> {
     pub coefficients: &'a [super::CoefRow],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub lincom: &'a [super::CoefRow],
+    /// Random effects only: σ²_ε, σ²_μ and θ per unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variance_components: Option<&'a crate::estimators::RandomComponents>,
 }
 
 fn g(v: f64) -> String {
@@ -156,6 +159,7 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
                 dropped_terms: &fit.dropped_terms,
                 coefficients: &table.rows,
                 lincom: &table.lincoms,
+                variance_components: fit.random.as_ref(),
             };
             let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{e}"));
             s.push('\n');
