@@ -874,4 +874,59 @@ mod tests {
         assert!(rows.y.contains(&3.0));
         assert!(!gap.y.contains(&3.0));
     }
+
+    /// Slopes of dummy-variable least squares (unit and time dummies, √w-scaled).
+    fn lsdv(s: &Sample) -> Vec<f64> {
+        let w = s.w.clone().unwrap_or(vec![1.0; s.y.len()]);
+        let sw: Vec<f64> = w.iter().map(|v| v.sqrt()).collect();
+        let sc = |c: &[f64]| -> Vec<f64> { c.iter().zip(&sw).map(|(a, b)| a * b).collect() };
+        let mut cols: Vec<Vec<f64>> = s.cols.iter().map(|c| sc(c)).collect();
+        for u in 0..s.n_units {
+            let d: Vec<f64> = s.unit.iter().map(|&g| f64::from(g == u)).collect();
+            cols.push(sc(&d));
+        }
+        for t in 1..s.n_times {
+            let d: Vec<f64> = s.time_idx.iter().map(|&g| f64::from(g == t)).collect();
+            cols.push(sc(&d));
+        }
+        let refn: Vec<f64> = cols.iter().map(|c| norm_w(c, None)).collect();
+        let qr = Qr::new(&cols, &refn);
+        qr.solve(&sc(&s.y))[..s.cols.len()].to_vec()
+    }
+
+    #[test]
+    fn twoways_equals_dummy_regression_on_unbalanced_weighted_panels() {
+        let p = crate::panel::io::read_csv(
+            std::path::Path::new("tests/reference/data/grunfeld_unbal.csv"),
+            "firm",
+            "year",
+        )
+        .unwrap();
+        let f = Formula::parse("inv ~ value + capital").unwrap();
+        let mut o = EstimateOptions::new(Model::Twoways);
+        o.weights = Some("w".into());
+        let fit = estimate(&p, &f, &o).unwrap();
+        let want = lsdv(&prepare(&p, &f, &o).unwrap());
+        for (a, b) in fit.coefficients.iter().zip(&want) {
+            assert!((a - b).abs() <= 1e-10 * b.abs(), "{a} vs {b}");
+        }
+        assert_eq!(fit.k_fe, 10 + 19);
+        // Fewer units than periods: the unit dummies are the ones partialled out.
+        let units: Vec<&str> = (0..20).map(|i| ["a", "b", "c"][i % 3]).collect();
+        let years: Vec<i64> = (0..20).map(|i| 2000 + (i / 3) as i64).collect();
+        let x: Vec<f64> = (0..20).map(|i| ((i * 7) % 11) as f64).collect();
+        let z: Vec<f64> = (0..20).map(|i| ((i * 5) % 7) as f64 * 0.5).collect();
+        let y: Vec<f64> = (0..20)
+            .map(|i| x[i] - 2.0 * z[i] + ((i * 3) % 5) as f64)
+            .collect();
+        let q = panel(&units, &years, vec![("y", y), ("x", x), ("z", z)]);
+        let g = Formula::parse("y ~ x + z").unwrap();
+        let o = EstimateOptions::new(Model::Twoways);
+        let fit = estimate(&q, &g, &o).unwrap();
+        let want = lsdv(&prepare(&q, &g, &o).unwrap());
+        for (a, b) in fit.coefficients.iter().zip(&want) {
+            assert!((a - b).abs() <= 1e-10 * b.abs(), "{a} vs {b}");
+        }
+        assert_eq!(fit.k_fe, 3 + 6);
+    }
 }
