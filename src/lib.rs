@@ -8,6 +8,9 @@
 //! practice, gaps, savings under every reading) → report (tables, figures, REPORT.md).
 
 pub mod error;
+pub mod estimators;
+pub mod formula;
+pub mod inference;
 pub mod io;
 pub mod panel;
 pub mod projection;

@@ -1,0 +1,201 @@
+//! iku-estimate: estimate one panel model from a CSV and print its coefficient table.
+//!
+//! ```text
+//! iku-estimate --data FILE --unit COL --time COL --formula "y ~ x + l(x, 1) | unit"
+//!              [--model pooled|within|twoways|fd|between|random]
+//!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west]
+//!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
+//!              [--lincom "l(x, 0) + l(x, 1)"]... [--drop-singletons] [--fd-across-gaps]
+//!              [--format table|json|csv|md|tex] [--out FILE]
+//! ```
+//! Defaults: model from the formula's `| effects` (else within), vcov cluster (by unit),
+//! ssc fixest, lags ⌊T^{1/4}⌋ for driscoll-kraay / newey-west, format table.
+
+use clap::Parser;
+use iku::estimators::{estimate, EstimateOptions, Model};
+use iku::formula::Formula;
+use iku::inference::render::{render, Format};
+use iku::inference::{Ssc, VcovKind, VcovSpec};
+use iku::{Error, Result};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "iku-estimate",
+    about = "Estimate a panel model (plm / fixest / linearmodels conventions) and print its table"
+)]
+struct Cli {
+    /// Panel CSV (header line; unit and time columns may be text or integers).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Unit (cross-section) key column.
+    #[arg(long)]
+    unit: Option<String>,
+    /// Time key column.
+    #[arg(long)]
+    time: Option<String>,
+    /// Model formula, e.g. "y ~ x + l(x, 1) | unit + year".
+    #[arg(long)]
+    formula: Option<String>,
+    /// Estimator; default: implied by the formula's absorbed effects, else within.
+    #[arg(long)]
+    model: Option<String>,
+    /// Covariance estimator.
+    #[arg(long, default_value = "cluster")]
+    vcov: String,
+    /// Lags for driscoll-kraay and newey-west (default ⌊T^{1/4}⌋).
+    #[arg(long)]
+    lags: Option<usize>,
+    /// Small-sample preset (see the README / `iku::inference::ssc`).
+    #[arg(long, default_value = "fixest")]
+    ssc: String,
+    /// Analytic weights column (e.g. population).
+    #[arg(long)]
+    weights: Option<String>,
+    /// A linear combination of coefficients, "a + b" or "0.5*a + 2*b" (repeatable).
+    #[arg(long)]
+    lincom: Vec<String>,
+    /// Output format.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Drop units observed once under unit fixed effects (counted as "singletons").
+    #[arg(long)]
+    drop_singletons: bool,
+    /// fd: difference consecutive rows across missing periods (plm's fd); default gap-aware.
+    #[arg(long)]
+    fd_across_gaps: bool,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// One estimation request, independent of where it came from (flags or a spec file).
+struct Job {
+    data: PathBuf,
+    unit: String,
+    time: String,
+    formula: String,
+    model: Option<Model>,
+    vcov: VcovSpec,
+    weights: Option<String>,
+    lincoms: Vec<String>,
+    drop_singletons: bool,
+    fd_across_gaps: bool,
+    format: Format,
+}
+
+/// Splits "a + 0.5*b" at top-level '+' signs into (term, weight) pairs.
+fn parse_lincom(s: &str) -> Result<Vec<(String, f64)>> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if c == '+' && depth == 0 {
+            parts.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    parts.push(cur);
+    parts
+        .iter()
+        .map(|p| {
+            let p = p.trim();
+            if p.is_empty() {
+                return Err(Error::Usage(format!("--lincom '{s}': empty term")));
+            }
+            match p.split_once('*') {
+                Some((w, t)) if !w.contains('(') => {
+                    let w: f64 = w.trim().parse().map_err(|_| {
+                        Error::Usage(format!("--lincom '{s}': '{w}' is not a number"))
+                    })?;
+                    Ok((t.trim().to_string(), w))
+                }
+                _ => Ok((p.to_string(), 1.0)),
+            }
+        })
+        .collect()
+}
+
+impl Job {
+    fn from_cli(cli: &Cli) -> Result<Job> {
+        let formula = cli.formula.clone().ok_or_else(|| {
+            Error::Usage("--formula is required, e.g. --formula \"y ~ x + l(x, 1)\"".into())
+        })?;
+        let need = |v: &Option<String>, flag: &str| {
+            v.clone()
+                .ok_or_else(|| Error::Usage(format!("{flag} is required")))
+        };
+        Ok(Job {
+            data: cli
+                .data
+                .clone()
+                .ok_or_else(|| Error::Usage("--data FILE is required".into()))?,
+            unit: need(&cli.unit, "--unit COL")?,
+            time: need(&cli.time, "--time COL")?,
+            formula,
+            model: cli.model.as_deref().map(Model::parse).transpose()?,
+            vcov: VcovSpec {
+                kind: VcovKind::parse(&cli.vcov)?,
+                ssc: Ssc::parse(&cli.ssc)?,
+                lags: cli.lags,
+            },
+            weights: cli.weights.clone(),
+            lincoms: cli.lincom.clone(),
+            drop_singletons: cli.drop_singletons,
+            fd_across_gaps: cli.fd_across_gaps,
+            format: Format::parse(&cli.format)?,
+        })
+    }
+
+    /// Reads the data, estimates, computes the covariance and renders the table.
+    fn execute(&self) -> Result<String> {
+        let panel = iku::panel::io::read_csv(&self.data, &self.unit, &self.time)?;
+        let formula = Formula::parse(&self.formula)?;
+        formula.check(&panel)?;
+        let model = Model::resolve(&formula, &panel, self.model)?;
+        let opts = EstimateOptions {
+            model,
+            weights: self.weights.clone(),
+            drop_singletons: self.drop_singletons,
+            fd_across_gaps: self.fd_across_gaps,
+        };
+        let fit = estimate(&panel, &formula, &opts)?;
+        let mut table = fit.coef_table(&self.vcov)?;
+        for l in &self.lincoms {
+            let terms = parse_lincom(l)?;
+            let refs: Vec<(&str, f64)> = terms.iter().map(|(t, w)| (t.as_str(), *w)).collect();
+            table.add_lincom(&fit, &refs)?;
+        }
+        Ok(render(&fit, &table, self.format))
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let job = Job::from_cli(&cli)?;
+    let text = job.execute()?;
+    match &cli.out {
+        Some(p) => iku::io::write_atomic(p, text.as_bytes()),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("iku-estimate: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The iku-estimate binary: output shape, published Grunfeld values, errors and exit codes.
+
+use std::process::Command;
+
+const DATA: &str = "tests/reference/data/grunfeld.csv";
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_iku-estimate"))
+        .args(args)
+        .output()
+        .expect("run iku-estimate");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn base(formula: &str) -> Vec<String> {
+    [
+        "--data",
+        DATA,
+        "--unit",
+        "firm",
+        "--time",
+        "year",
+        "--formula",
+        formula,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn json(extra: &[&str], formula: &str) -> serde_json::Value {
+    let mut a = base(formula);
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a.extend(["--format".to_string(), "json".to_string()]);
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok, out, err) = run(&refs);
+    assert!(ok, "{err}");
+    serde_json::from_str(&out).expect("one JSON object")
+}
+
+#[test]
+fn grunfeld_within_matches_published_values() {
+    // Grunfeld within (unit FE) estimates as published: value 0.110124, capital 0.310065.
+    let v = json(
+        &["--model", "within", "--vcov", "iid"],
+        "inv ~ value + capital",
+    );
+    let c = v["coefficients"].as_array().unwrap();
+    assert_eq!(c[0]["term"], "value");
+    assert_eq!(c[1]["term"], "capital");
+    assert!((c[0]["estimate"].as_f64().unwrap() - 0.110124).abs() < 5e-7);
+    assert!((c[1]["estimate"].as_f64().unwrap() - 0.310065).abs() < 5e-7);
+    assert_eq!(v["nobs"], 200);
+    assert_eq!(v["df_resid"], 188);
+    assert_eq!(v["model"], "within");
+    assert_eq!(v["ssc"], "fixest");
+    for key in [
+        "r2",
+        "r2_within",
+        "dropped",
+        "dropped_terms",
+        "lags",
+        "formula",
+        "vcov",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn pooled_has_intercept_first_and_fe_formula_implies_model() {
+    let v = json(&["--model", "pooled"], "inv ~ value + capital");
+    assert_eq!(v["coefficients"][0]["term"], "(Intercept)");
+    // Grunfeld pooled OLS: intercept −42.714369, value 0.115562, capital 0.230678.
+    assert!((v["coefficients"][0]["estimate"].as_f64().unwrap() + 42.714369).abs() < 5e-6);
+    let t = json(&[], "inv ~ value + capital | firm + year");
+    assert_eq!(t["model"], "twoways");
+    assert_eq!(t["df_resid"], 169);
+    assert_eq!(t["t_df"], 9.0);
+}
+
+#[test]
+fn lincom_and_formats() {
+    let v = json(
+        &["--lincom", "value + capital"],
+        "inv ~ value + capital | firm",
+    );
+    let l = &v["lincom"][0];
+    let sum = v["coefficients"][0]["estimate"].as_f64().unwrap()
+        + v["coefficients"][1]["estimate"].as_f64().unwrap();
+    assert!((l["estimate"].as_f64().unwrap() - sum).abs() < 1e-12);
+    for (fmt, needle) in [
+        ("csv", "term,estimate,std_error"),
+        ("md", "| term | estimate"),
+        ("tex", "\\begin{tabular}"),
+        ("table", "small-sample factor (fixest)"),
+    ] {
+        let mut a = base("inv ~ value + capital | firm");
+        a.extend(["--format".to_string(), fmt.to_string()]);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (ok, out, err) = run(&refs);
+        assert!(ok, "{err}");
+        assert!(out.contains(needle), "{fmt}: {out}");
+        let (_, again, _) = run(&refs);
+        assert_eq!(out, again, "{fmt} output is not deterministic");
+    }
+}
+
+#[test]
+fn errors_exit_non_zero_with_a_message() {
+    let a = base("inv ~ value + capitl");
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok, out, err) = run(&refs);
+    assert!(!ok && out.is_empty());
+    assert!(
+        err.contains("no numeric column 'capitl'") && err.contains('^'),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.csv");
+    std::fs::write(&one, "firm,year,y,x,c\n1,2000,1,2,5\n1,2001,2,3,5\n1,2002,4,3.5,5\n2,2000,1,1,6\n2,2001,3,2,6\n2,2002,2,7,6\n").unwrap();
+    let p = one.to_str().unwrap();
+    let common = ["--data", p, "--unit", "firm", "--time", "year"];
+    let mut a: Vec<&str> = common.to_vec();
+    a.extend(["--formula", "y ~ c", "--model", "within"]);
+    let (ok, _, err) = run(&a);
+    assert!(!ok && err.contains("every regressor"), "{err}");
+
+    let single = dir.path().join("single.csv");
+    std::fs::write(
+        &single,
+        "firm,year,y,x\n1,2000,1,2\n1,2001,2,3\n1,2002,4,3.5\n1,2003,3,1\n",
+    )
+    .unwrap();
+    let p = single.to_str().unwrap();
+    let a = [
+        "--data",
+        p,
+        "--unit",
+        "firm",
+        "--time",
+        "year",
+        "--formula",
+        "y ~ x",
+        "--model",
+        "pooled",
+    ];
+    let (ok, _, err) = run(&a);
+    assert!(!ok && err.contains("at least 2 clusters"), "{err}");
+}

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Regenerate all reference data and fixtures, then cross-check them.
+# Run from anywhere; needs Rscript (plm, sandwich, lmtest, jsonlite) and
+# python3 (pyfixest, linearmodels, statsmodels). See README.md.
+set -eu
+cd "$(dirname "$0")/../.."
+Rscript tests/reference/make_fixtures_R.R data
+python3 tests/reference/make_fixtures_py.py data
+Rscript tests/reference/make_fixtures_R.R fixtures
+python3 tests/reference/make_fixtures_py.py fixtures
+python3 tests/reference/check_equivalences.py > tests/reference/equivalences.txt
+echo "done; see tests/reference/equivalences.txt"
