@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 PANEL ?= data/synthetic/panel.csv
+SPEC ?= specs/vive.toml
 
 .PHONY: deps build reproduce synthetic test lint fmt bench clean
 
@@ -13,7 +14,7 @@ build: deps
 
 ## The main job: data → estimates → projection → figures → reports/REPORT.md
 reproduce: build
-	./target/release/iku-data validate $(PANEL)
+	./target/release/iku-reproduce --data $(PANEL) --spec $(SPEC) --out-dir reports
 
 ## Regenerate the shipped SYNTHETIC panel and its manifest (byte-identical; tests check it).
 synthetic: build

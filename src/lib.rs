@@ -13,6 +13,7 @@ pub mod formula;
 pub mod inference;
 pub mod io;
 pub mod panel;
+pub mod pipeline;
 pub mod projection;
 pub mod report;
 pub mod simulate;

@@ -159,13 +159,10 @@ fn fit_case(
         }
         let panel = &panels[data_file];
         let f = Formula::parse(&formula).map_err(|e| e.to_string())?;
-        let opts = EstimateOptions {
-            model,
-            weights,
-            drop_singletons: false,
-            // plm's fd differences consecutive rows across gaps; linearmodels' is gap-aware.
-            fd_across_gaps: doc["peer"] == "plm",
-        };
+        let mut opts = EstimateOptions::new(model);
+        opts.weights = weights;
+        // plm's fd differences consecutive rows across gaps; linearmodels' is gap-aware.
+        opts.fd_across_gaps = doc["peer"] == "plm";
         let fit = estimate(panel, &f, &opts).map_err(|e| e.to_string())?;
         fits.insert(key.clone(), fit);
     }

@@ -160,12 +160,10 @@ impl Job {
         let formula = Formula::parse(&self.formula)?;
         formula.check(&panel)?;
         let model = Model::resolve(&formula, &panel, self.model)?;
-        let opts = EstimateOptions {
-            model,
-            weights: self.weights.clone(),
-            drop_singletons: self.drop_singletons,
-            fd_across_gaps: self.fd_across_gaps,
-        };
+        let mut opts = EstimateOptions::new(model);
+        opts.weights = self.weights.clone();
+        opts.drop_singletons = self.drop_singletons;
+        opts.fd_across_gaps = self.fd_across_gaps;
         let fit = estimate(&panel, &formula, &opts)?;
         let mut table = fit.coef_table(&self.vcov)?;
         for l in &self.lincoms {

@@ -50,6 +50,9 @@ pub enum Model {
     Pooled,
     /// Unit fixed effects absorbed by within-unit demeaning (plm `model="within"`).
     Within,
+    /// Time fixed effects only, absorbed by within-period demeaning (plm `model="within",
+    /// effect="time"`; fixest `| year`).
+    WithinTime,
     /// Unit and time fixed effects (plm `effect="twoways"`), exact on unbalanced panels.
     Twoways,
     /// First differences within units, gap-aware, with intercept (plm `model="fd"`).
@@ -66,6 +69,7 @@ impl Model {
         match self {
             Model::Pooled => "pooled",
             Model::Within => "within",
+            Model::WithinTime => "within-time",
             Model::Twoways => "twoways",
             Model::Fd => "fd",
             Model::Between => "between",
@@ -78,13 +82,14 @@ impl Model {
         Ok(match s {
             "pooled" | "pooling" => Model::Pooled,
             "within" | "fe" => Model::Within,
+            "within-time" | "time" => Model::WithinTime,
             "twoways" | "twoway" => Model::Twoways,
             "fd" => Model::Fd,
             "between" => Model::Between,
             "random" | "re" => Model::Random,
             _ => {
                 return Err(Error::Usage(format!(
-                    "unknown model '{s}': expected pooled, within, twoways, fd, between or random"
+                    "unknown model '{s}': expected pooled, within, within-time, twoways, fd, between or random"
                 )))
             }
         })
@@ -99,7 +104,8 @@ impl Model {
     }
 
     /// The model implied by a formula's absorbed fixed effects and an optional explicit model:
-    /// `| unit` → within, `| unit + time` → twoways; no fixed effects and no model → within.
+    /// `| unit` → within, `| time` → within-time, `| unit + time` → twoways; no fixed effects
+    /// and no model → within.
     pub fn resolve(formula: &Formula, panel: &Panel, model: Option<Model>) -> Result<Model> {
         let fe: Vec<&str> = formula
             .fixed_effects
@@ -112,14 +118,7 @@ impl Model {
             (false, false) => None,
             (true, false) => Some(Model::Within),
             (true, true) => Some(Model::Twoways),
-            (false, true) => {
-                let p = formula.fixed_effects[0].1;
-                return Err(crate::formula::caret_error(
-                    &formula.text,
-                    p,
-                    "time fixed effects alone are not supported: absorb the unit as well (twoways)",
-                ));
-            }
+            (false, true) => Some(Model::WithinTime),
         };
         match (implied, model) {
             (None, Some(m)) => Ok(m),
@@ -145,6 +144,10 @@ pub struct EstimateOptions {
     /// Drop units observed once under unit fixed effects (they carry no information about
     /// the slopes); off by default, as in plm, fixest and linearmodels.
     pub drop_singletons: bool,
+    /// Rows allowed in the estimation sample (e.g. the study's years), applied after lags
+    /// and differences are computed on the whole panel, so a lag may reach before the
+    /// sample; rows outside are counted under "outside sample".
+    pub sample: Option<Vec<bool>>,
     /// fd only: difference consecutive observed rows of a unit even across a missing
     /// period, as plm's `model = "fd"` does. Off by default: a difference across a gap is
     /// dropped (counted under "differences").
@@ -158,6 +161,7 @@ impl EstimateOptions {
             model,
             weights: None,
             drop_singletons: false,
+            sample: None,
             fd_across_gaps: false,
         }
     }
@@ -318,7 +322,10 @@ pub fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) -> Resu
             .any(|t| panel.num(&t.column).is_some_and(|c| c[r].is_nan()))
             || w.as_ref()
                 .is_some_and(|w| !(w[r] > 0.0 && w[r].is_finite()));
-        let reason = if raw_missing {
+        let outside = opts.sample.as_ref().is_some_and(|m| !m[r]);
+        let reason = if outside {
+            Some("outside sample")
+        } else if raw_missing {
             Some("missing values")
         } else if all
             .iter()
@@ -438,12 +445,8 @@ pub fn fit_formula(
     let f = Formula::parse(formula)?;
     f.check(panel)?;
     let model = Model::resolve(&f, panel, model)?;
-    let opts = EstimateOptions {
-        model,
-        weights: weights.map(str::to_string),
-        drop_singletons: false,
-        fd_across_gaps: false,
-    };
+    let mut opts = EstimateOptions::new(model);
+    opts.weights = weights.map(str::to_string);
     estimate(panel, &f, &opts)
 }
 
@@ -490,6 +493,15 @@ pub fn estimate_sample(s: &Sample, formula: &Formula, opts: &EstimateOptions) ->
         Model::Pooled | Model::Fd => {
             let xs = raw.iter().map(|c| scale_by(c, swr)).collect();
             (scale_by(&s.y, swr), xs, s.y.clone())
+        }
+        Model::WithinTime => {
+            k_fe = nt;
+            let yt = demean(&s.y, &s.time_idx, nt, w);
+            let xs = raw
+                .iter()
+                .map(|c| scale_by(&demean(c, &s.time_idx, nt, w), swr))
+                .collect();
+            (scale_by(&yt, swr), xs, yt)
         }
         Model::Within => {
             k_fe = nu;
@@ -565,6 +577,9 @@ pub fn estimate_sample(s: &Sample, formula: &Formula, opts: &EstimateOptions) ->
         let reason = if tn <= 1e-10 * refn[j].max(f64::MIN_POSITIVE) {
             match model {
                 Model::Within => "no variation within units (absorbed by the unit fixed effects)",
+                Model::WithinTime => {
+                    "no variation within periods (absorbed by the time fixed effects)"
+                }
                 Model::Twoways => "no variation left after removing unit and time fixed effects",
                 Model::Fd => "no variation in first differences",
                 _ => "identically zero",
@@ -620,7 +635,7 @@ pub fn estimate_sample(s: &Sample, formula: &Formula, opts: &EstimateOptions) ->
         }
         syf * syf / (syy * sff)
     };
-    let fe_model = matches!(model, Model::Within | Model::Twoways);
+    let fe_model = matches!(model, Model::Within | Model::Twoways | Model::WithinTime);
     let fit = Fit {
         model,
         formula: formula.text.clone(),
@@ -641,8 +656,8 @@ pub fn estimate_sample(s: &Sample, formula: &Formula, opts: &EstimateOptions) ->
         n,
         k,
         k_fe,
-        fe_unit: fe_model,
-        fe_time: model == Model::Twoways,
+        fe_unit: matches!(model, Model::Within | Model::Twoways),
+        fe_time: matches!(model, Model::Twoways | Model::WithinTime),
         rss,
         r2,
         r2_within: if fe_model { Some(r2) } else { None },

@@ -2,3 +2,4 @@
 
 pub mod estimates;
 pub mod figures;
+pub mod markdown;

@@ -5,7 +5,7 @@
 //! growth rates) and one `[[spec]]` per model. Unknown keys are errors, so a typo never
 //! silently changes a model.
 
-// pub mod run;
+pub mod run;
 
 use crate::error::{Error, Result};
 use crate::panel::Panel;

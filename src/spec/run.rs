@@ -51,7 +51,8 @@ impl SpecFile {
     }
 
     fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<SpecRun> {
-        let ctx = |e: Error| Error::Usage(format!("{}: spec '{}': {e}", origin.display(), spec.name));
+        let ctx =
+            |e: Error| Error::Usage(format!("{}: spec '{}': {e}", origin.display(), spec.name));
         let formula = Formula::parse(&spec.formula).map_err(ctx)?;
         let model = match &spec.model {
             Some(m) => Some(Model::parse(m).map_err(ctx)?),
