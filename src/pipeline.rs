@@ -92,6 +92,38 @@ fn rel(base: &Path, p: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// Runs a spec set on a loaded panel and assembles the estimate table with its provenance
+/// (sha256 of data and spec, SYNTHETIC when the panel is).
+pub fn estimate_specs(
+    panel_path: &Path,
+    panel: &crate::Panel,
+    spec_path: &Path,
+) -> Result<crate::report::estimates::EstimateTable> {
+    let specs = SpecFile::load(spec_path)?;
+    let runs = specs.run(spec_path, panel)?;
+    let prov = Provenance {
+        data_file: panel_path.display().to_string(),
+        data_sha256: crate::io::sha256_file(panel_path)?,
+        spec_file: spec_path.display().to_string(),
+        spec_sha256: crate::io::sha256_file(spec_path)?,
+        synthetic: crate::simulate::is_synthetic(panel_path),
+    };
+    Ok(specs.table(&runs, &prov))
+}
+
+/// `estimates.{csv,json,md,tex}` in `dir`, rendered but not written.
+pub fn estimate_files(
+    table: &crate::report::estimates::EstimateTable,
+    dir: &Path,
+) -> Vec<(PathBuf, Vec<u8>)> {
+    vec![
+        (dir.join("estimates.csv"), table.to_csv()),
+        (dir.join("estimates.json"), table.to_json()),
+        (dir.join("estimates.md"), table.to_markdown().into_bytes()),
+        (dir.join("estimates.tex"), table.to_tex().into_bytes()),
+    ]
+}
+
 /// Runs the pipeline and writes every output under `opts.out_dir`.
 pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
     let mut st = Stages {
@@ -124,30 +156,14 @@ pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
     );
 
     st.begin("estimates");
-    let specs = SpecFile::load(&opts.spec)?;
-    let runs = specs.run(&opts.spec, &panel)?;
-    let prov = Provenance {
-        data_file: opts.panel.display().to_string(),
-        data_sha256: panel_sha.clone(),
-        spec_file: opts.spec.display().to_string(),
-        spec_sha256: crate::io::sha256_file(&opts.spec)?,
-        synthetic,
-    };
-    let table = specs.table(&runs, &prov);
-    let est_dir = &opts.out_dir;
-    files.push((est_dir.join("estimates.csv"), table.to_csv()));
-    files.push((est_dir.join("estimates.json"), table.to_json()));
-    files.push((
-        est_dir.join("estimates.md"),
-        table.to_markdown().into_bytes(),
-    ));
-    files.push((est_dir.join("estimates.tex"), table.to_tex().into_bytes()));
+    let table = estimate_specs(&opts.panel, &panel, &opts.spec)?;
+    files.extend(estimate_files(&table, &opts.out_dir));
     let b = &table.best_estimate;
     st.end(
         "estimates",
         &format!(
             "{} specs; best estimate {} = {:.3} DKK/inh./pp [{:.3}, {:.3}]",
-            runs.len(),
+            table.columns.len(),
             b.spec,
             b.estimate,
             b.conf_low,

@@ -68,6 +68,13 @@ struct Cli {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Run a whole spec set (TOML, e.g. specs/vive.toml) on --data, writing
+    /// estimates.{csv,json,md,tex} into --out-dir.
+    #[arg(long)]
+    spec: Option<PathBuf>,
+    /// Output directory of --spec.
+    #[arg(long, default_value = "reports")]
+    out_dir: PathBuf,
 }
 
 /// One estimation request, independent of where it came from (flags or a spec file).
@@ -175,7 +182,31 @@ impl Job {
     }
 }
 
+/// `--spec FILE --data PANEL`: the whole set, one column per spec.
+fn run_spec(cli: &Cli, spec: &std::path::Path) -> Result<()> {
+    let data = cli
+        .data
+        .clone()
+        .ok_or_else(|| Error::Usage("--spec needs --data PANEL".into()))?;
+    let panel = iku::panel::canonical::load(&data)?;
+    let table = iku::pipeline::estimate_specs(&data, &panel, spec)?;
+    let files = iku::pipeline::estimate_files(&table, &cli.out_dir);
+    let refs: Vec<(&std::path::Path, Vec<u8>)> = files
+        .iter()
+        .map(|(p, b)| (p.as_path(), b.clone()))
+        .collect();
+    iku::io::write_all_atomic(&refs)?;
+    print!("{}", table.to_markdown());
+    for (p, _) in &files {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
+    if let Some(spec) = cli.spec.clone() {
+        return run_spec(&cli, &spec);
+    }
     let job = Job::from_cli(&cli)?;
     let text = job.execute()?;
     match &cli.out {
