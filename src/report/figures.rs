@@ -107,6 +107,43 @@ fn label_width(labels: &[String], size: u32) -> u32 {
     (chars * size * 6 / 10 + 20).clamp(60, 420)
 }
 
+/// The frame shared by the horizontal bar charts with one row per municipality: x from 0 to
+/// `xmax`, one slot per name (names drawn by the caller), a vertical grid only.
+fn municipality_bars<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    caption_size: u32,
+    names: &[String],
+    xmax: f64,
+    x_desc: &str,
+) -> Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+> {
+    let n = names.len();
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, caption_size))
+        .margin(15)
+        .x_label_area_size(55)
+        .y_label_area_size(label_width(names, 13))
+        .build_cartesian_2d(0.0..xmax, -0.5..(n as f64 - 0.5))
+        .map_err(draw_err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_desc(x_desc)
+        .y_desc("Municipality")
+        .axis_desc_style((FONT, 16))
+        .label_style((FONT, 14))
+        .draw()
+        .map_err(draw_err)?;
+    Ok(chart)
+}
+
 /// Draws `labels[i]` right-aligned left of the plotting area at row `i`.
 fn row_labels<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -226,23 +263,14 @@ impl Figure for IkuByMunicipality {
                 .map(|r| r.1)
                 .fold(self.best.max(self.national), f64::max),
         );
-        let mut chart = ChartBuilder::on(&main)
-            .caption(&self.title, (FONT, 24))
-            .margin(15)
-            .x_label_area_size(55)
-            .y_label_area_size(label_width(&names, 13))
-            .build_cartesian_2d(0.0..xmax, -0.5..(n as f64 - 0.5))
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(0)
-            .x_desc("IKU, main account 6 (%)")
-            .y_desc("Municipality")
-            .axis_desc_style((FONT, 16))
-            .label_style((FONT, 14))
-            .draw()
-            .map_err(draw_err)?;
+        let mut chart = municipality_bars(
+            &main,
+            &self.title,
+            24,
+            &names,
+            xmax,
+            "IKU, main account 6 (%)",
+        )?;
         chart
             .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
                 let c = if r.2 { BAR_TOP } else { BAR };
@@ -571,26 +599,16 @@ impl Figure for SavingsByMunicipality {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(draw_err)?;
         let (main, foot) = with_legend_band(root);
-        let n = self.rows.len();
         let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
         let xmax = nice_max(self.rows.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max));
-        let mut chart = ChartBuilder::on(&main)
-            .caption(&self.title, (FONT, 22))
-            .margin(15)
-            .x_label_area_size(55)
-            .y_label_area_size(label_width(&names, 13))
-            .build_cartesian_2d(0.0..xmax, -0.5..(n as f64 - 0.5))
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(0)
-            .x_desc("Saving per year (mio. DKK)")
-            .y_desc("Municipality")
-            .axis_desc_style((FONT, 16))
-            .label_style((FONT, 14))
-            .draw()
-            .map_err(draw_err)?;
+        let mut chart = municipality_bars(
+            &main,
+            &self.title,
+            22,
+            &names,
+            xmax,
+            "Saving per year (mio. DKK)",
+        )?;
         chart
             .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
                 Rectangle::new([(0.0, i as f64), (r.1, i as f64 + 0.4)], BAR_TOP.filled())
