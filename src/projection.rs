@@ -324,6 +324,10 @@ pub struct Projection {
     pub year: i64,
     pub n_municipalities: usize,
     pub excluded: Vec<Excluded>,
+    /// Municipalities whose tenderable and tendered amounts were missing and approximated by
+    /// net operating expenditure on main account 6 (tendered = IKU × that); empty when the
+    /// panel has the amounts.
+    pub tenderable_approximated: Vec<String>,
     pub total_population: f64,
     pub total_tenderable_dkk: f64,
     pub total_tendered_dkk: f64,
@@ -360,6 +364,8 @@ struct YearData {
     tendered: Vec<f64>,
     netexp: Vec<f64>,
     excluded: Vec<Excluded>,
+    /// Codes whose tenderable and tendered amounts were approximated from spending.
+    approximated: Vec<String>,
 }
 
 fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
@@ -388,16 +394,31 @@ fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
         tendered: vec![],
         netexp: vec![],
         excluded: vec![],
+        approximated: vec![],
     };
     for (u, code) in panel.unit_labels().iter().enumerate() {
         let Some(r) = panel.row_of(u, year) else {
             continue;
         };
+        // Sources that publish IKU only (noegletal.dk gives the percentage) leave the DKK
+        // amounts missing: tenderable tasks are then approximated by net operating
+        // expenditure on main account 6 (the order of magnitude DI's 2.7 bn implies), and
+        // tendered = IKU × tenderable. Flagged in every output.
+        let approx = !tenderable[r].is_finite()
+            && !tendered[r].is_finite()
+            && iku[r].is_finite()
+            && netexp[r].is_finite()
+            && netexp[r] > 0.0;
+        let (ten_r, ted_r) = if approx {
+            (netexp[r], iku[r] / 100.0 * netexp[r])
+        } else {
+            (tenderable[r], tendered[r])
+        };
         let checks = [
             (IKU, iku[r].is_finite()),
             (POPULATION, pop[r].is_finite() && pop[r] > 0.0),
-            (TENDERABLE, tenderable[r].is_finite()),
-            (TENDERED, tendered[r].is_finite()),
+            (TENDERABLE, ten_r.is_finite()),
+            (TENDERED, ted_r.is_finite()),
             (NETEXP, netexp[r].is_finite()),
         ];
         let missing: Vec<String> = checks
@@ -426,8 +447,11 @@ fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
         d.names.push(name);
         d.iku.push(iku[r]);
         d.pop.push(pop[r]);
-        d.tenderable.push(tenderable[r]);
-        d.tendered.push(tendered[r]);
+        if approx {
+            d.approximated.push(code.clone());
+        }
+        d.tenderable.push(ten_r);
+        d.tendered.push(ted_r);
         d.netexp.push(netexp[r]);
     }
     if d.codes.is_empty() {
@@ -675,6 +699,7 @@ pub fn project(panel: &Panel, year: i64, k: usize, effects: &[Effect]) -> Result
         year,
         n_municipalities: n,
         excluded: d.excluded.clone(),
+        tenderable_approximated: d.approximated.clone(),
         total_population,
         total_tenderable_dkk: total_tenderable,
         total_tendered_dkk: total_tendered,
@@ -822,6 +847,13 @@ impl Projection {
                 )
             }
         );
+        if !self.tenderable_approximated.is_empty() {
+            let _ = writeln!(
+                s,
+                "**Tenderable and tendered amounts were missing for {} municipalities and are approximated by net operating expenditure on main account 6 (tendered = IKU × that): the national IKU and the extra tendering rest on that approximation.**\n",
+                self.tenderable_approximated.len()
+            );
+        }
         let _ = writeln!(s, "| figure | this projection | DI (2022), {} |", p.year);
         let _ = writeln!(s, "|---|---:|---:|");
         let _ = writeln!(

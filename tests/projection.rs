@@ -319,6 +319,30 @@ fn municipalities_with_missing_values_are_left_out_and_listed() {
 }
 
 #[test]
+fn missing_amounts_are_approximated_from_spending_and_flagged() {
+    // IKU-only sources: tenderable and tendered missing for 101 and 147.
+    let mut rows = Vec::new();
+    for &(c, iku, pop, tb, td, ne) in &SMALL {
+        let (tb, td) = if c == 101 || c == 147 {
+            (f64::NAN, f64::NAN)
+        } else {
+            (tb, td)
+        };
+        rows.push((c, 2020, iku, pop, tb, td, ne, 100.0));
+    }
+    let p = project(&panel_from(&rows, true), 2020, 3, &[Effect::published()]).unwrap();
+    assert_eq!(p.n_municipalities, 6);
+    assert_eq!(p.tenderable_approximated, vec!["101", "147"]);
+    // 101: 6000 tenderable, 1800 tendered; 147: 10000 and 2500; the others as given.
+    let tenderable = 6000.0 + 10000.0 + 300.0 + 600.0 + 400.0 + 700.0;
+    let tendered = 1800.0 + 2500.0 + 75.0 + 60.0 + 160.0 + 35.0;
+    close(p.national_iku, tendered / tenderable * 100.0, 1e-12);
+    assert!(p
+        .to_markdown()
+        .contains("approximated by net operating expenditure"));
+}
+
+#[test]
 fn bad_requests_are_clear_errors() {
     let panel = small_panel();
     let e = project(&panel, 2021, 3, &[Effect::published()])

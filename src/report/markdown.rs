@@ -155,6 +155,14 @@ pub fn render(r: &ReportInputs) -> String {
         "## Projection {} beside DI (2022) (`reports/projection.{{json,csv,md}}`)\n\n",
         p.year
     ));
+    if !p.tenderable_approximated.is_empty() {
+        s.push_str(&format!(
+            "**Tenderable and tendered amounts were missing for {} municipalities and are \
+             approximated by net operating expenditure on main account 6 (tendered = IKU × \
+             that); the national IKU and the extra tendering rest on that approximation.**\n\n",
+            p.tenderable_approximated.len()
+        ));
+    }
     s.push_str("| figure | published | this run | difference | source |\n|---|---|---|---|---|\n");
     let saving = |a: Approach, src: EffectSource| {
         p.savings
