@@ -10,6 +10,17 @@
 //! ```
 //! Defaults: model from the formula's `| effects` (else within), vcov cluster (by unit),
 //! ssc fixest, lags ⌊T^{1/4}⌋ for driscoll-kraay / newey-west, format table.
+//!
+//! `--format json` prints one object: `formula`, `model`, `vcov`, `ssc`, `ssc_formula` (the
+//! factor applied, in words), `lags`, `nobs`, `n_units`, `n_times`, `df_resid` (n − k − k_fe),
+//! `t_df` (null = normal), `n_clusters`, `r2` (plm's: of the transformed model), `r2_within`
+//! (FE models), `dropped` (observations by reason: "missing values", "lags/leads",
+//! "differences", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
+//! ([{term, estimate, std_error, statistic, p_value, conf_low, conf_high}], formula order,
+//! `(Intercept)` first), `lincom` (same fields, when asked) and, for random effects,
+//! `variance_components` ({sigma2_idios, sigma2_indiv, theta per unit}). Errors (missing
+//! column, everything absorbed or collinear, a single cluster, bad syntax) print a message
+//! and exit with status 2.
 
 use clap::Parser;
 use iku::estimators::{estimate, EstimateOptions, Model};
