@@ -267,6 +267,24 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
                 s.push_str(&format!(" | within R²: {r:.6}"));
             }
             s.push_str(&format!("\nDropped observations: {dropped}\n"));
+            if let Some(rc) = &fit.random {
+                let (lo, hi) = rc
+                    .theta
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
+                        (a.min(*t), b.max(*t))
+                    });
+                let theta = if hi - lo < 1e-12 {
+                    g(lo)
+                } else {
+                    format!("{} … {}", g(lo), g(hi))
+                };
+                s.push_str(&format!(
+                    "Swamy–Arora: σ²_ε = {}, σ²_μ = {}, θ = {theta}\n",
+                    g(rc.sigma2_idios),
+                    g(rc.sigma2_indiv)
+                ));
+            }
             for d in &fit.dropped_terms {
                 s.push_str(&format!("Dropped term {}: {}\n", d.term, d.reason));
             }
