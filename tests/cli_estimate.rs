@@ -105,6 +105,9 @@ fn lincom_and_formats() {
         let (ok, out, err) = run(&refs);
         assert!(ok, "{err}");
         assert!(out.contains(needle), "{fmt}: {out}");
+        if fmt == "tex" {
+            assert!(out.is_ascii(), "LaTeX output must be ASCII: {out}");
+        }
         let (_, again, _) = run(&refs);
         assert_eq!(out, again, "{fmt} output is not deterministic");
     }

@@ -204,10 +204,17 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
             s
         }
         Format::Tex => {
+            // ASCII-only LaTeX (pdflatex without extra packages).
             let esc = |t: &str| {
                 t.replace('_', "\\_")
                     .replace('&', "\\&")
                     .replace('%', "\\%")
+                    .replace('|', ";")
+                    .replace('−', "-")
+                    .replace('′', "'")
+                    .replace('·', "$\\cdot$")
+                    .replace('²', "$^2$")
+                    .replace('…', "...")
             };
             let mut s = String::from("\\begin{tabular}{lrrrrrr}\n\\hline\n");
             s.push_str(
@@ -230,11 +237,12 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
                 ));
             }
             s.push_str(&format!(
-                "\\hline\n\\multicolumn{{7}}{{l}}{{\\footnotesize {} model, $n = {}$; {}; {}.}} \\\\\n\\end{{tabular}}\n",
+                "\\hline\n\\multicolumn{{7}}{{l}}{{\\footnotesize {} model, $n = {}$; {}; {}. Dropped observations: {}.}} \\\\\n\\end{{tabular}}\n",
                 fit.model.name(),
                 fit.n,
                 esc(&describe(v)),
-                esc(&v.note)
+                esc(&v.note),
+                esc(&dropped)
             ));
             s
         }
