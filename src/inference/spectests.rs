@@ -299,6 +299,29 @@ fn hausman_aux(
     Ok((gm, vg))
 }
 
+/// The standard battery on `formula` (unweighted, as plm): F test for unit effects, classic
+/// and cluster-robust Hausman, Wooldridge serial correlation, Breusch–Pagan LM, Pesaran CD.
+pub fn standard(
+    panel: &crate::panel::Panel,
+    formula: &crate::formula::Formula,
+) -> Result<Vec<TestResult>> {
+    use crate::estimators::{estimate, EstimateOptions};
+    let fit = |m| estimate(panel, formula, &EstimateOptions::new(m));
+    let (w, p, r) = (
+        fit(Model::Within)?,
+        fit(Model::Pooled)?,
+        fit(Model::Random)?,
+    );
+    Ok(vec![
+        pftest(&w, &p)?,
+        hausman(&w, &r)?,
+        hausman_robust(panel, formula, super::Ssc::None)?,
+        pwartest(&w)?,
+        breusch_pagan(&p)?,
+        pesaran_cd(&w)?,
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,5 +359,9 @@ mod tests {
         let n = 200.0;
         let factor = 10.0 / 9.0 * (n - 1.0) / (n - 5.0);
         assert!((r.statistic / stata.statistic - factor).abs() < 1e-10);
+        let all = standard(&p, &f).unwrap();
+        assert_eq!(all.len(), 6);
+        assert!((all[0].statistic - 49.1766254994185).abs() < 1e-9);
+        assert_eq!(all[3].df, vec![1.0, 188.0]);
     }
 }
