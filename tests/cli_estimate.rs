@@ -86,9 +86,14 @@ fn pooled_has_intercept_first_and_fe_formula_implies_model() {
 #[test]
 fn lincom_and_formats() {
     let v = json(
-        &["--lincom", "value + capital"],
+        &["--lincom", "value + capital", "--tests"],
         "inv ~ value + capital | firm",
     );
+    // plm's pFtest on Grunfeld: F = 49.1766254994185 on [9, 188].
+    let t = &v["tests"][0];
+    assert!((t["statistic"].as_f64().unwrap() - 49.1766254994185).abs() < 1e-9);
+    assert_eq!(t["df"], serde_json::json!([9.0, 188.0]));
+    assert_eq!(v["tests"].as_array().unwrap().len(), 6);
     let l = &v["lincom"][0];
     let sum = v["coefficients"][0]["estimate"].as_f64().unwrap()
         + v["coefficients"][1]["estimate"].as_f64().unwrap();
@@ -105,6 +110,9 @@ fn lincom_and_formats() {
         let (ok, out, err) = run(&refs);
         assert!(ok, "{err}");
         assert!(out.contains(needle), "{fmt}: {out}");
+        if fmt == "tex" {
+            assert!(out.is_ascii(), "LaTeX output must be ASCII: {out}");
+        }
         let (_, again, _) = run(&refs);
         assert_eq!(out, again, "{fmt} output is not deterministic");
     }

@@ -45,7 +45,7 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
     (
         "plm",
         "/fd/hc1/",
-        "plm's HC1 for fd scales by n_fd/(n_levels − k) (e.g. 190/197 < 1): its df come from the undifferenced data",
+        "plm's HC1 for fd scales by n_fd/(n_levels − k) (e.g. 190/197 < 1): its df come from the undifferenced data; the `plm` preset reproduces it",
     ),
     (
         "plm",
@@ -325,7 +325,20 @@ fn run_all() -> Outcome {
             );
             match (res, known) {
                 (Ok(()), _) => *out.passed.entry(combo).or_insert(0) += 1,
-                (Err(e), Some((_, _, why))) => out.known.push(format!("{label}: {why} ({e})")),
+                (Err(e), Some((_, _, why))) => {
+                    let matching: Vec<&str> = Ssc::ALL
+                        .iter()
+                        .filter(|p| {
+                            fit_case(&mut panels, &mut fits, &doc, case)
+                                .and_then(|key| check_case(&fits[&key], case, **p, "-"))
+                                .is_ok()
+                        })
+                        .map(|p| p.name())
+                        .collect();
+                    out.known.push(format!(
+                        "{label}: {why} (SEs reproduced by: {matching:?}) ({e})"
+                    ))
+                }
                 (Err(e), None) => out.failures.push(format!("{label}: {e}")),
             }
         }

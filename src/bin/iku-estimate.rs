@@ -5,16 +5,28 @@
 //!              [--model pooled|within|twoways|fd|between|random]
 //!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west]
 //!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
-//!              [--lincom "l(x, 0) + l(x, 1)"]... [--drop-singletons] [--fd-across-gaps]
+//!              [--lincom "l(x, 0) + l(x, 1)"]... [--tests] [--drop-singletons] [--fd-across-gaps]
 //!              [--format table|json|csv|md|tex] [--out FILE]
 //! ```
 //! Defaults: model from the formula's `| effects` (else within), vcov cluster (by unit),
 //! ssc fixest, lags ⌊T^{1/4}⌋ for driscoll-kraay / newey-west, format table.
+//!
+//! `--format json` prints one object: `formula`, `model`, `vcov`, `ssc`, `ssc_formula` (the
+//! factor applied, in words), `lags`, `nobs`, `n_units`, `n_times`, `df_resid` (n − k − k_fe),
+//! `t_df` (null = normal), `n_clusters`, `r2` (plm's: of the transformed model), `r2_within`
+//! (FE models), `dropped` (observations by reason: "missing values", "lags/leads",
+//! "differences", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
+//! ([{term, estimate, std_error, statistic, p_value, conf_low, conf_high}], formula order,
+//! `(Intercept)` first), `lincom` (same fields, when asked), `tests` ([{name, statistic, df, p_value}] with
+//! `--tests`) and, for random effects,
+//! `variance_components` ({sigma2_idios, sigma2_indiv, theta per unit}). Errors (missing
+//! column, everything absorbed or collinear, a single cluster, bad syntax) print a message
+//! and exit with status 2.
 
 use clap::Parser;
 use iku::estimators::{estimate, EstimateOptions, Model};
 use iku::formula::Formula;
-use iku::inference::render::{render, Format};
+use iku::inference::render::{render_with_tests, Format};
 use iku::inference::{Ssc, VcovKind, VcovSpec};
 use iku::{Error, Result};
 use std::path::PathBuf;
@@ -62,6 +74,9 @@ struct Cli {
     /// Drop units observed once under unit fixed effects (counted as "singletons").
     #[arg(long)]
     drop_singletons: bool,
+    /// Also run the specification tests (F, Hausman, robust Hausman, Wooldridge AR, BP, CD).
+    #[arg(long)]
+    tests: bool,
     /// fd: difference consecutive rows across missing periods (plm's fd); default gap-aware.
     #[arg(long)]
     fd_across_gaps: bool,
@@ -89,6 +104,7 @@ struct Job {
     lincoms: Vec<String>,
     drop_singletons: bool,
     fd_across_gaps: bool,
+    tests: bool,
     format: Format,
 }
 
@@ -157,6 +173,7 @@ impl Job {
             lincoms: cli.lincom.clone(),
             drop_singletons: cli.drop_singletons,
             fd_across_gaps: cli.fd_across_gaps,
+            tests: cli.tests,
             format: Format::parse(&cli.format)?,
         })
     }
@@ -178,7 +195,12 @@ impl Job {
             let refs: Vec<(&str, f64)> = terms.iter().map(|(t, w)| (t.as_str(), *w)).collect();
             table.add_lincom(&fit, &refs)?;
         }
-        Ok(render(&fit, &table, self.format))
+        let tests = if self.tests {
+            iku::inference::spectests::standard(&panel, &formula)?
+        } else {
+            Vec::new()
+        };
+        Ok(render_with_tests(&fit, &table, &tests, self.format))
     }
 }
 

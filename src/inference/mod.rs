@@ -3,7 +3,8 @@
 //! Every covariance is a sandwich `c · B M B` (or `c · σ² B` for iid) built from what a
 //! [`Fit`] keeps: the bread B = (X̃'X̃)⁻¹ of the transformed √w-scaled design, the scores
 //! s_i = x̃_i ũ_i, and the unit/time ids. The meat M by kind:
-//! - `hc0`: Σ s_i s_i';  `hc2`: s_i/√(1−h_i);  `hc3`: s_i/(1−h_i), h_i = x̃_i'B x̃_i;
+//! - `hc0`, `hc1`: Σ s_i s_i' (hc1 differs by its preset factor);  `hc2`: s_i/√(1−h_i);
+//!   `hc3`: s_i/(1−h_i), h_i = x̃_i'B x̃_i (leverage in the transformed design);
 //! - `cluster` / `cluster-time`: Σ_g S_g S_g', S_g = Σ_{i∈g} s_i (units / periods);
 //! - `cluster-twoway`: M_unit + M_time − M_unit∩time;
 //! - `driscoll-kraay` (lags L): with h_t = Σ_{i∈t} s_i,

@@ -55,6 +55,9 @@ pub struct EstimateJson<'a> {
     pub coefficients: &'a [super::CoefRow],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub lincom: &'a [super::CoefRow],
+    /// Specification tests, when asked.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub tests: &'a [super::spectests::TestResult],
     /// Random effects only: σ²_ε, σ²_μ and θ per unit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variance_components: Option<&'a crate::estimators::RandomComponents>,
@@ -99,6 +102,32 @@ fn describe(v: &Vcov) -> String {
 
 /// Renders `table` for `fit` in `format` (deterministic text, ending with a newline).
 pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
+    render_with_tests(fit, table, &[], format)
+}
+
+/// Renders `table` and specification `tests` (JSON field `tests`; a section in table/md).
+pub fn render_with_tests(
+    fit: &Fit,
+    table: &CoefTable,
+    tests: &[super::spectests::TestResult],
+    format: Format,
+) -> String {
+    let test_lines: String = tests
+        .iter()
+        .map(|t| {
+            let df =
+                t.df.iter()
+                    .map(|d| format!("{d}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+            format!(
+                "{}: statistic {} (df [{df}]), p-value {}\n",
+                t.name,
+                g(t.statistic),
+                p_fmt(t.p_value)
+            )
+        })
+        .collect();
     let v = &table.vcov;
     let header = [
         "term",
@@ -159,6 +188,7 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
                 dropped_terms: &fit.dropped_terms,
                 coefficients: &table.rows,
                 lincom: &table.lincoms,
+                tests,
                 variance_components: fit.random.as_ref(),
             };
             let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{e}"));
@@ -201,13 +231,23 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
                 describe(v),
                 v.note
             ));
+            if !test_lines.is_empty() {
+                s.push_str(&format!("\nSpecification tests:\n\n{test_lines}"));
+            }
             s
         }
         Format::Tex => {
+            // ASCII-only LaTeX (pdflatex without extra packages).
             let esc = |t: &str| {
                 t.replace('_', "\\_")
                     .replace('&', "\\&")
                     .replace('%', "\\%")
+                    .replace('|', ";")
+                    .replace('−', "-")
+                    .replace('′', "'")
+                    .replace('·', "$\\cdot$")
+                    .replace('²', "$^2$")
+                    .replace('…', "...")
             };
             let mut s = String::from("\\begin{tabular}{lrrrrrr}\n\\hline\n");
             s.push_str(
@@ -230,11 +270,12 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
                 ));
             }
             s.push_str(&format!(
-                "\\hline\n\\multicolumn{{7}}{{l}}{{\\footnotesize {} model, $n = {}$; {}; {}.}} \\\\\n\\end{{tabular}}\n",
+                "\\hline\n\\multicolumn{{7}}{{l}}{{\\footnotesize {} model, $n = {}$; {}; {}. Dropped observations: {}.}} \\\\\n\\end{{tabular}}\n",
                 fit.model.name(),
                 fit.n,
                 esc(&describe(v)),
-                esc(&v.note)
+                esc(&v.note),
+                esc(&dropped)
             ));
             s
         }
@@ -267,6 +308,24 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
                 s.push_str(&format!(" | within R²: {r:.6}"));
             }
             s.push_str(&format!("\nDropped observations: {dropped}\n"));
+            if let Some(rc) = &fit.random {
+                let (lo, hi) = rc
+                    .theta
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
+                        (a.min(*t), b.max(*t))
+                    });
+                let theta = if hi - lo < 1e-12 {
+                    g(lo)
+                } else {
+                    format!("{} … {}", g(lo), g(hi))
+                };
+                s.push_str(&format!(
+                    "Swamy–Arora: σ²_ε = {}, σ²_μ = {}, θ = {theta}\n",
+                    g(rc.sigma2_idios),
+                    g(rc.sigma2_indiv)
+                ));
+            }
             for d in &fit.dropped_terms {
                 s.push_str(&format!("Dropped term {}: {}\n", d.term, d.reason));
             }
@@ -282,6 +341,9 @@ pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
                 v.spec.ssc.name(),
                 v.note
             ));
+            if !test_lines.is_empty() {
+                s.push_str(&format!("\nSpecification tests:\n{test_lines}"));
+            }
             s
         }
     }

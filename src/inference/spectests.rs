@@ -222,6 +222,21 @@ pub fn hausman_robust(
     formula: &crate::formula::Formula,
     ssc: super::Ssc,
 ) -> Result<TestResult> {
+    let (gm, vg) = hausman_aux(panel, formula, ssc)?;
+    let stat = gm.dot(&inv_sym(&vg)?.dot(&gm));
+    chi2_test(
+        "Cluster-robust Hausman test (auxiliary regression)",
+        stat,
+        gm.len() as f64,
+    )
+}
+
+/// γ of the auxiliary regression and its cluster-robust covariance.
+fn hausman_aux(
+    panel: &crate::panel::Panel,
+    formula: &crate::formula::Formula,
+    ssc: super::Ssc,
+) -> Result<(Array1<f64>, Array2<f64>)> {
     use crate::estimators::{estimate_sample, linalg::Qr, prepare, EstimateOptions};
     let opts = EstimateOptions::new(Model::Random);
     let s = prepare(panel, formula, &opts)?;
@@ -281,12 +296,30 @@ pub fn hausman_robust(
             vg[[a, b]] = v[[p, q]];
         }
     }
-    let stat = gm.dot(&inv_sym(&vg)?.dot(&gm));
-    chi2_test(
-        "Cluster-robust Hausman test (auxiliary regression)",
-        stat,
-        m as f64,
-    )
+    Ok((gm, vg))
+}
+
+/// The standard battery on `formula` (unweighted, as plm): F test for unit effects, classic
+/// and cluster-robust Hausman, Wooldridge serial correlation, Breusch–Pagan LM, Pesaran CD.
+pub fn standard(
+    panel: &crate::panel::Panel,
+    formula: &crate::formula::Formula,
+) -> Result<Vec<TestResult>> {
+    use crate::estimators::{estimate, EstimateOptions};
+    let fit = |m| estimate(panel, formula, &EstimateOptions::new(m));
+    let (w, p, r) = (
+        fit(Model::Within)?,
+        fit(Model::Pooled)?,
+        fit(Model::Random)?,
+    );
+    Ok(vec![
+        pftest(&w, &p)?,
+        hausman(&w, &r)?,
+        hausman_robust(panel, formula, super::Ssc::None)?,
+        pwartest(&w)?,
+        breusch_pagan(&p)?,
+        pesaran_cd(&w)?,
+    ])
 }
 
 #[cfg(test)]
@@ -295,9 +328,9 @@ mod tests {
     use crate::estimators::{estimate, EstimateOptions};
     use crate::formula::Formula;
 
-    /// Grunfeld: the classic Hausman statistic as plm's `phtest` (2.330367); the robust
-    /// auxiliary-regression statistic is a χ²(2) and the `stata` preset divides it by
-    /// exactly G/(G − 1)·(n − 1)/(n − K).
+    /// Grunfeld: the classic Hausman statistic as plm's `phtest` (2.330367); the auxiliary
+    /// γ equals b_within − b_between; the robust statistic is a χ²(2) and the `stata`
+    /// preset divides it by exactly G/(G − 1)·(n − 1)/(n − K).
     #[test]
     fn robust_hausman_on_grunfeld() {
         let p = crate::panel::io::read_csv(
@@ -314,10 +347,21 @@ mod tests {
         let re = estimate(&p, &f, &EstimateOptions::new(Model::Random)).unwrap();
         let classic = hausman(&w, &re).unwrap();
         assert!((classic.statistic - 2.33036689367544).abs() < 1e-6);
+        // On a balanced panel the auxiliary γ is exactly b_within − b_between (Mundlak).
+        let (gamma, _) = hausman_aux(&p, &f, super::super::Ssc::None).unwrap();
+        let b = estimate(&p, &f, &EstimateOptions::new(Model::Between)).unwrap();
+        for (j, t) in ["value", "capital"].iter().enumerate() {
+            let want = w.coef(t).unwrap() - b.coef(t).unwrap();
+            assert!((gamma[j] - want).abs() < 1e-9 * want.abs(), "{t}");
+        }
         let stata = hausman_robust(&p, &f, super::super::Ssc::Stata).unwrap();
         // The stata factor G/(G−1)(n−1)/(n−K) > 1 shrinks the Wald statistic by exactly it.
         let n = 200.0;
         let factor = 10.0 / 9.0 * (n - 1.0) / (n - 5.0);
         assert!((r.statistic / stata.statistic - factor).abs() < 1e-10);
+        let all = standard(&p, &f).unwrap();
+        assert_eq!(all.len(), 6);
+        assert!((all[0].statistic - 49.1766254994185).abs() < 1e-9);
+        assert_eq!(all[3].df, vec![1.0, 188.0]);
     }
 }

@@ -30,7 +30,8 @@
 //!
 //! **plm** — plm's defaults per covariance: `vcov()` iid σ² = RSS/(n − K); `vcovHC()`
 //! defaults (arellano, HC0, cluster by group) plain; hc1 n/(n − k) where plm's k counts the
-//! coefficients of the transformed model only (absorbed effects excluded); hc0, hc2, hc3,
+//! coefficients of the transformed model only (absorbed effects excluded) — for fd plm divides
+//! by the undifferenced row count, n/(n + N − k), a factor below 1; hc0, hc2, hc3,
 //! cluster-time, `vcovDC`, `vcovSCC`, `vcovNW` plain. t df = n − K throughout (as
 //! `lmtest::coeftest` on a plm fit).
 //!
@@ -152,6 +153,15 @@ pub fn factors(fit: &Fit, kind: VcovKind, ssc: Ssc, clusters: Option<&[usize]>) 
             Some(dfr),
             "σ² = RSS/(n − K); t df = n − K".into(),
         ),
+        (Ssc::Plm, V::Hc1) if fit.model == crate::estimators::Model::Fd => {
+            // plm counts the undifferenced rows in the denominator: n_fd + N − k.
+            let nl = n + fit.n_units as f64;
+            f(
+                n / (nl - k_only),
+                Some(dfr),
+                "n/(n + N − k) (plm HC1 on fd: n + N undifferenced rows); t df = n − K".into(),
+            )
+        }
         (Ssc::Plm, V::Hc1) => f(
             n / (n - k_only),
             Some(dfr),
