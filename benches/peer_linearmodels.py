@@ -1,6 +1,6 @@
 """linearmodels peer: read the CSV, fit one model, print coefficients and SEs as one JSON line.
 
-Usage: python3 benches/peer_linearmodels.py FILE within|twoways|pooled
+Usage: python3 benches/peer_linearmodels.py FILE within|twoways|pooled|read   (read: import and read only)
 """
 import json
 import sys
@@ -10,6 +10,8 @@ from linearmodels.panel import PanelOLS, PooledOLS
 
 file, model = sys.argv[1], sys.argv[2]
 d = pd.read_csv(file).set_index(["id", "year"])
+if model == "read":
+    sys.exit(print(json.dumps({"tool": "linearmodels", "model": "read", "nobs": len(d)})))
 x = d[["x1", "x2", "x3"]]
 if model == "within":
     res = PanelOLS(d["y"], x, entity_effects=True).fit(cov_type="clustered", cluster_entity=True)

@@ -1,5 +1,5 @@
 # R plm peer: read the CSV, fit one model, print coefficients and SEs as one JSON line.
-# Usage: Rscript benches/peer_plm.R FILE within|twoways|pooled
+# Usage: Rscript benches/peer_plm.R FILE within|twoways|pooled|read   (read: load and read only)
 suppressPackageStartupMessages({ library(plm); library(sandwich) })
 args <- commandArgs(trailingOnly = TRUE)
 file <- args[1]; model <- args[2]
@@ -8,6 +8,7 @@ d <- if (requireNamespace("data.table", quietly = TRUE)) {
 } else {
   read.csv(file)
 }
+if (model == "read") { cat(sprintf('{"tool": "plm", "model": "read", "nobs": %d}\n', nrow(d))); quit(save = "no") }
 f <- y ~ x1 + x2 + x3
 if (model == "within") {
   fit <- plm(f, data = d, index = c("id", "year"), model = "within", effect = "individual")

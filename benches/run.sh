@@ -63,8 +63,9 @@ for panel in balanced unbalanced; do
   file="$DATA/${panel}_$tag.csv"
   cat "$file" > /dev/null   # same page-cache state for every tool
   for rep in $(seq 1 "$REPS"); do
-    for model in within twoways pooled; do
+    for model in within twoways pooled read; do
       for tool in iku plm pyfixest linearmodels; do
+        [ "$tool" = iku ] && [ "$model" = read ] && continue   # peers only: startup + read CSV
         base="$OUT/$tool.$model.$panel.$rep"
         c=$(cmd "$tool" "$model" "$file")
         echo "$c" > "$base.cmd"
