@@ -35,7 +35,10 @@
 //! cluster-time, `vcovDC`, `vcovSCC`, `vcovNW` plain. t df = n − K throughout (as
 //! `lmtest::coeftest` on a plm fit).
 //!
-//! **linearmodels** — `fit(debiased=False)`, linearmodels' default: every covariance is the
+//! **linearmodels** — `fit(debiased=False)` (linearmodels 7.1's `fit` defaults to
+//! `debiased=True`, which is n/(n − K) with t(n − K) inference, i.e. the `none` hc1 factor
+//! for the sandwiches and `none` iid; this preset reproduces the undebiased option, whose
+//! factors are not otherwise available): every covariance is the
 //! plain one times n/(n − k_fe) (absorbed effects are counted, slopes are not): iid σ² =
 //! RSS/(n − k_fe); hc0 (`robust`), clustered (`group_debias=False`) and `kernel`
 //! (Driscoll–Kraay, Bartlett) × n/(n − k_fe) — except entity effects alone with clustering
