@@ -102,6 +102,15 @@ fn title(text: &str, synthetic: bool) -> String {
 }
 
 /// Pixel width of a left label column wide enough for `labels` at `size` px.
+/// A year axis label: the year at whole numbers, nothing in between.
+fn year_label(x: &f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{}", x.round() as i64)
+    } else {
+        String::new()
+    }
+}
+
 fn label_width(labels: &[String], size: u32) -> u32 {
     let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
     (chars * size * 6 / 10 + 20).clamp(60, 420)
@@ -340,13 +349,7 @@ impl Figure for NationalOverTime {
         chart
             .configure_mesh()
             .x_labels(nyears + 1)
-            .x_label_formatter(&|x| {
-                if (x - x.round()).abs() < 1e-9 {
-                    format!("{}", x.round() as i64)
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&year_label)
             .y_label_formatter(&|y| format!("{y:.0}"))
             .x_desc("Year")
             .y_desc("National IKU, main account 6 (%)")
@@ -423,13 +426,7 @@ impl Figure for TenderedBars {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(nyears + 1)
-            .x_label_formatter(&|x| {
-                if (x - x.round()).abs() < 1e-9 {
-                    format!("{}", x.round() as i64)
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&year_label)
             .y_label_formatter(&|y| format!("{y:.1}"))
             .x_desc("Year")
             .y_desc(self.y_desc.as_str())
