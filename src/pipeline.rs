@@ -92,21 +92,41 @@ fn rel(base: &Path, p: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// The facts about a panel file every stage reports: the file, its sha256, and whether it
+/// is SYNTHETIC. Computed once per run.
+#[derive(Debug, Clone)]
+pub struct PanelFile {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub synthetic: bool,
+}
+
+impl PanelFile {
+    /// Hashes the file and looks for its synthetic manifest or column.
+    pub fn describe(path: &Path) -> Result<PanelFile> {
+        Ok(PanelFile {
+            path: path.to_path_buf(),
+            sha256: crate::io::sha256_file(path)?,
+            synthetic: crate::simulate::is_synthetic(path),
+        })
+    }
+}
+
 /// Runs a spec set on a loaded panel and assembles the estimate table with its provenance
 /// (sha256 of data and spec, SYNTHETIC when the panel is).
 pub fn estimate_specs(
-    panel_path: &Path,
+    file: &PanelFile,
     panel: &crate::Panel,
     spec_path: &Path,
 ) -> Result<crate::report::estimates::EstimateTable> {
     let specs = SpecFile::load(spec_path)?;
     let runs = specs.run(spec_path, panel)?;
     let prov = Provenance {
-        data_file: panel_path.display().to_string(),
-        data_sha256: crate::io::sha256_file(panel_path)?,
+        data_file: file.path.display().to_string(),
+        data_sha256: file.sha256.clone(),
         spec_file: spec_path.display().to_string(),
         spec_sha256: crate::io::sha256_file(spec_path)?,
-        synthetic: crate::simulate::is_synthetic(panel_path),
+        synthetic: file.synthetic,
     };
     Ok(specs.table(&runs, &prov))
 }
@@ -135,8 +155,9 @@ pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
 
     st.begin("data");
     let panel = canonical::load(&opts.panel)?;
-    let panel_sha = crate::io::sha256_file(&opts.panel)?;
-    let synthetic = crate::simulate::is_synthetic(&opts.panel);
+    let file = PanelFile::describe(&opts.panel)?;
+    let panel_sha = file.sha256.clone();
+    let synthetic = file.synthetic;
     let truth = if synthetic {
         crate::simulate::truth_of(&opts.panel)?
             .map(|(effect, structure)| Truth { effect, structure })
@@ -156,7 +177,7 @@ pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
     );
 
     st.begin("estimates");
-    let table = estimate_specs(&opts.panel, &panel, &opts.spec)?;
+    let table = estimate_specs(&file, &panel, &opts.spec)?;
     files.extend(estimate_files(&table, &opts.out_dir));
     let b = &table.best_estimate;
     st.end(

@@ -211,7 +211,8 @@ fn run_spec(cli: &Cli, spec: &std::path::Path) -> Result<()> {
         .clone()
         .ok_or_else(|| Error::Usage("--spec needs --data PANEL".into()))?;
     let panel = iku::panel::canonical::load(&data)?;
-    let table = iku::pipeline::estimate_specs(&data, &panel, spec)?;
+    let file = iku::pipeline::PanelFile::describe(&data)?;
+    let table = iku::pipeline::estimate_specs(&file, &panel, spec)?;
     let files = iku::pipeline::estimate_files(&table, &cli.out_dir);
     let refs: Vec<(&std::path::Path, Vec<u8>)> = files
         .iter()
