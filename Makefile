@@ -22,13 +22,13 @@ synthetic: build
 
 ## Unit, integration and peer-reference tests, then formatting and lints.
 test: deps
-	$(CARGO) test --locked
+	$(CARGO) test --workspace --locked
 	$(CARGO) fmt --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --locked --all-targets -- -D warnings
 
 lint: deps
 	$(CARGO) fmt --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --locked --all-targets -- -D warnings
 
 fmt:
 	$(CARGO) fmt

@@ -4,13 +4,13 @@
 //! them are written at the end through temporary files, so a failing stage leaves no
 //! half-written report.
 
-use crate::error::{Error, Result};
-use crate::panel::canonical;
+use crate::canonical;
 use crate::projection::{self, Effect};
 use crate::report::figures;
 use crate::report::markdown::{self, ReportInputs, Target, Truth};
 use crate::spec::run::Provenance;
 use crate::spec::SpecFile;
+use panelkit::error::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -106,7 +106,7 @@ impl PanelFile {
     pub fn describe(path: &Path) -> Result<PanelFile> {
         Ok(PanelFile {
             path: path.to_path_buf(),
-            sha256: crate::io::sha256_file(path)?,
+            sha256: panelkit::io::sha256_file(path)?,
             synthetic: crate::simulate::is_synthetic(path),
         })
     }
@@ -125,7 +125,7 @@ pub fn estimate_specs(
         data_file: file.path.display().to_string(),
         data_sha256: file.sha256.clone(),
         spec_file: spec_path.display().to_string(),
-        spec_sha256: crate::io::sha256_file(spec_path)?,
+        spec_sha256: panelkit::io::sha256_file(spec_path)?,
         synthetic: file.synthetic,
     };
     Ok(specs.table(&runs, &prov))
@@ -319,7 +319,7 @@ pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
         .iter()
         .map(|(p, b)| (p.as_path(), b.clone()))
         .collect();
-    crate::io::write_all_atomic(&refs)?;
+    panelkit::io::write_all_atomic(&refs)?;
     st.end(
         "report",
         &format!(

@@ -28,10 +28,10 @@
 //! quantile of Student's t with the effect's degrees of freedom, or of the normal when none
 //! are given) maps to the interval of the saving by the same multiplier.
 
-use crate::error::{Error, Result};
-use crate::panel::canonical::{CODE, IKU, NAME, NETEXP, POPULATION, TENDERABLE, TENDERED};
-use crate::panel::io::fmt_num;
+use crate::canonical::{CODE, IKU, NAME, NETEXP, POPULATION, TENDERABLE, TENDERED};
 use crate::Panel;
+use panelkit::error::{Error, Result};
+use panelkit::panel::io::fmt_num;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use std::fmt::Write as _;
@@ -135,7 +135,7 @@ impl Effect {
     /// Reads `best_estimate {estimate, std_error, df}` from an estimates JSON file
     /// (`estimate` is the coefficient on IKU, DKK per inhabitant per pp, negative = saving).
     pub fn from_estimates_json(path: &Path) -> Result<Effect> {
-        let bytes = crate::io::read(path)?;
+        let bytes = panelkit::io::read(path)?;
         let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
             Error::input(
                 path,

@@ -1,10 +1,10 @@
 //! The savings projection recomputed by hand on small panels, its intervals, its errors, the
 //! `iku-project` binary and the figures.
 
-use iku::panel::canonical::{IKU, NAME, NETEXP, POPULATION, PRICE_INDEX, TENDERABLE, TENDERED};
-use iku::panel::{Column, ColumnData};
+use iku::canonical::{IKU, NAME, NETEXP, POPULATION, PRICE_INDEX, TENDERABLE, TENDERED};
 use iku::projection::{project, quantile_975, Approach, Effect, EffectSource, Projection};
 use iku::Panel;
+use panelkit::panel::{Column, ColumnData};
 use std::path::Path;
 
 /// (code, iku %, population, tenderable DKK, tendered DKK, netexp DKK) in 2020.
@@ -432,7 +432,7 @@ fn estimates_json_gives_the_saving_with_its_se_and_df() {
 }
 
 fn write_panel_csv(path: &Path, panel: &Panel) {
-    iku::panel::io::write_csv(panel, path).unwrap();
+    panelkit::panel::io::write_csv(panel, path).unwrap();
 }
 
 #[test]

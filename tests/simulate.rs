@@ -1,7 +1,7 @@
 //! The calibrated synthetic panel: byte-identical regeneration, every target met, and an
 //! honest recovery of the known true effect by a first-difference regression done by hand.
 
-use iku::panel::canonical::{IKU, NETEXP, POPULATION, PRICE_INDEX};
+use iku::canonical::{IKU, NETEXP, POPULATION, PRICE_INDEX};
 use iku::simulate::{is_synthetic, simulate, SimConfig, DEFAULT_EFFECT, DEFAULT_SEED};
 use iku::Panel;
 use ndarray::{Array1, Array2};
@@ -30,7 +30,7 @@ fn default_panel_regenerates_byte_identically_and_meets_every_target() {
     assert_eq!(manifest["seed"].as_integer(), Some(DEFAULT_SEED as i64));
     assert_eq!(
         manifest["panel_sha256"].as_str(),
-        Some(iku::io::sha256_hex(&committed).as_str())
+        Some(panelkit::io::sha256_hex(&committed).as_str())
     );
     assert_eq!(
         manifest["generator_version"].as_integer(),
@@ -157,7 +157,7 @@ fn fd_lag1(panel: &Panel) -> (f64, f64, usize) {
 
 #[test]
 fn first_differences_recover_the_true_effect_on_the_default_panel() {
-    let panel = iku::panel::canonical::load(&repo("data/synthetic/panel.csv")).unwrap();
+    let panel = iku::canonical::load(&repo("data/synthetic/panel.csv")).unwrap();
     let (b, se, n) = fd_lag1(&panel);
     eprintln!(
         "default panel: FD estimate {b:.3} (cluster se {se:.3}, n = {n}), truth {DEFAULT_EFFECT}"

@@ -205,7 +205,7 @@ fn build_fixtures_into_a_valid_canonical_panel() {
     let rep = build::build_to(raw.path(), &out, None, None).unwrap();
     assert_eq!((rep.rows, rep.first_year, rep.last_year), (196, 2019, 2020));
     assert_eq!(rep.derived, 1);
-    let panel = iku::panel::canonical::load(&out).unwrap();
+    let panel = iku::canonical::load(&out).unwrap();
     assert_eq!(panel.nrows(), 196);
     let row = |code: &str, year: i64| {
         let u = panel.unit_labels().iter().position(|l| l == code).unwrap();
@@ -398,7 +398,7 @@ fn fetch_from_mock_statbank_writes_files_and_manifest() {
     );
     assert_eq!(
         first["sha256"].as_str().unwrap(),
-        iku::io::sha256_hex(&bytes("regk11.csv"))
+        panelkit::io::sha256_hex(&bytes("regk11.csv"))
     );
     assert_eq!(
         first["bytes"].as_integer(),

@@ -93,14 +93,14 @@ struct FetchArgs {
 fn run(cli: Cli) -> iku::Result<()> {
     match cli.cmd {
         Cmd::Validate { file } => {
-            let panel = iku::panel::canonical::load(&file)?;
-            iku::io::println(&format!("{}: valid canonical panel", file.display()));
+            let panel = iku::canonical::load(&file)?;
+            panelkit::io::println(&format!("{}: valid canonical panel", file.display()));
             if iku::simulate::is_synthetic(&file) {
-                iku::io::println(
+                panelkit::io::println(
                     "SYNTHETIC: generated data with a known true effect, not official statistics",
                 );
             }
-            iku::io::print(&format!("{}", panel.summary()));
+            panelkit::io::print(&format!("{}", panel.summary()));
             Ok(())
         }
         Cmd::Simulate {
@@ -131,17 +131,20 @@ fn run(cli: Cli) -> iku::Result<()> {
                     iku::Error::Usage(format!("--out {}: not a file path", out.display()))
                 })?;
             let text = sim.manifest(&file_name)?;
-            iku::io::write_all_atomic(&[(&out, sim.csv.clone()), (&manifest, text.into_bytes())])?;
-            iku::io::println(&format!(
+            panelkit::io::write_all_atomic(&[
+                (&out, sim.csv.clone()),
+                (&manifest, text.into_bytes()),
+            ])?;
+            panelkit::io::println(&format!(
                 "SYNTHETIC panel: {} rows, seed {seed}, true effect {effect} DKK per inhabitant per pp (lag 1)",
                 sim.panel.nrows()
             ));
-            iku::io::println(&format!(
+            panelkit::io::println(&format!(
                 "wrote {} and {}",
                 out.display(),
                 manifest.display()
             ));
-            iku::io::print(&sim.report_table());
+            panelkit::io::print(&sim.report_table());
             Ok(())
         }
         Cmd::Fetch(a) => {
@@ -163,7 +166,7 @@ fn run(cli: Cli) -> iku::Result<()> {
                 timeout: std::time::Duration::from_secs(a.timeout),
             };
             let entries = iku::sources::fetch::fetch(&cfg, |l| eprintln!("{l}"))?;
-            iku::io::println(&format!(
+            panelkit::io::println(&format!(
                 "{} files and {} written to {}",
                 entries.len(),
                 iku::sources::fetch::MANIFEST,
@@ -173,8 +176,8 @@ fn run(cli: Cli) -> iku::Result<()> {
         }
         Cmd::Build { raw, out, from, to } => {
             let report = iku::sources::build::build_to(&raw, &out, from, to)?;
-            iku::io::println(&format!("{}: canonical panel built", out.display()));
-            iku::io::println(&format!("{report}"));
+            panelkit::io::println(&format!("{}: canonical panel built", out.display()));
+            panelkit::io::println(&format!("{report}"));
             Ok(())
         }
     }

@@ -24,11 +24,11 @@
 //! and exit with status 2.
 
 use clap::Parser;
-use iku::estimators::{estimate, EstimateOptions, Model};
-use iku::formula::Formula;
-use iku::inference::render::{render_with_tests, Format};
-use iku::inference::{Ssc, VcovKind, VcovSpec};
-use iku::{Error, Result};
+use panelkit::estimators::{estimate, EstimateOptions, Model};
+use panelkit::formula::Formula;
+use panelkit::inference::render::{render_with_tests, Format};
+use panelkit::inference::{Ssc, VcovKind, VcovSpec};
+use panelkit::{Error, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -59,7 +59,7 @@ struct Cli {
     /// Lags for driscoll-kraay and newey-west (default ⌊T^{1/4}⌋).
     #[arg(long)]
     lags: Option<usize>,
-    /// Small-sample preset (see the README / `iku::inference::ssc`).
+    /// Small-sample preset (see the README / `panelkit::inference::ssc`).
     #[arg(long, default_value = "fixest")]
     ssc: String,
     /// Analytic weights column (e.g. population).
@@ -180,7 +180,7 @@ impl Job {
 
     /// Reads the data, estimates, computes the covariance and renders the table.
     fn execute(&self) -> Result<String> {
-        let panel = iku::panel::io::read_csv(&self.data, &self.unit, &self.time)?;
+        let panel = panelkit::panel::io::read_csv(&self.data, &self.unit, &self.time)?;
         let formula = Formula::parse(&self.formula)?;
         formula.check(&panel)?;
         let model = Model::resolve(&formula, &panel, self.model)?;
@@ -196,7 +196,7 @@ impl Job {
             table.add_lincom(&fit, &refs)?;
         }
         let tests = if self.tests {
-            iku::inference::spectests::standard(&panel, &formula)?
+            panelkit::inference::spectests::standard(&panel, &formula)?
         } else {
             Vec::new()
         };
@@ -210,7 +210,7 @@ fn run_spec(cli: &Cli, spec: &std::path::Path) -> Result<()> {
         .data
         .clone()
         .ok_or_else(|| Error::Usage("--spec needs --data PANEL".into()))?;
-    let panel = iku::panel::canonical::load(&data)?;
+    let panel = iku::canonical::load(&data)?;
     let file = iku::pipeline::PanelFile::describe(&data)?;
     let table = iku::pipeline::estimate_specs(&file, &panel, spec)?;
     let files = iku::pipeline::estimate_files(&table, &cli.out_dir);
@@ -218,7 +218,7 @@ fn run_spec(cli: &Cli, spec: &std::path::Path) -> Result<()> {
         .iter()
         .map(|(p, b)| (p.as_path(), b.clone()))
         .collect();
-    iku::io::write_all_atomic(&refs)?;
+    panelkit::io::write_all_atomic(&refs)?;
     print!("{}", table.to_markdown());
     for (p, _) in &files {
         eprintln!("wrote {}", p.display());
@@ -233,7 +233,7 @@ fn run(cli: Cli) -> Result<()> {
     let job = Job::from_cli(&cli)?;
     let text = job.execute()?;
     match &cli.out {
-        Some(p) => iku::io::write_atomic(p, text.as_bytes()),
+        Some(p) => panelkit::io::write_atomic(p, text.as_bytes()),
         None => {
             print!("{text}");
             Ok(())

@@ -44,7 +44,7 @@ struct Cli {
 }
 
 fn run(cli: Cli) -> iku::Result<()> {
-    let panel = iku::panel::canonical::load(&cli.data)?;
+    let panel = iku::canonical::load(&cli.data)?;
     let synthetic = iku::simulate::is_synthetic(&cli.data);
     let mut effects = vec![Effect::published()];
     if let Some(x) = cli.effect_estimate {
@@ -54,7 +54,7 @@ fn run(cli: Cli) -> iku::Result<()> {
     }
     let mut projection = project(&panel, cli.year, cli.k, &effects)?;
     projection.synthetic = synthetic;
-    projection.panel_sha256 = Some(iku::io::sha256_file(&cli.data)?);
+    projection.panel_sha256 = Some(panelkit::io::sha256_file(&cli.data)?);
     let json = cli.out_dir.join("projection.json");
     let csv = cli.out_dir.join("projection.csv");
     let md = cli.out_dir.join("projection.md");
@@ -75,9 +75,9 @@ fn run(cli: Cli) -> iku::Result<()> {
         .iter()
         .map(|(p, b)| (p.as_path(), b.clone()))
         .collect();
-    iku::io::write_all_atomic(&refs)?;
+    panelkit::io::write_all_atomic(&refs)?;
     for (p, _) in &files {
-        iku::io::println(&format!("wrote {}", p.display()));
+        panelkit::io::println(&format!("wrote {}", p.display()));
     }
     Ok(())
 }

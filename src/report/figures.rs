@@ -9,10 +9,10 @@
 //! backend drops glyphs that reach left of their origin (the "j" of Hjørring, Esbjerg, Vejle).
 //! On synthetic data every title says "SYNTHETIC DATA".
 
-use crate::error::{Error, Result};
-use crate::panel::canonical::{PRICE_INDEX, TENDERED};
+use crate::canonical::{PRICE_INDEX, TENDERED};
 use crate::projection::{national_iku_series, EffectSource, Projection};
 use crate::Panel;
+use panelkit::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -882,6 +882,6 @@ fn write(files: Files) -> Result<Vec<PathBuf>> {
         .iter()
         .map(|(p, b)| (p.as_path(), b.clone()))
         .collect();
-    crate::io::write_all_atomic(&refs)?;
+    panelkit::io::write_all_atomic(&refs)?;
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }

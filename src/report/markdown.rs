@@ -1,9 +1,9 @@
 //! REPORT.md: what ran on which data, the estimate table, the recovered effect beside the
 //! truth (synthetic data), the projection beside each of DI's published figures, the figures.
 
-use crate::panel::PanelSummary;
 use crate::projection::{Approach, EffectSource, Projection};
 use crate::report::estimates::{fmt_coef, EstimateTable};
+use panelkit::panel::PanelSummary;
 
 /// The known truth of a synthetic panel.
 #[derive(Debug, Clone)]

@@ -18,10 +18,10 @@
 //! of the three is missing. Everything else missing stays `NA`: in particular, with IKU
 //! alone the tendered and tenderable amounts are `NA`, not invented.
 
-use crate::error::{Error, Result};
-use crate::panel::canonical;
-use crate::panel::io::fmt_num;
+use crate::canonical;
 use crate::sources::{noegletal, reference, statbank};
+use panelkit::error::{Error, Result};
+use panelkit::panel::io::fmt_num;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -84,7 +84,7 @@ impl std::fmt::Display for BuildReport {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
-    crate::io::read(path)
+    panelkit::io::read(path)
 }
 
 fn noegletal_series(path: &Path, hints: &[&str]) -> Result<BTreeMap<(u32, i64), f64>> {
@@ -231,6 +231,6 @@ pub fn build(raw: &Path, from: Option<i64>, to: Option<i64>) -> Result<(Vec<u8>,
 /// Builds the panel from `raw` and writes it atomically to `out`.
 pub fn build_to(raw: &Path, out: &Path, from: Option<i64>, to: Option<i64>) -> Result<BuildReport> {
     let (bytes, report) = build(raw, from, to)?;
-    crate::io::write_atomic(out, &bytes)?;
+    panelkit::io::write_atomic(out, &bytes)?;
     Ok(report)
 }

@@ -2,8 +2,8 @@
 //! without BOM, or Latin-1), `;`-separated records with CRLF, Danish numbers (`1.234,5`),
 //! and municipality identification by code or name.
 
-use crate::error::{Error, Result};
 use crate::sources::reference::municipalities;
+use panelkit::error::{Error, Result};
 use std::path::Path;
 
 /// Decodes an export's bytes: a UTF-8 BOM is dropped; text that is not valid UTF-8 is read as

@@ -11,9 +11,9 @@
 //! report form's fields (`qListKom`, `qListAar`, `qListNog`, …), as the site's own report
 //! form sends them; its answer is the report as an HTML page, saved as `<name>.html`.
 
-use crate::error::{Error, Result};
 use crate::sources::build::files;
 use crate::sources::reference::municipalities;
+use panelkit::error::{Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -288,7 +288,7 @@ pub fn fetch(cfg: &FetchConfig, mut progress: impl FnMut(&str)) -> Result<Vec<Ma
             method: "POST".to_string(),
             body: req.body.clone(),
             fetched_utc: utc_now(),
-            sha256: crate::io::sha256_hex(&bytes),
+            sha256: panelkit::io::sha256_hex(&bytes),
             bytes: bytes.len() as u64,
         };
         progress(&format!(
@@ -309,7 +309,7 @@ pub fn fetch(cfg: &FetchConfig, mut progress: impl FnMut(&str)) -> Result<Vec<Ma
         .iter()
         .map(|(p, b)| (p.as_path(), b.clone()))
         .collect();
-    crate::io::write_all_atomic(&refs)?;
+    panelkit::io::write_all_atomic(&refs)?;
     Ok(entries)
 }
 

@@ -21,8 +21,8 @@
 //! numerator and denominator; where a download of them is at hand it has the same layout
 //! and is read by the same function.
 
-use crate::error::{Error, Result};
 use crate::sources::dk::{self, Area};
+use panelkit::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! The study's published figures (`data/reference/published.toml`), typed and compiled in,
 //! so every later stage can report its numbers next to the targets it reproduces.
 
-use crate::error::{Error, Result};
+use panelkit::error::{Error, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

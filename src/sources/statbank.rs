@@ -27,8 +27,8 @@
 //! `OMRÅDE` labels are mapped to the 98 municipality codes; the country, regions, municipality
 //! groupings and Christiansø are skipped; any other label is an error.
 
-use crate::error::{Error, Result};
 use crate::sources::dk::{self, Area};
+use panelkit::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

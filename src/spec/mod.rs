@@ -7,8 +7,8 @@
 
 pub mod run;
 
-use crate::error::{Error, Result};
-use crate::panel::Panel;
+use panelkit::error::{Error, Result};
+use panelkit::panel::Panel;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -119,7 +119,7 @@ pub struct Spec {
 impl SpecFile {
     /// Reads and checks a spec file; errors name the file and, for TOML errors, the line.
     pub fn load(path: &Path) -> Result<SpecFile> {
-        let text = String::from_utf8(crate::io::read(path)?)
+        let text = String::from_utf8(panelkit::io::read(path)?)
             .map_err(|_| Error::input(path, None, None, "not valid UTF-8 text"))?;
         Self::parse(path, &text)
     }
@@ -312,12 +312,12 @@ effect = ["dx"]
     fn parses_and_derives_in_dependency_order() {
         let f = SpecFile::parse(Path::new("s.toml"), MINIMAL).unwrap();
         assert_eq!(f.best().name, "a");
-        let mut p = crate::panel::io::read_csv_bytes(
+        let mut p = panelkit::panel::io::read_csv_bytes(
             Path::new("p.csv"),
             b"code,year,x,y\n101,2007,1,0\n101,2008,4,0\n101,2009,9,0\n",
             "code",
             "year",
-            |_| crate::panel::io::Kind::Auto,
+            |_| panelkit::panel::io::Kind::Auto,
         )
         .unwrap();
         f.derive(Path::new("s.toml"), &mut p).unwrap();
@@ -350,12 +350,12 @@ effect = ["dx"]
     #[test]
     fn missing_column_is_named() {
         let f = SpecFile::parse(Path::new("s.toml"), MINIMAL).unwrap();
-        let mut p = crate::panel::io::read_csv_bytes(
+        let mut p = panelkit::panel::io::read_csv_bytes(
             Path::new("p.csv"),
             b"code,year,z\n101,2007,1\n",
             "code",
             "year",
-            |_| crate::panel::io::Kind::Auto,
+            |_| panelkit::panel::io::Kind::Auto,
         )
         .unwrap();
         let e = f

@@ -2,12 +2,12 @@
 //! (a single term or a cumulative sum with its SE), and assemble the estimate table.
 
 use super::{Spec, SpecFile};
-use crate::error::{Error, Result};
-use crate::estimators::{estimate, EstimateOptions, Fit, Model};
-use crate::formula::Formula;
-use crate::inference::{CoefRow, CoefTable, Ssc, VcovKind, VcovSpec};
-use crate::panel::Panel;
 use crate::report::estimates::{BestEstimate, EffectRow, EstimateTable, SpecColumn, TermRow};
+use panelkit::error::{Error, Result};
+use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
+use panelkit::formula::Formula;
+use panelkit::inference::{CoefRow, CoefTable, Ssc, VcovKind, VcovSpec};
+use panelkit::panel::Panel;
 use std::path::Path;
 
 /// One estimated spec.

@@ -116,18 +116,6 @@ pub struct Vcov {
     pub note: String,
 }
 
-/// Inverse of a symmetric positive-definite matrix (Cholesky via ndarray-linalg).
-pub fn inv_sym(a: &Array2<f64>) -> Result<Array2<f64>> {
-    use ndarray_linalg::{InverseC, InverseInto};
-    a.invc().or_else(|_| a.clone().inv_into()).map_err(|e| {
-        Error::Numeric(format!(
-            "cannot invert a {}×{} matrix: {e}",
-            a.nrows(),
-            a.ncols()
-        ))
-    })
-}
-
 fn scores(fit: &Fit) -> Array2<f64> {
     let u = fit.scaled_resid();
     let mut s = fit.x.clone();
@@ -432,12 +420,9 @@ mod tests {
     use crate::formula::Formula;
 
     fn grunfeld_within() -> Fit {
-        let p = crate::panel::io::read_csv(
-            std::path::Path::new("tests/reference/data/grunfeld.csv"),
-            "firm",
-            "year",
-        )
-        .unwrap();
+        let p =
+            crate::panel::io::read_csv(&crate::testdata::reference("grunfeld.csv"), "firm", "year")
+                .unwrap();
         let f = Formula::parse("inv ~ value + capital").unwrap();
         estimate(&p, &f, &EstimateOptions::new(Model::Within)).unwrap()
     }

@@ -1,7 +1,7 @@
 //! Panel transformations: (weighted) group demeaning, the exact two-way within transformation,
 //! group means.
 
-use super::linalg::Qr;
+use crate::linalg::Qr;
 
 /// Weighted means of `x` per group (`g[i]` in 0..ng); weights default to 1.
 pub fn group_means(x: &[f64], g: &[usize], ng: usize, w: Option<&[f64]>) -> Vec<f64> {

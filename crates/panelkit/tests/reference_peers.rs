@@ -17,13 +17,20 @@
 //! and unbalanced Newey–West (lags by row position); statsmodels HC2/HC3 on LSDV (leverages
 //! of the dummy-variable design, not of the transformed design).
 
-use iku::estimators::{estimate, EstimateOptions, Fit, Model};
-use iku::formula::Formula;
-use iku::inference::{spectests, Ssc, VcovKind, VcovSpec};
-use iku::Panel;
+use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
+use panelkit::formula::Formula;
+use panelkit::inference::{spectests, Ssc, VcovKind, VcovSpec};
+use panelkit::Panel;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// A path under the workspace root, where the shared peer fixtures live.
+fn workspace(rel: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
 
 const EST_TOL: f64 = 1e-8;
 
@@ -153,7 +160,7 @@ fn fit_case(
     );
     if !fits.contains_key(&key) {
         if !panels.contains_key(data_file) {
-            let p = iku::panel::io::read_csv(Path::new(data_file), unit, time)
+            let p = panelkit::panel::io::read_csv(&workspace(data_file), unit, time)
                 .map_err(|e| e.to_string())?;
             panels.insert(data_file.to_string(), p);
         }
@@ -244,8 +251,13 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
             continue;
         }
         // With the preset's own df, p-values and confidence limits follow.
-        let row =
-            iku::inference::CoefRow::new(term.to_string(), fit.coefficients[j], my_se, v.df, 0.95);
+        let row = panelkit::inference::CoefRow::new(
+            term.to_string(),
+            fit.coefficients[j],
+            my_se,
+            v.df,
+            0.95,
+        );
         for (what, mine, theirs) in [
             ("p", row.p_value, c["p_value"].as_f64()),
             ("conf_low", row.conf_low, c["conf_low"].as_f64()),
@@ -276,7 +288,8 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
 }
 
 fn run_all() -> Outcome {
-    let dir = Path::new("tests/reference/fixtures");
+    let dir = workspace("tests/reference/fixtures");
+    let dir = dir.as_path();
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("fixtures directory")
         .map(|e| e.unwrap().path())
@@ -358,7 +371,7 @@ fn check_tests(doc: &Value, panels: &mut BTreeMap<String, Panel>, out: &mut Outc
     let time = doc["time"].as_str().unwrap();
     let data_file = doc["data_file"].as_str().unwrap();
     if !panels.contains_key(data_file) {
-        let p = iku::panel::io::read_csv(Path::new(data_file), unit, time).unwrap();
+        let p = panelkit::panel::io::read_csv(&workspace(data_file), unit, time).unwrap();
         panels.insert(data_file.to_string(), p);
     }
     let panel = &panels[data_file];

@@ -24,7 +24,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// `File::create` would give), rather than the private mode temporary files start with.
 fn staged_file(dir: &Path) -> Result<tempfile::NamedTempFile> {
     let tmp = tempfile::Builder::new()
-        .prefix(".iku-")
+        .prefix(".staged-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
@@ -74,7 +74,7 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(sha256_hex(&read(path)?))
 }
 
-/// Prints to standard output; a closed pipe (`iku-data validate FILE | head`) ends the
+/// Prints to standard output; a closed pipe (`tool FILE | head`) ends the
 /// output quietly instead of panicking as `println!` does.
 pub fn print(text: &str) {
     use std::io::Write as _;

@@ -6,9 +6,9 @@
 //! covariance ([`crate::inference`]) is chosen after estimation without refitting.
 //!
 //! ```
-//! use iku::estimators::{fit_formula, Model};
-//! use iku::inference::{Ssc, VcovKind, VcovSpec};
-//! use iku::panel::{Column, ColumnData, Panel};
+//! use panelkit::estimators::{fit_formula, Model};
+//! use panelkit::inference::{Ssc, VcovKind, VcovSpec};
+//! use panelkit::panel::{Column, ColumnData, Panel};
 //!
 //! let units: Vec<String> = ["a", "a", "a", "b", "b", "b", "c", "c", "c"]
 //!     .iter().map(|s| s.to_string()).collect();
@@ -28,13 +28,12 @@
 //! assert!((sum.estimate - 2.0 * fit.coef("x").unwrap()).abs() < 1e-12);
 //! ```
 
-pub mod linalg;
 pub mod transform;
 
 use crate::error::{Error, Result};
 use crate::formula::{Formula, Op};
+use crate::linalg::Qr;
 use crate::panel::Panel;
-use linalg::Qr;
 use ndarray::Array2;
 use std::collections::BTreeMap;
 use transform::{demean, group_means, twoway};
@@ -734,7 +733,7 @@ fn swamy_arora(s: &Sample, raw: &[Vec<f64>], refn: &[f64]) -> Result<RandomCompo
             }
         }
     }
-    let ainv = crate::inference::inv_sym(&a)?;
+    let ainv = crate::linalg::inv_sym(&a)?;
     let tr = ainv.dot(&bm).diag().sum();
     let s2u_raw = (rss_b - (nu as f64 - kb as f64) * s2e) / (n - tr);
     let s2u = s2u_raw.max(0.0);
@@ -912,7 +911,7 @@ mod tests {
     #[test]
     fn twoways_equals_dummy_regression_on_unbalanced_weighted_panels() {
         let p = crate::panel::io::read_csv(
-            std::path::Path::new("tests/reference/data/grunfeld_unbal.csv"),
+            &crate::testdata::reference("grunfeld_unbal.csv"),
             "firm",
             "year",
         )

@@ -5,6 +5,7 @@
 //! norm of the column *before* any panel transformation (so a regressor that the within
 //! transformation wipes out is recognised even though its transformed norm is rounding noise).
 
+use crate::error::{Error, Result};
 use ndarray::Array2;
 
 /// Relative tolerance for dropping a column: ‖residual of x_j on kept x_<j‖ < 1e-10 · ‖raw x_j‖.
@@ -134,6 +135,18 @@ impl Qr {
         let ri = self.r_inv();
         ri.dot(&ri.t())
     }
+}
+
+/// Inverse of a symmetric positive-definite matrix (Cholesky via ndarray-linalg).
+pub fn inv_sym(a: &Array2<f64>) -> Result<Array2<f64>> {
+    use ndarray_linalg::{InverseC, InverseInto};
+    a.invc().or_else(|_| a.clone().inv_into()).map_err(|e| {
+        Error::Numeric(format!(
+            "cannot invert a {}×{} matrix: {e}",
+            a.nrows(),
+            a.ncols()
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 //! unit, then time; each unit's rows are contiguous, so gap-aware lags are a binary search
 //! inside the unit's block. Unbalanced panels and gaps are allowed and reported.
 
-pub mod canonical;
 pub mod io;
 pub mod ops;
 
@@ -16,7 +15,7 @@ use std::collections::BTreeMap;
 pub enum ColumnData {
     /// Numbers; NaN marks a missing value.
     Num(Vec<f64>),
-    /// Text labels (e.g. municipality names); empty string marks a missing value.
+    /// Text labels (e.g. unit names); empty string marks a missing value.
     Text(Vec<String>),
 }
 

@@ -13,10 +13,10 @@
 //! | `price_index` | price index for municipal administration, 2020 = 100 |
 //! | any further column | a numeric control, its unit documented in the data's README |
 
-use super::io::{read_csv_bytes, Kind};
-use super::Panel;
-use crate::error::{Error, Result};
 use crate::sources::reference::municipalities;
+use panelkit::error::{Error, Result};
+use panelkit::panel::io::{read_csv_bytes, Kind};
+use panelkit::Panel;
 use std::path::Path;
 
 /// Unit key column.
@@ -51,7 +51,7 @@ pub const REQUIRED: [&str; 7] = [
 
 /// Loads and validates a canonical municipal panel file.
 pub fn load(path: &Path) -> Result<Panel> {
-    let bytes = crate::io::read(path)?;
+    let bytes = panelkit::io::read(path)?;
     load_bytes(path, &bytes)
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// Result alias used throughout the library.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Everything that can go wrong in iku, with enough context to fix the input.
+/// Everything that can go wrong, with enough context to fix the input.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An operating-system error while reading or writing a file.

@@ -1,10 +1,10 @@
 //! Panel loading and gap-aware operators.
 
-use iku::panel::io::{read_csv_bytes, to_csv_bytes, Kind};
-use iku::Panel;
+use panelkit::panel::io::{read_csv_bytes, to_csv_bytes, Kind};
+use panelkit::Panel;
 use std::path::Path;
 
-fn read(s: &str) -> iku::Result<Panel> {
+fn read(s: &str) -> panelkit::Result<Panel> {
     read_csv_bytes(Path::new("p.csv"), s.as_bytes(), "id", "t", |_| Kind::Auto)
 }
 

@@ -1,8 +1,9 @@
 //! Specification tests on fitted panel models (plm's definitions).
 
-use super::{inv_sym, VcovKind, VcovSpec};
+use super::{VcovKind, VcovSpec};
 use crate::error::{Error, Result};
 use crate::estimators::{Fit, Model, INTERCEPT};
+use crate::linalg::inv_sym;
 use ndarray::{Array1, Array2};
 use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal};
 use std::collections::BTreeMap;
@@ -237,7 +238,8 @@ fn hausman_aux(
     formula: &crate::formula::Formula,
     ssc: super::Ssc,
 ) -> Result<(Array1<f64>, Array2<f64>)> {
-    use crate::estimators::{estimate_sample, linalg::Qr, prepare, EstimateOptions};
+    use crate::estimators::{estimate_sample, prepare, EstimateOptions};
+    use crate::linalg::Qr;
     let opts = EstimateOptions::new(Model::Random);
     let s = prepare(panel, formula, &opts)?;
     let re = estimate_sample(&s, formula, &opts)?;
@@ -333,12 +335,9 @@ mod tests {
     /// preset divides it by exactly G/(G − 1)·(n − 1)/(n − K).
     #[test]
     fn robust_hausman_on_grunfeld() {
-        let p = crate::panel::io::read_csv(
-            std::path::Path::new("tests/reference/data/grunfeld.csv"),
-            "firm",
-            "year",
-        )
-        .unwrap();
+        let p =
+            crate::panel::io::read_csv(&crate::testdata::reference("grunfeld.csv"), "firm", "year")
+                .unwrap();
         let f = Formula::parse("inv ~ value + capital").unwrap();
         let r = hausman_robust(&p, &f, super::super::Ssc::None).unwrap();
         assert_eq!(r.df, vec![2.0]);
