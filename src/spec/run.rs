@@ -78,7 +78,7 @@ impl SpecFile {
             if fit.term_index(t).is_none() {
                 return Err(ctx(Error::Usage(format!(
                     "effect term '{t}' is not among the estimated coefficients ({})",
-                    fit.terms.join(", ")
+                    fit.terms().join(", ")
                 ))));
             }
         }
@@ -99,7 +99,7 @@ impl SpecFile {
         let columns: Vec<SpecColumn> = runs
             .iter()
             .map(|r| {
-                let fe = match r.fit.model {
+                let fe = match r.fit.model() {
                     Model::Within => unit.to_string(),
                     Model::Twoways => format!("{unit}, {time}"),
                     Model::WithinTime => time.to_string(),
@@ -109,7 +109,7 @@ impl SpecFile {
                     name: r.spec.name.clone(),
                     label: r.spec.label.clone(),
                     formula: r.spec.formula.clone(),
-                    model: r.fit.model.name().to_string(),
+                    model: r.fit.model().name().to_string(),
                     coefficients: r
                         .table
                         .rows
@@ -130,16 +130,16 @@ impl SpecFile {
                         conf_low: r.effect.conf_low,
                         conf_high: r.effect.conf_high,
                     },
-                    nobs: r.fit.n,
-                    r2: r.fit.r2,
-                    r2_within: r.fit.r2_within,
+                    nobs: r.fit.n(),
+                    r2: r.fit.r2(),
+                    r2_within: r.fit.r2_within(),
                     fixed_effects: fe,
                     controls: r.spec.controls.clone(),
                     weights: r.spec.weights.clone(),
                     se_type: se_type(&r.table, unit, time),
                     dropped: r
                         .fit
-                        .dropped_obs
+                        .dropped_obs()
                         .iter()
                         .map(|(k, v)| (k.clone(), *v))
                         .collect(),

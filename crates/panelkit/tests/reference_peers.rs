@@ -184,20 +184,20 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
     let v = fit.vcov(&spec).map_err(|e| e.to_string())?;
     let mut errs = Vec::new();
     if let Some(n) = case["nobs"].as_u64() {
-        if n as usize != fit.n {
-            errs.push(format!("nobs {} vs {n}", fit.n));
+        if n as usize != fit.n() {
+            errs.push(format!("nobs {} vs {n}", fit.n()));
         }
     }
     // plm's R² (of the transformed model) is ours; other peers report other R² variants.
     if peer == "plm" {
         if let Some(r2) = case["r2"].as_f64() {
-            if rel(fit.r2, r2) > EST_TOL {
-                errs.push(format!("r2 {} vs {r2}", fit.r2));
+            if rel(fit.r2(), r2) > EST_TOL {
+                errs.push(format!("r2 {} vs {r2}", fit.r2()));
             }
         }
     }
     // plm's Swamy–Arora variance components and the distinct θ_i.
-    if let (Some(vc), Some(re)) = (case.get("variance_components"), &fit.random) {
+    if let (Some(vc), Some(re)) = (case.get("variance_components"), fit.random()) {
         if peer == "plm" {
             let pairs = [
                 (re.sigma2_idios, vc["sigma2_idiosyncratic"].as_f64()),
@@ -226,19 +226,19 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
     for c in case["coefficients"].as_array().unwrap() {
         let term = map_term(c["term"].as_str().unwrap());
         let Some(j) = fit.term_index(term) else {
-            errs.push(format!("term {term} missing (have {:?})", fit.terms));
+            errs.push(format!("term {term} missing (have {:?})", fit.terms()));
             continue;
         };
         let est = c["estimate"].as_f64().unwrap();
         let se = c["std_error"].as_f64().unwrap();
         let my_se = v.matrix[[j, j]].sqrt();
-        if rel(fit.coefficients[j], est) <= EST_TOL && rel(my_se, se) <= SE_TOL {
-            note_worst(rel(fit.coefficients[j], est), rel(my_se, se));
+        if rel(fit.coefficients()[j], est) <= EST_TOL && rel(my_se, se) <= SE_TOL {
+            note_worst(rel(fit.coefficients()[j], est), rel(my_se, se));
         }
-        if rel(fit.coefficients[j], est) > EST_TOL {
+        if rel(fit.coefficients()[j], est) > EST_TOL {
             errs.push(format!(
                 "{term}: estimate {:.12e} vs {est:.12e}",
-                fit.coefficients[j]
+                fit.coefficients()[j]
             ));
         }
         if rel(my_se, se) > SE_TOL {
@@ -253,7 +253,7 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
         // With the preset's own df, p-values and confidence limits follow.
         let row = panelkit::inference::CoefRow::new(
             term.to_string(),
-            fit.coefficients[j],
+            fit.coefficients()[j],
             my_se,
             v.df,
             0.95,

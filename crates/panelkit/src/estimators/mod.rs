@@ -19,7 +19,7 @@
 //! let panel = Panel::from_columns("unit", "year", units, years, vec![col("y", y), col("x", x)]).unwrap();
 //!
 //! let fit = fit_formula(&panel, "y ~ x | unit", None, None).unwrap(); // within
-//! assert_eq!(fit.model, Model::Within);
+//! assert_eq!(fit.model(), Model::Within);
 //! let spec = VcovSpec { kind: VcovKind::Cluster, ssc: Ssc::Fixest, lags: None };
 //! let table = fit.coef_table(&spec).unwrap();        // inference chosen after estimation
 //! assert_eq!(table.rows[0].term, "x");
@@ -187,54 +187,189 @@ pub struct RandomComponents {
 /// An estimated model and everything inference needs.
 #[derive(Debug, Clone)]
 pub struct Fit {
-    pub model: Model,
-    pub formula: String,
-    pub response: String,
+    pub(crate) model: Model,
+    pub(crate) formula: String,
+    pub(crate) response: String,
     /// Coefficient names (kept regressors), intercept first when present.
-    pub terms: Vec<String>,
-    pub coefficients: Vec<f64>,
+    pub(crate) terms: Vec<String>,
+    pub(crate) coefficients: Vec<f64>,
     /// Transformed, √w-scaled design of the kept regressors (n × k).
-    pub x: Array2<f64>,
+    pub(crate) x: Array2<f64>,
     /// Residuals of the transformed model (not √w-scaled).
-    pub resid: Vec<f64>,
+    pub(crate) resid: Vec<f64>,
     /// Transformed response (not √w-scaled).
-    pub y: Vec<f64>,
+    pub(crate) y: Vec<f64>,
     /// √w per observation (None when unweighted).
-    pub sqrt_w: Option<Vec<f64>>,
+    pub(crate) sqrt_w: Option<Vec<f64>>,
     /// (X̃'X̃)⁻¹ of the transformed scaled design.
-    pub xtx_inv: Array2<f64>,
+    pub(crate) xtx_inv: Array2<f64>,
     /// Per observation: dense unit index (0..n_units).
-    pub unit: Vec<usize>,
+    pub(crate) unit: Vec<usize>,
     /// Per observation: the time value (year).
-    pub time: Vec<i64>,
+    pub(crate) time: Vec<i64>,
     /// Per observation: dense time index (0..n_times) in sorted order.
-    pub time_idx: Vec<usize>,
-    pub unit_labels: Vec<String>,
-    pub n_units: usize,
-    pub n_times: usize,
+    pub(crate) time_idx: Vec<usize>,
+    pub(crate) unit_labels: Vec<String>,
+    pub(crate) n_units: usize,
+    pub(crate) n_times: usize,
     /// Observations used.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Estimated coefficients (incl. intercept).
-    pub k: usize,
+    pub(crate) k: usize,
     /// Absorbed fixed-effect parameters (within: units; twoways: units + kept time dummies).
-    pub k_fe: usize,
+    pub(crate) k_fe: usize,
     /// Whether unit / time fixed effects are absorbed (for nested-FE small-sample rules).
-    pub fe_unit: bool,
-    pub fe_time: bool,
+    pub(crate) fe_unit: bool,
+    pub(crate) fe_time: bool,
     /// Residual sum of squares (weighted) of the transformed model.
-    pub rss: f64,
+    pub(crate) rss: f64,
     /// R² as plm reports it: squared correlation of the transformed response and fitted
     /// values (within R² for FE models).
-    pub r2: f64,
+    pub(crate) r2: f64,
     /// Within R² (FE models only).
-    pub r2_within: Option<f64>,
+    pub(crate) r2_within: Option<f64>,
     /// Observations dropped, by reason, in a stable order.
-    pub dropped_obs: BTreeMap<String, usize>,
-    pub dropped_terms: Vec<DroppedTerm>,
-    pub random: Option<RandomComponents>,
+    pub(crate) dropped_obs: BTreeMap<String, usize>,
+    pub(crate) dropped_terms: Vec<DroppedTerm>,
+    pub(crate) random: Option<RandomComponents>,
 }
 
 impl Fit {
+    /// The estimator.
+    pub fn model(&self) -> Model {
+        self.model
+    }
+
+    /// The formula as written.
+    pub fn formula(&self) -> &str {
+        &self.formula
+    }
+
+    /// Name of the response term.
+    pub fn response(&self) -> &str {
+        &self.response
+    }
+
+    /// Coefficient names (kept regressors), intercept first when present.
+    pub fn terms(&self) -> &[String] {
+        &self.terms
+    }
+
+    /// Estimated coefficients, in the order of [`Fit::terms`].
+    pub fn coefficients(&self) -> &[f64] {
+        &self.coefficients
+    }
+
+    /// Transformed, √w-scaled design of the kept regressors (n × k).
+    pub fn x(&self) -> &Array2<f64> {
+        &self.x
+    }
+
+    /// Residuals of the transformed model (not √w-scaled).
+    pub fn resid(&self) -> &[f64] {
+        &self.resid
+    }
+
+    /// Transformed response (not √w-scaled).
+    pub fn y(&self) -> &[f64] {
+        &self.y
+    }
+
+    /// √w per observation (`None` when unweighted).
+    pub fn sqrt_w(&self) -> Option<&[f64]> {
+        self.sqrt_w.as_deref()
+    }
+
+    /// (X̃'X̃)⁻¹ of the transformed scaled design: the bread of every sandwich.
+    pub fn xtx_inv(&self) -> &Array2<f64> {
+        &self.xtx_inv
+    }
+
+    /// Per observation: dense unit index (0..n_units).
+    pub fn unit(&self) -> &[usize] {
+        &self.unit
+    }
+
+    /// Per observation: the time value (year).
+    pub fn time(&self) -> &[i64] {
+        &self.time
+    }
+
+    /// Per observation: dense time index (0..n_times) in sorted order.
+    pub fn time_idx(&self) -> &[usize] {
+        &self.time_idx
+    }
+
+    /// Labels of the units in the sample, indexed by [`Fit::unit`].
+    pub fn unit_labels(&self) -> &[String] {
+        &self.unit_labels
+    }
+
+    /// Units in the sample.
+    pub fn n_units(&self) -> usize {
+        self.n_units
+    }
+
+    /// Periods in the sample.
+    pub fn n_times(&self) -> usize {
+        self.n_times
+    }
+
+    /// Observations used.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Estimated coefficients (incl. intercept).
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Absorbed fixed-effect parameters (within: units; twoways: units + kept time dummies).
+    pub fn k_fe(&self) -> usize {
+        self.k_fe
+    }
+
+    /// Whether unit fixed effects are absorbed.
+    pub fn fe_unit(&self) -> bool {
+        self.fe_unit
+    }
+
+    /// Whether time fixed effects are absorbed.
+    pub fn fe_time(&self) -> bool {
+        self.fe_time
+    }
+
+    /// Residual sum of squares (weighted) of the transformed model.
+    pub fn rss(&self) -> f64 {
+        self.rss
+    }
+
+    /// R² as plm reports it (of the transformed model; within R² for FE models).
+    pub fn r2(&self) -> f64 {
+        self.r2
+    }
+
+    /// Within R² (FE models only).
+    pub fn r2_within(&self) -> Option<f64> {
+        self.r2_within
+    }
+
+    /// Observations dropped, by reason, in a stable order.
+    pub fn dropped_obs(&self) -> &BTreeMap<String, usize> {
+        &self.dropped_obs
+    }
+
+    /// Regressors left out of the model, and why.
+    pub fn dropped_terms(&self) -> &[DroppedTerm] {
+        &self.dropped_terms
+    }
+
+    /// Random-effects variance components (random effects only).
+    pub fn random(&self) -> Option<&RandomComponents> {
+        self.random.as_ref()
+    }
+
     /// Residual degrees of freedom n − k − k_fe.
     pub fn df_resid(&self) -> usize {
         self.n.saturating_sub(self.k + self.k_fe)
