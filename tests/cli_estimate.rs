@@ -161,3 +161,98 @@ fn errors_exit_non_zero_with_a_message() {
     let (ok, _, err) = run(&a);
     assert!(!ok && err.contains("at least 2 clusters"), "{err}");
 }
+
+#[test]
+fn wald_test_matches_car_and_level_sets_the_intervals() {
+    let fixture: serde_json::Value = serde_json::from_slice(
+        &std::fs::read("tests/reference/fixtures/car_grunfeld_wald.json").unwrap(),
+    )
+    .unwrap();
+    let case = |id: &str| {
+        fixture["wald"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let v = json(
+        &[
+            "--vcov",
+            "cluster",
+            "--ssc",
+            "none",
+            "--wald",
+            "value = 0, capital = 0",
+        ],
+        "inv ~ value + capital | firm",
+    );
+    let w = &v["wald"];
+    let mut keys: Vec<&str> = w.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["df1", "df2", "distribution", "p_value", "stat"]);
+    let want = case("grunfeld/within/cluster/F/value = 0, capital = 0");
+    assert_eq!(w["distribution"], "F");
+    assert_eq!(
+        (&w["df1"], &w["df2"]),
+        (&serde_json::json!(2.0), &serde_json::json!(188.0))
+    );
+    for k in ["stat", "p_value"] {
+        let (a, b) = (w[k].as_f64().unwrap(), want[k].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-6 * b.abs(), "{k}: {a} vs {b}");
+    }
+    // Normal inference (linearmodels): χ², no df2; spacing in names is ignored.
+    let v = json(
+        &[
+            "--ssc",
+            "linearmodels",
+            "--wald",
+            "l(value,1) = 0",
+            "--lincom",
+            "value+l(value,1)",
+        ],
+        "inv ~ value + l(value, 1) | firm",
+    );
+    assert_eq!(v["wald"]["distribution"], "chi2");
+    assert!(v["wald"]["df2"].is_null());
+    assert_eq!(v["lincom"][0]["term"], "value + l(value, 1)");
+    // --level: narrower intervals at 0.90, reported; absent at the default.
+    let d = json(&[], "inv ~ value + capital | firm");
+    let l = json(&["--level", "0.9"], "inv ~ value + capital | firm");
+    assert!(d.get("level").is_none());
+    assert_eq!(l["level"], 0.9);
+    let width = |v: &serde_json::Value| {
+        v["coefficients"][0]["conf_high"].as_f64().unwrap()
+            - v["coefficients"][0]["conf_low"].as_f64().unwrap()
+    };
+    assert!(width(&l) < width(&d));
+    assert_eq!(
+        l["coefficients"][0]["std_error"],
+        d["coefficients"][0]["std_error"]
+    );
+    // Table output carries both.
+    let mut a = base("inv ~ value + capital | firm");
+    a.extend(["--level", "0.9", "--wald", "value = 0"].map(String::from));
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok, out, err) = run(&refs);
+    assert!(ok, "{err}");
+    assert!(out.contains("Confidence intervals at level 0.9"), "{out}");
+    assert!(out.contains("Wald test of value = 0: F(1, 9) = "), "{out}");
+    // Errors: a bad level, a bad hypothesis, --wald with csv.
+    for extra in [
+        &["--level", "1.5"][..],
+        &["--wald", "value = = 0"][..],
+        &["--wald", "nope = 0"][..],
+        &["--wald", "value = 0", "--format", "csv"][..],
+    ] {
+        let mut a = base("inv ~ value + capital | firm");
+        a.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (ok, out, err) = run(&refs);
+        assert!(
+            !ok && out.is_empty() && err.starts_with("iku-estimate: "),
+            "{extra:?}: {err}"
+        );
+    }
+}

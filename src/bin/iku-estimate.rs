@@ -5,11 +5,16 @@
 //!              [--model pooled|within|twoways|fd|between|random]
 //!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west]
 //!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
-//!              [--lincom "l(x, 0) + l(x, 1)"]... [--tests] [--drop-singletons] [--fd-across-gaps]
+//!              [--lincom "l(x, 0) + l(x, 1)"]... [--wald "a = 0, b = 0"] [--level 0.95]
+//!              [--tests] [--drop-singletons] [--fd-across-gaps]
 //!              [--format table|json|csv|md|tex] [--out FILE]
 //! ```
 //! Defaults: model from the formula's `| effects` (else within), vcov cluster (by unit),
-//! ssc fixest, lags ⌊T^{1/4}⌋ for driscoll-kraay / newey-west, format table.
+//! ssc fixest, lags ⌊T^{1/4}⌋ for driscoll-kraay / newey-west, confidence level 0.95,
+//! format table. `--lincom` and `--wald` are parsed by `panelkit::inference`
+//! (`parse_lincom`, `LinearHypothesis`): terms are matched ignoring spacing, `2*a - b`,
+//! several restrictions separated by commas; the Wald test is F(q, t df) when the covariance
+//! has t degrees of freedom, χ²(q) under normal inference.
 //!
 //! `--format json` prints one object: `formula`, `model`, `vcov`, `ssc`, `ssc_formula` (the
 //! factor applied, in words), `lags`, `nobs`, `n_units`, `n_times`, `df_resid` (n − k − k_fe),
@@ -17,8 +22,9 @@
 //! (FE models), `dropped` (observations by reason: "missing values", "lags/leads",
 //! "differences", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
 //! ([{term, estimate, std_error, statistic, p_value, conf_low, conf_high}], formula order,
-//! `(Intercept)` first), `lincom` (same fields, when asked), `tests` ([{name, statistic, df, p_value}] with
-//! `--tests`) and, for random effects,
+//! `(Intercept)` first), `lincom` (same fields, when asked), `wald` ({stat, df1, df2,
+//! p_value, distribution} with `--wald`; df2 null for χ²), `level` (of the intervals, when not
+//! 0.95), `tests` ([{name, statistic, df, p_value}] with `--tests`) and, for random effects,
 //! `variance_components` ({sigma2_idios, sigma2_indiv, theta per unit}). Errors (missing
 //! column, everything absorbed or collinear, a single cluster, bad syntax) print a message
 //! and exit with status 2.
@@ -27,7 +33,7 @@ use clap::Parser;
 use panelkit::estimators::{estimate, EstimateOptions, Model};
 use panelkit::formula::Formula;
 use panelkit::inference::render::{render_with_tests, Format};
-use panelkit::inference::{Ssc, VcovKind, VcovSpec};
+use panelkit::inference::{parse_lincom, LinearHypothesis, Ssc, VcovKind, VcovSpec, WaldForm};
 use panelkit::{Error, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,9 +71,15 @@ struct Cli {
     /// Analytic weights column (e.g. population).
     #[arg(long)]
     weights: Option<String>,
-    /// A linear combination of coefficients, "a + b" or "0.5*a + 2*b" (repeatable).
+    /// A linear combination of coefficients, "a + b" or "0.5*a - 2*b" (repeatable).
     #[arg(long)]
     lincom: Vec<String>,
+    /// A joint Wald test of linear restrictions, "a = 0, b = 0" or "2*a - b = 1".
+    #[arg(long)]
+    wald: Option<String>,
+    /// Confidence level of the intervals (coefficients and lincoms).
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
     /// Output format.
     #[arg(long, default_value = "table")]
     format: String,
@@ -102,52 +114,22 @@ struct Job {
     vcov: VcovSpec,
     weights: Option<String>,
     lincoms: Vec<String>,
+    wald: Option<LinearHypothesis>,
+    level: f64,
     drop_singletons: bool,
     fd_across_gaps: bool,
     tests: bool,
     format: Format,
 }
 
-/// Splits "a + 0.5*b" at top-level '+' signs into (term, weight) pairs.
-fn parse_lincom(s: &str) -> Result<Vec<(String, f64)>> {
-    let mut parts = Vec::new();
-    let mut depth = 0i32;
-    let mut cur = String::new();
-    for c in s.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ => {}
-        }
-        if c == '+' && depth == 0 {
-            parts.push(std::mem::take(&mut cur));
-        } else {
-            cur.push(c);
-        }
-    }
-    parts.push(cur);
-    parts
-        .iter()
-        .map(|p| {
-            let p = p.trim();
-            if p.is_empty() {
-                return Err(Error::Usage(format!("--lincom '{s}': empty term")));
-            }
-            match p.split_once('*') {
-                Some((w, t)) if !w.contains('(') => {
-                    let w: f64 = w.trim().parse().map_err(|_| {
-                        Error::Usage(format!("--lincom '{s}': '{w}' is not a number"))
-                    })?;
-                    Ok((t.trim().to_string(), w))
-                }
-                _ => Ok((p.to_string(), 1.0)),
-            }
-        })
-        .collect()
-}
-
 impl Job {
     fn from_cli(cli: &Cli) -> Result<Job> {
+        let format = Format::parse(&cli.format)?;
+        if cli.wald.is_some() && matches!(format, Format::Csv | Format::Tex) {
+            return Err(Error::Usage(
+                "--wald is reported with --format table, md or json".into(),
+            ));
+        }
         let formula = cli.formula.clone().ok_or_else(|| {
             Error::Usage("--formula is required, e.g. --formula \"y ~ x + l(x, 1)\"".into())
         })?;
@@ -164,17 +146,24 @@ impl Job {
             time: need(&cli.time, "--time COL")?,
             formula,
             model: cli.model.as_deref().map(Model::parse).transpose()?,
-            vcov: VcovSpec {
-                kind: VcovKind::parse(&cli.vcov)?,
-                ssc: Ssc::parse(&cli.ssc)?,
-                lags: cli.lags,
-            },
+            vcov: VcovSpec::new(VcovKind::parse(&cli.vcov)?)
+                .with_ssc(Ssc::parse(&cli.ssc)?)
+                .with_lags(cli.lags),
             weights: cli.weights.clone(),
             lincoms: cli.lincom.clone(),
+            wald: cli
+                .wald
+                .as_deref()
+                .map(|h| {
+                    LinearHypothesis::parse(h)
+                        .map_err(|e| Error::Usage(format!("--wald '{h}': {e}")))
+                })
+                .transpose()?,
+            level: cli.level,
             drop_singletons: cli.drop_singletons,
             fd_across_gaps: cli.fd_across_gaps,
             tests: cli.tests,
-            format: Format::parse(&cli.format)?,
+            format,
         })
     }
 
@@ -184,19 +173,24 @@ impl Job {
         let formula = Formula::parse(&self.formula)?;
         formula.check(&panel)?;
         let model = Model::resolve(&formula, &panel, self.model)?;
-        let mut opts = EstimateOptions::new(model);
-        opts.weights = self.weights.clone();
-        opts.drop_singletons = self.drop_singletons;
-        opts.fd_across_gaps = self.fd_across_gaps;
+        let opts = EstimateOptions::new(model)
+            .with_weights(self.weights.as_deref())
+            .with_drop_singletons(self.drop_singletons)
+            .with_fd_across_gaps(self.fd_across_gaps);
         let fit = estimate(&panel, &formula, &opts)?;
-        let mut table = fit.coef_table(&self.vcov)?;
+        let mut table = fit.coef_table(&self.vcov, self.level)?;
         for l in &self.lincoms {
-            let terms = parse_lincom(l)?;
+            let terms =
+                parse_lincom(l).map_err(|e| Error::Usage(format!("--lincom '{l}': {e}")))?;
             let refs: Vec<(&str, f64)> = terms.iter().map(|(t, w)| (t.as_str(), *w)).collect();
             table.add_lincom(&fit, &refs)?;
         }
+        if let Some(h) = &self.wald {
+            let form = WaldForm::matching(&table.vcov);
+            table.set_wald(fit.wald(h, &table.vcov, form)?);
+        }
         let tests = if self.tests {
-            panelkit::inference::spectests::standard(&panel, &formula)?
+            panelkit::inference::standard_tests(&panel, &formula)?
         } else {
             Vec::new()
         };

@@ -33,11 +33,11 @@ pub struct Provenance {
 impl SpecFile {
     /// The covariance request of a spec (its own choices, else the study's defaults).
     pub fn vcov_of(&self, spec: &Spec) -> Result<VcovSpec> {
-        Ok(VcovSpec {
-            kind: VcovKind::parse(spec.vcov.as_deref().unwrap_or(&self.study.vcov))?,
-            ssc: Ssc::parse(spec.ssc.as_deref().unwrap_or(&self.study.ssc))?,
-            lags: spec.lags.or(self.study.lags),
-        })
+        Ok(VcovSpec::new(VcovKind::parse(
+            spec.vcov.as_deref().unwrap_or(&self.study.vcov),
+        )?)
+        .with_ssc(Ssc::parse(spec.ssc.as_deref().unwrap_or(&self.study.ssc))?)
+        .with_lags(spec.lags.or(self.study.lags)))
     }
 
     /// Derives the variables and estimates every spec on `panel` (in file order).
@@ -68,12 +68,12 @@ impl SpecFile {
                     && spec.years.as_ref().is_none_or(|ys| ys.contains(t))
             })
             .collect();
-        let mut opts = EstimateOptions::new(model);
-        opts.weights = spec.weights.clone();
-        opts.sample = Some(sample);
+        let opts = EstimateOptions::new(model)
+            .with_weights(spec.weights.as_deref())
+            .with_sample(Some(sample));
         let fit = estimate(panel, &formula, &opts).map_err(ctx)?;
         let vspec = self.vcov_of(spec).map_err(ctx)?;
-        let table = fit.coef_table(&vspec).map_err(ctx)?;
+        let table = fit.coef_table(&vspec, 0.95).map_err(ctx)?;
         for t in &spec.effect {
             if fit.term_index(t).is_none() {
                 return Err(ctx(Error::Usage(format!(
@@ -152,8 +152,12 @@ impl SpecFile {
             .unwrap_or(&runs[0]);
         let mut presets: Vec<(String, String)> = Vec::new();
         for r in runs {
-            let name = r.table.vcov.spec.ssc.name().to_string();
-            let line = format!("{} — {}", r.table.vcov.spec.kind.name(), r.table.vcov.note);
+            let name = r.table.vcov.spec.ssc().name().to_string();
+            let line = format!(
+                "{} — {}",
+                r.table.vcov.spec.kind().name(),
+                r.table.vcov.note
+            );
             if !presets.iter().any(|(n, l)| *n == name && *l == line) {
                 presets.push((name, line));
             }
@@ -183,13 +187,13 @@ impl SpecFile {
 
 fn se_type(t: &CoefTable, unit: &str, time: &str) -> String {
     let v = &t.vcov;
-    let kind = match v.spec.kind {
+    let kind = match v.spec.kind() {
         VcovKind::Cluster => format!("cluster({unit})"),
         VcovKind::ClusterTime => format!("cluster({time})"),
         VcovKind::ClusterTwoway => format!("cluster({unit}, {time})"),
         k => k.name().to_string(),
     };
-    let mut s = format!("{kind}, ssc={}", v.spec.ssc.name());
+    let mut s = format!("{kind}, ssc={}", v.spec.ssc().name());
     if let Some(l) = v.lags {
         s.push_str(&format!(", lags={l}"));
     }

@@ -39,6 +39,7 @@ pub struct Term {
     pub name: String,
     /// The panel column it is computed from.
     pub column: String,
+    /// The operator applied to the column.
     pub op: Op,
     /// Byte offset of the column name in the formula text (for error carets).
     pub pos: usize,
@@ -49,6 +50,7 @@ pub struct Term {
 pub struct Formula {
     /// The formula as written.
     pub text: String,
+    /// The response (left-hand side).
     pub response: Term,
     /// Right-hand-side terms in formula order (the intercept is not a term).
     pub terms: Vec<Term>,

@@ -88,7 +88,7 @@ pub fn print(text: &str) {
     }
 }
 
-/// [`print`] followed by a newline.
+/// [`print()`] followed by a newline.
 pub fn println(text: &str) {
     print(&format!("{text}\n"));
 }

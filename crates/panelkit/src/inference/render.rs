@@ -1,6 +1,7 @@
 //! Renderings of a coefficient table: console (like R's `summary()`), JSON, CSV, Markdown, LaTeX.
 
-use super::{CoefTable, Vcov};
+use super::coef::{CoefRow, CoefTable};
+use super::vcov::Vcov;
 use crate::estimators::{DroppedTerm, Fit};
 use crate::panel::io::fmt_num;
 use std::collections::BTreeMap;
@@ -17,7 +18,7 @@ pub enum Format {
 
 impl Format {
     /// Parses a format name.
-    pub fn parse(s: &str) -> crate::Result<Format> {
+    pub fn parse(s: &str) -> crate::error::Result<Format> {
         Ok(match s {
             "table" => Format::Table,
             "json" => Format::Json,
@@ -25,7 +26,7 @@ impl Format {
             "md" => Format::Md,
             "tex" => Format::Tex,
             _ => {
-                return Err(crate::Error::Usage(format!(
+                return Err(crate::error::Error::Usage(format!(
                     "unknown format '{s}': expected table, json, csv, md or tex"
                 )))
             }
@@ -52,9 +53,15 @@ pub struct EstimateJson<'a> {
     pub r2_within: Option<f64>,
     pub dropped: &'a BTreeMap<String, usize>,
     pub dropped_terms: &'a [DroppedTerm],
-    pub coefficients: &'a [super::CoefRow],
+    pub coefficients: &'a [CoefRow],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub lincom: &'a [super::CoefRow],
+    pub lincom: &'a [CoefRow],
+    /// The joint Wald test, when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wald: Option<&'a super::wald::WaldTest>,
+    /// Confidence level of the intervals, when not 0.95.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<f64>,
     /// Specification tests, when asked.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub tests: &'a [super::spectests::TestResult],
@@ -88,14 +95,36 @@ fn p_fmt(p: f64) -> String {
 fn describe(v: &Vcov) -> String {
     let mut s = format!(
         "vcov: {} | ssc preset: {}",
-        v.spec.kind.name(),
-        v.spec.ssc.name()
+        v.spec.kind().name(),
+        v.spec.ssc().name()
     );
     if let Some(l) = v.lags {
         s.push_str(&format!(" | lags: {l}"));
     }
     if let Some(g) = v.n_clusters {
         s.push_str(&format!(" | clusters: {g}"));
+    }
+    s
+}
+
+/// The confidence level (when not 0.95) and the Wald test, one line each.
+fn extra_lines(table: &CoefTable) -> String {
+    let mut s = String::new();
+    if table.level != 0.95 {
+        s.push_str(&format!("Confidence intervals at level {}\n", table.level));
+    }
+    if let Some(w) = &table.wald {
+        let dist = match (w.distribution, w.df2) {
+            ("F", Some(d2)) => format!("F({}, {d2})", w.df1),
+            ("F", None) => format!("F({}, ∞)", w.df1),
+            (_, _) => format!("χ²({})", w.df1),
+        };
+        s.push_str(&format!(
+            "Wald test of {}: {dist} = {}, p-value {}\n",
+            w.hypothesis,
+            g(w.stat),
+            p_fmt(w.p_value)
+        ));
     }
     s
 }
@@ -172,13 +201,13 @@ pub fn render_with_tests(
             let doc = EstimateJson {
                 formula: &fit.formula,
                 model: fit.model.name(),
-                vcov: v.spec.kind.name(),
-                ssc: v.spec.ssc.name(),
+                vcov: v.spec.kind().name(),
+                ssc: v.spec.ssc().name(),
                 ssc_formula: &v.note,
                 lags: v.lags,
                 nobs: fit.n,
-                n_units: fit.n_units,
-                n_times: fit.n_times,
+                n_units: fit.n_units(),
+                n_times: fit.n_times(),
                 df_resid: fit.df_resid(),
                 t_df: v.df,
                 n_clusters: v.n_clusters,
@@ -188,6 +217,8 @@ pub fn render_with_tests(
                 dropped_terms: &fit.dropped_terms,
                 coefficients: &table.rows,
                 lincom: &table.lincoms,
+                wald: table.wald.as_ref(),
+                level: (table.level != 0.95).then_some(table.level),
                 tests,
                 variance_components: fit.random.as_ref(),
             };
@@ -231,6 +262,7 @@ pub fn render_with_tests(
                 describe(v),
                 v.note
             ));
+            s.push_str(&extra_lines(table));
             if !test_lines.is_empty() {
                 s.push_str(&format!("\nSpecification tests:\n\n{test_lines}"));
             }
@@ -299,8 +331,8 @@ pub fn render_with_tests(
                 fit.model.name(),
                 fit.formula,
                 fit.n,
-                fit.n_units,
-                fit.n_times,
+                fit.n_units(),
+                fit.n_times(),
                 fit.df_resid(),
                 fit.r2
             );
@@ -338,9 +370,10 @@ pub fn render_with_tests(
             s.push_str(&format!(
                 "\n{}\nInference: {t_df}; small-sample factor ({}): {}\n",
                 describe(v),
-                v.spec.ssc.name(),
+                v.spec.ssc().name(),
                 v.note
             ));
+            s.push_str(&extra_lines(table));
             if !test_lines.is_empty() {
                 s.push_str(&format!("\nSpecification tests:\n{test_lines}"));
             }

@@ -13,8 +13,11 @@ pub const MISSING_TOKENS: [&str; 5] = ["", "NA", ".", "NaN", "nan"];
 /// The type a column must have; `Auto` decides from its first non-missing cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Numbers (missing tokens become NaN).
     Num,
+    /// Text labels.
     Text,
+    /// Numeric when the first non-missing cell parses as a number, text otherwise.
     Auto,
 }
 
