@@ -3,15 +3,18 @@
 //! A unit × time [`panel`], R/fixest-style [`formula`]s, exact panel [`estimators`]
 //! (pooled, within, two-way, first differences, between, random effects), covariances
 //! chosen after estimation with named small-sample presets and specification tests
-//! ([`inference`]).
+//! ([`inference`]), and tables: one grid rendered as text, Markdown, CSV or LaTeX
+//! ([`table`]) and fits side by side ([`etable`]).
 
 pub mod error;
 pub mod estimators;
+pub mod etable;
 pub mod formula;
 pub mod inference;
 pub mod io;
 pub mod linalg;
 pub mod panel;
+pub mod table;
 
 pub use error::{Error, Result};
 pub use panel::Panel;
