@@ -118,7 +118,7 @@ pub fn estimate_specs(
     file: &PanelFile,
     panel: &crate::Panel,
     spec_path: &Path,
-) -> Result<crate::report::estimates::EstimateTable> {
+) -> Result<crate::report::estimates::SpecEstimates> {
     let specs = SpecFile::load(spec_path)?;
     let runs = specs.run(spec_path, panel)?;
     let prov = Provenance {
@@ -133,7 +133,7 @@ pub fn estimate_specs(
 
 /// `estimates.{csv,json,md,tex}` in `dir`, rendered but not written.
 pub fn estimate_files(
-    table: &crate::report::estimates::EstimateTable,
+    table: &crate::report::estimates::SpecEstimates,
     dir: &Path,
 ) -> Vec<(PathBuf, Vec<u8>)> {
     vec![
@@ -224,7 +224,7 @@ pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
         .iter()
         .map(|c| {
             (
-                c.label.clone(),
+                c.fit.label.clone(),
                 c.effect.estimate,
                 c.effect.conf_low,
                 c.effect.conf_high,

@@ -28,7 +28,6 @@ use panelkit::panel::{Column, ColumnData, Panel};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
@@ -970,28 +969,6 @@ impl Simulated {
     /// True when every calibration target is met.
     pub fn all_met(&self) -> bool {
         self.report.iter().all(|t| t.met)
-    }
-
-    /// The calibration report as an aligned text table.
-    pub fn report_table(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "{:<32} {:>16} {:>16} {:>10}  met",
-            "target", "value", "achieved", "tolerance"
-        );
-        for t in &self.report {
-            let _ = writeln!(
-                s,
-                "{:<32} {:>16.4} {:>16.4} {:>10}  {}",
-                t.name,
-                t.target,
-                t.achieved,
-                t.tolerance_text(),
-                if t.met { "yes" } else { "NO" }
-            );
-        }
-        s
     }
 
     /// The manifest (TOML) that travels with the panel file `panel_file` (its file name).

@@ -256,3 +256,44 @@ fn wald_test_matches_car_and_level_sets_the_intervals() {
         );
     }
 }
+
+#[test]
+fn repeated_formulas_give_one_multi_model_table() {
+    let mut a = base("inv ~ value + capital | firm");
+    a.extend(
+        [
+            "--formula",
+            "inv ~ value + capital | firm + year",
+            "--format",
+            "md",
+        ]
+        .map(String::from),
+    );
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok, out, err) = run(&refs);
+    assert!(ok, "{err}");
+    // Grunfeld within: value 0.110124 (published), clustered by firm: stars and SE below.
+    assert!(out.starts_with("|  | (1) | (2) |\n"), "{out}");
+    assert!(out.contains("| value | 0.110*** | "), "{out}");
+    assert!(
+        out.contains("| Fixed effects | firm | firm, year |"),
+        "{out}"
+    );
+    assert!(out.contains("| SE | cluster(firm), ssc=fixest |"), "{out}");
+    assert!(
+        out.contains("Small-sample preset `fixest`: cluster"),
+        "{out}"
+    );
+    for fmt in ["table", "csv", "tex", "json"] {
+        let mut b = a.clone();
+        let n = b.len();
+        b[n - 1] = fmt.to_string();
+        let refs: Vec<&str> = b.iter().map(String::as_str).collect();
+        let (ok, out, err) = run(&refs);
+        assert!(ok && out.contains("value"), "{fmt}: {err}");
+    }
+    a.push("--tests".into());
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok, _, err) = run(&refs);
+    assert!(!ok && err.contains("single --formula"), "{err}");
+}

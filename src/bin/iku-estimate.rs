@@ -1,7 +1,8 @@
-//! iku-estimate: estimate one panel model from a CSV and print its coefficient table.
+//! iku-estimate: estimate one panel model from a CSV and print its coefficient table, or
+//! several (`--formula` repeated) side by side.
 //!
 //! ```text
-//! iku-estimate --data FILE --unit COL --time COL --formula "y ~ x + l(x, 1) | unit"
+//! iku-estimate --data FILE --unit COL --time COL --formula "y ~ x + l(x, 1) | unit" [--formula ...]
 //!              [--model pooled|within|twoways|fd|between|random]
 //!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west]
 //!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
@@ -28,12 +29,22 @@
 //! `variance_components` ({sigma2_idios, sigma2_indiv, theta per unit}). Errors (missing
 //! column, everything absorbed or collinear, a single cluster, bad syntax) print a message
 //! and exit with status 2.
+//!
+//! With `--formula` given more than once, every model is estimated with the same options and
+//! printed as one multi-model table (`panelkit::etable`: a column per model, coefficients
+//! with stars and SEs, N, R², fixed effects, SE type); `--lincom` and `--tests` then do not
+//! apply.
 
 use clap::Parser;
-use panelkit::estimators::{estimate, EstimateOptions, Model};
+use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
+use panelkit::etable::EstimateTable;
 use panelkit::formula::Formula;
-use panelkit::inference::render::{render_with_tests, Format};
-use panelkit::inference::{parse_lincom, LinearHypothesis, Ssc, VcovKind, VcovSpec, WaldForm};
+use panelkit::inference::render::render_with_tests;
+use panelkit::inference::{
+    parse_lincom, CoefTable, LinearHypothesis, Ssc, VcovKind, VcovSpec, WaldForm,
+};
+use panelkit::panel::Panel;
+use panelkit::table::Format;
 use panelkit::{Error, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,9 +64,9 @@ struct Cli {
     /// Time key column.
     #[arg(long)]
     time: Option<String>,
-    /// Model formula, e.g. "y ~ x + l(x, 1) | unit + year".
+    /// Model formula, e.g. "y ~ x + l(x, 1) | unit + year"; repeat for a multi-model table.
     #[arg(long)]
-    formula: Option<String>,
+    formula: Vec<String>,
     /// Estimator; default: implied by the formula's absorbed effects, else within.
     #[arg(long)]
     model: Option<String>,
@@ -109,7 +120,8 @@ struct Job {
     data: PathBuf,
     unit: String,
     time: String,
-    formula: String,
+    /// One or more formulas (more than one: a multi-model table).
+    formulas: Vec<String>,
     model: Option<Model>,
     vcov: VcovSpec,
     weights: Option<String>,
@@ -130,9 +142,16 @@ impl Job {
                 "--wald is reported with --format table, md or json".into(),
             ));
         }
-        let formula = cli.formula.clone().ok_or_else(|| {
-            Error::Usage("--formula is required, e.g. --formula \"y ~ x + l(x, 1)\"".into())
-        })?;
+        if cli.formula.is_empty() {
+            return Err(Error::Usage(
+                "--formula is required, e.g. --formula \"y ~ x + l(x, 1)\"".into(),
+            ));
+        }
+        if cli.formula.len() > 1 && (cli.tests || !cli.lincom.is_empty() || cli.wald.is_some()) {
+            return Err(Error::Usage(
+                "--lincom, --wald and --tests apply to a single --formula".into(),
+            ));
+        }
         let need = |v: &Option<String>, flag: &str| {
             v.clone()
                 .ok_or_else(|| Error::Usage(format!("{flag} is required")))
@@ -144,7 +163,7 @@ impl Job {
                 .ok_or_else(|| Error::Usage("--data FILE is required".into()))?,
             unit: need(&cli.unit, "--unit COL")?,
             time: need(&cli.time, "--time COL")?,
-            formula,
+            formulas: cli.formula.clone(),
             model: cli.model.as_deref().map(Model::parse).transpose()?,
             vcov: VcovSpec::new(VcovKind::parse(&cli.vcov)?)
                 .with_ssc(Ssc::parse(&cli.ssc)?)
@@ -167,18 +186,46 @@ impl Job {
         })
     }
 
-    /// Reads the data, estimates, computes the covariance and renders the table.
-    fn execute(&self) -> Result<String> {
-        let panel = panelkit::panel::io::read_csv(&self.data, &self.unit, &self.time)?;
-        let formula = Formula::parse(&self.formula)?;
-        formula.check(&panel)?;
-        let model = Model::resolve(&formula, &panel, self.model)?;
+    /// Estimates one formula and computes its covariance.
+    fn fit(&self, panel: &Panel, formula: &Formula) -> Result<(Fit, CoefTable)> {
+        formula.check(panel)?;
+        let model = Model::resolve(formula, panel, self.model)?;
         let opts = EstimateOptions::new(model)
             .with_weights(self.weights.as_deref())
             .with_drop_singletons(self.drop_singletons)
             .with_fd_across_gaps(self.fd_across_gaps);
-        let fit = estimate(&panel, &formula, &opts)?;
-        let mut table = fit.coef_table(&self.vcov, self.level)?;
+        let fit = estimate(panel, formula, &opts)?;
+        let table = fit.coef_table(&self.vcov, self.level)?;
+        Ok((fit, table))
+    }
+
+    /// Reads the data, estimates, computes the covariance and renders the table.
+    fn execute(&self) -> Result<String> {
+        let panel = panelkit::panel::io::read_csv(&self.data, &self.unit, &self.time)?;
+        let formulas: Vec<Formula> = self
+            .formulas
+            .iter()
+            .map(|f| Formula::parse(f))
+            .collect::<Result<_>>()?;
+        if let [formula] = formulas.as_slice() {
+            return self.execute_one(&panel, formula);
+        }
+        let fits: Vec<(Fit, CoefTable)> = formulas
+            .iter()
+            .map(|f| self.fit(&panel, f))
+            .collect::<Result<_>>()?;
+        let labels: Vec<String> = (1..=fits.len()).map(|i| format!("({i})")).collect();
+        let list: Vec<(&str, &Fit, &CoefTable)> = labels
+            .iter()
+            .zip(&fits)
+            .map(|(l, (fit, table))| (l.as_str(), fit, table))
+            .collect();
+        Ok(EstimateTable::from_fits(&list, &self.unit, &self.time).render(self.format))
+    }
+
+    /// One formula: its coefficient table with the linear combinations and tests asked for.
+    fn execute_one(&self, panel: &Panel, formula: &Formula) -> Result<String> {
+        let (fit, mut table) = self.fit(panel, formula)?;
         for l in &self.lincoms {
             let terms =
                 parse_lincom(l).map_err(|e| Error::Usage(format!("--lincom '{l}': {e}")))?;
@@ -190,7 +237,7 @@ impl Job {
             table.set_wald(fit.wald(h, &table.vcov, form)?);
         }
         let tests = if self.tests {
-            panelkit::inference::standard_tests(&panel, &formula)?
+            panelkit::inference::standard_tests(panel, formula)?
         } else {
             Vec::new()
         };

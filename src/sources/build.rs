@@ -21,7 +21,7 @@
 use crate::canonical;
 use crate::sources::{noegletal, reference, statbank};
 use panelkit::error::{Error, Result};
-use panelkit::panel::io::fmt_num;
+use panelkit::table::fmt_num;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -2,9 +2,10 @@
 //! (a single term or a cumulative sum with its SE), and assemble the estimate table.
 
 use super::{Spec, SpecFile};
-use crate::report::estimates::{BestEstimate, EffectRow, EstimateTable, SpecColumn, TermRow};
+use crate::report::estimates::{BestEstimate, EffectRow, SpecColumn, SpecEstimates};
 use panelkit::error::{Error, Result};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
+use panelkit::etable::EstimateTable;
 use panelkit::formula::Formula;
 use panelkit::inference::{CoefRow, CoefTable, Ssc, VcovKind, VcovSpec};
 use panelkit::panel::Panel;
@@ -93,76 +94,37 @@ impl SpecFile {
     }
 
     /// The estimate table (one column per spec) with the best estimate and provenance.
-    pub fn table(&self, runs: &[SpecRun], prov: &Provenance) -> EstimateTable {
-        let unit = &self.study.unit;
-        let time = &self.study.time;
+    pub fn table(&self, runs: &[SpecRun], prov: &Provenance) -> SpecEstimates {
+        let fits: Vec<(&str, &Fit, &CoefTable)> = runs
+            .iter()
+            .map(|r| (r.spec.label.as_str(), &r.fit, &r.table))
+            .collect();
+        let models = EstimateTable::from_fits(&fits, &self.study.unit, &self.study.time);
+        let presets = models.presets();
         let columns: Vec<SpecColumn> = runs
             .iter()
-            .map(|r| {
-                let fe = match r.fit.model() {
-                    Model::Within => unit.to_string(),
-                    Model::Twoways => format!("{unit}, {time}"),
-                    Model::WithinTime => time.to_string(),
-                    _ => "none".to_string(),
-                };
-                SpecColumn {
-                    name: r.spec.name.clone(),
-                    label: r.spec.label.clone(),
-                    formula: r.spec.formula.clone(),
-                    model: r.fit.model().name().to_string(),
-                    coefficients: r
-                        .table
-                        .rows
-                        .iter()
-                        .map(|c| TermRow {
-                            term: c.term.clone(),
-                            estimate: c.estimate,
-                            std_error: c.std_error,
-                            p_value: c.p_value,
-                        })
-                        .collect(),
-                    effect: EffectRow {
-                        terms: r.spec.effect.clone(),
-                        estimate: r.effect.estimate,
-                        std_error: r.effect.std_error,
-                        df: r.table.vcov.df,
-                        p_value: r.effect.p_value,
-                        conf_low: r.effect.conf_low,
-                        conf_high: r.effect.conf_high,
-                    },
-                    nobs: r.fit.n(),
-                    r2: r.fit.r2(),
-                    r2_within: r.fit.r2_within(),
-                    fixed_effects: fe,
-                    controls: r.spec.controls.clone(),
-                    weights: r.spec.weights.clone(),
-                    se_type: se_type(&r.table, unit, time),
-                    dropped: r
-                        .fit
-                        .dropped_obs()
-                        .iter()
-                        .map(|(k, v)| (k.clone(), *v))
-                        .collect(),
-                }
+            .zip(models.columns)
+            .map(|(r, fit)| SpecColumn {
+                name: r.spec.name.clone(),
+                fit,
+                effect: EffectRow {
+                    terms: r.spec.effect.clone(),
+                    estimate: r.effect.estimate,
+                    std_error: r.effect.std_error,
+                    df: r.table.vcov.df,
+                    p_value: r.effect.p_value,
+                    conf_low: r.effect.conf_low,
+                    conf_high: r.effect.conf_high,
+                },
+                controls: r.spec.controls.clone(),
+                weights: r.spec.weights.clone(),
             })
             .collect();
         let best = runs
             .iter()
             .find(|r| r.spec.name == self.study.best_estimate)
             .unwrap_or(&runs[0]);
-        let mut presets: Vec<(String, String)> = Vec::new();
-        for r in runs {
-            let name = r.table.vcov.spec.ssc().name().to_string();
-            let line = format!(
-                "{} — {}",
-                r.table.vcov.spec.kind().name(),
-                r.table.vcov.note
-            );
-            if !presets.iter().any(|(n, l)| *n == name && *l == line) {
-                presets.push((name, line));
-            }
-        }
-        EstimateTable {
+        SpecEstimates {
             title: self.study.title.clone(),
             synthetic: prov.synthetic,
             data_file: prov.data_file.clone(),
@@ -183,19 +145,4 @@ impl SpecFile {
             presets,
         }
     }
-}
-
-fn se_type(t: &CoefTable, unit: &str, time: &str) -> String {
-    let v = &t.vcov;
-    let kind = match v.spec.kind() {
-        VcovKind::Cluster => format!("cluster({unit})"),
-        VcovKind::ClusterTime => format!("cluster({time})"),
-        VcovKind::ClusterTwoway => format!("cluster({unit}, {time})"),
-        k => k.name().to_string(),
-    };
-    let mut s = format!("{kind}, ssc={}", v.spec.ssc().name());
-    if let Some(l) = v.lags {
-        s.push_str(&format!(", lags={l}"));
-    }
-    s
 }

@@ -4,7 +4,9 @@
 //! [`estimators`] (pooled, within, two-way, first differences, between, random effects),
 //! and [`inference`] chosen after estimation: covariances with small-sample corrections as
 //! knobs ([`Ssc`], five named presets), coefficient tables and linear combinations at any
-//! confidence level, Wald tests of hypotheses written as text, specification tests.
+//! confidence level, Wald tests of hypotheses written as text, specification tests; and
+//! tables: one grid rendered as text, Markdown, CSV or LaTeX ([`table`]) and fits side by
+//! side ([`etable`]).
 //!
 //! ```
 //! use panelkit::{estimate, EstimateOptions, Formula, Model, Ssc, VcovKind, VcovSpec};
@@ -37,18 +39,21 @@
 //! ```
 //!
 //! The modules are namespaces: [`panel`] (the data and its CSV I/O), [`formula`],
-//! [`estimators`], [`inference`], [`io`] (atomic file writes, hashes) and [`error`]; the
+//! [`estimators`], [`inference`], [`table`], [`etable`], [`io`] (atomic file writes,
+//! hashes) and [`error`]; the
 //! items most programs need are also re-exported here.
 
 #![deny(missing_docs)]
 
 pub mod error;
 pub mod estimators;
+pub mod etable;
 pub mod formula;
 pub mod inference;
 pub mod io;
 mod linalg;
 pub mod panel;
+pub mod table;
 
 pub use error::{Error, Result};
 pub use estimators::{estimate, fit_formula, EstimateOptions, Fit, Model};

@@ -103,7 +103,7 @@ impl Fit {
 
     /// The covariance of the coefficients under `spec`.
     pub fn vcov(&self, spec: &VcovSpec) -> Result<Vcov> {
-        let (_, recipe) = spec.kind.recipe();
+        let (_, recipe) = spec.kind().recipe();
         let lags = spec
             .kind
             .uses_lags()
@@ -119,16 +119,16 @@ impl Fit {
         };
         let m = meat(recipe, &inputs, lags.unwrap_or(0));
         let clusters = m.clusters();
-        if let Some(c) = clusters.as_ref().filter(|_| spec.kind.is_clustered()) {
+        if let Some(c) = clusters.as_ref().filter(|_| spec.kind().is_clustered()) {
             if c.iter().take(2).any(|&g| g < 2) {
                 return Err(Error::Data(format!(
                     "{} covariance needs at least 2 clusters; the sample has {}",
-                    spec.kind.name(),
+                    spec.kind().name(),
                     c.iter().take(2).min().copied().unwrap_or(0)
                 )));
             }
         }
-        let f = factors(&spec.ssc, recipe, &self.counts(), clusters.as_deref());
+        let f = factors(&spec.ssc(), recipe, &self.counts(), clusters.as_deref());
         let b = &self.xtx_inv;
         let matrix = match m {
             Meat::None => b * f.factor,

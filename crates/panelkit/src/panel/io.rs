@@ -201,14 +201,9 @@ pub fn csv_error(origin: &Path, e: csv::Error) -> Error {
     Error::input(origin, line, None, message)
 }
 
-/// Formats a number for CSV: shortest text that reads back to the same value; `NA` when missing.
-pub fn fmt_num(v: f64) -> String {
-    if v.is_nan() {
-        "NA".to_string()
-    } else {
-        format!("{v}")
-    }
-}
+/// The CSV number format (shortest round-trip text, `NA` when missing), defined with the
+/// other table formats.
+pub use crate::table::fmt_num;
 
 /// Renders a panel as CSV bytes: key columns first, then the columns in order.
 pub fn to_csv_bytes(panel: &Panel) -> Result<Vec<u8>> {
