@@ -31,7 +31,7 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
         /// True effect: DKK per inhabitant (2020 prices) per pp IKU of the previous year.
-        #[arg(long, default_value_t = iku::simulate::DEFAULT_EFFECT, allow_negative_numbers = true)]
+        #[arg(long, default_value_t = iku::simulate::default_effect(), allow_negative_numbers = true)]
         effect: f64,
         /// First year of the panel (2007–2017).
         #[arg(long, default_value_t = 2007)]

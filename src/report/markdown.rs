@@ -173,7 +173,7 @@ pub fn render(r: &ReportInputs) -> String {
         p.national_iku,
         p.best_practice_iku,
         p.extra_tendered_dkk,
-        -b.estimate,
+        crate::projection::saving_of_coefficient(b.estimate),
         saving(Approach::MunicipalAbsolute, EffectSource::Published)
             .map(|x| x.total_dkk)
             .unwrap_or(f64::NAN),
