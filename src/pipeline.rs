@@ -141,7 +141,7 @@ pub fn estimate_specs(
     spec_path: &Path,
 ) -> Result<EstimateTable> {
     let specs = SpecFile::load(spec_path)?;
-    let runs = specs.run(spec_path, panel)?;
+    let runs = crate::spec::run_spec_set(panel, &specs)?.runs;
     let prov = Provenance {
         data_file: file.path.display().to_string(),
         data_sha256: file.sha256.clone(),

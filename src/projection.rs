@@ -358,13 +358,97 @@ struct YearData {
     approximated: Vec<String>,
 }
 
-fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
-    let iku = panel.require_num(IKU)?;
-    let pop = panel.require_num(POPULATION)?;
-    let tenderable = panel.require_num(TENDERABLE)?;
-    let tendered = panel.require_num(TENDERED)?;
-    let netexp = panel.require_num(NETEXP)?;
-    let names = panel.text(NAME);
+/// One municipality's complete values in the year.
+struct Row {
+    iku: f64,
+    pop: f64,
+    tenderable: f64,
+    tendered: f64,
+    netexp: f64,
+    /// Tenderable and tendered approximated from net expenditure.
+    approximated: bool,
+}
+
+/// The columns the projection reads, one value per panel row.
+struct Columns<'a> {
+    iku: &'a [f64],
+    pop: &'a [f64],
+    tenderable: &'a [f64],
+    tendered: &'a [f64],
+    netexp: &'a [f64],
+}
+
+impl<'a> Columns<'a> {
+    fn of(panel: &'a Panel) -> Result<Columns<'a>> {
+        Ok(Columns {
+            iku: panel.require_num(IKU)?,
+            pop: panel.require_num(POPULATION)?,
+            tenderable: panel.require_num(TENDERABLE)?,
+            tendered: panel.require_num(TENDERED)?,
+            netexp: panel.require_num(NETEXP)?,
+        })
+    }
+
+    /// Row `r` when complete, else the columns missing (or not usable).
+    ///
+    /// Sources that publish IKU only (noegletal.dk gives the percentage) leave the DKK amounts
+    /// missing: tenderable tasks are then approximated by net operating expenditure on main
+    /// account 6 (the order of magnitude DI's 2.7 bn implies), and tendered = IKU ×
+    /// tenderable. Flagged in every output.
+    fn row(&self, r: usize) -> std::result::Result<Row, Vec<String>> {
+        let (iku, pop, netexp) = (self.iku[r], self.pop[r], self.netexp[r]);
+        let approximated = !self.tenderable[r].is_finite()
+            && !self.tendered[r].is_finite()
+            && iku.is_finite()
+            && netexp.is_finite()
+            && netexp > 0.0;
+        let (tenderable, tendered) = if approximated {
+            (netexp, iku / 100.0 * netexp)
+        } else {
+            (self.tenderable[r], self.tendered[r])
+        };
+        let checks = [
+            (IKU, iku.is_finite()),
+            (POPULATION, pop.is_finite() && pop > 0.0),
+            (TENDERABLE, tenderable.is_finite()),
+            (TENDERED, tendered.is_finite()),
+            (NETEXP, netexp.is_finite()),
+        ];
+        let missing: Vec<String> = checks
+            .iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(c, _)| c.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        Ok(Row {
+            iku,
+            pop,
+            tenderable,
+            tendered,
+            netexp,
+            approximated,
+        })
+    }
+}
+
+/// The municipality's name: the panel's, else the reference list's, else its code.
+fn name_of(names: Option<&[String]>, r: usize, code: &str) -> String {
+    names
+        .map(|n| n[r].clone())
+        .filter(|n| !n.is_empty())
+        .or_else(|| {
+            code.parse::<u32>()
+                .ok()
+                .and_then(crate::sources::reference::municipality)
+                .map(|m| m.name)
+        })
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// Refuses a year the panel does not have, naming the years it has.
+fn check_year(panel: &Panel, year: i64) -> Result<()> {
     let times = panel.distinct_times();
     if times.binary_search(&year).is_err() {
         let span = match (times.first(), times.last()) {
@@ -375,6 +459,51 @@ fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
             "the panel has no rows for year {year} (years present: {span}); choose another --year"
         )));
     }
+    Ok(())
+}
+
+impl YearData {
+    /// Refuses a year without complete municipalities or with totals the definitions cannot use.
+    fn check(&self, year: i64) -> Result<()> {
+        if self.codes.is_empty() {
+            return Err(Error::Data(format!(
+                "no municipality has complete data ({IKU}, {POPULATION}, {TENDERABLE}, {TENDERED}, {NETEXP}) in {year}"
+            )));
+        }
+        let tot_tenderable: f64 = self.tenderable.iter().sum();
+        if tot_tenderable <= 0.0 {
+            return Err(Error::Data(format!(
+                "total {TENDERABLE} is zero in {year}: national IKU is undefined"
+            )));
+        }
+        let tot_netexp: f64 = self.netexp.iter().sum();
+        if tot_netexp <= 0.0 {
+            return Err(Error::Data(format!(
+                "total {NETEXP} is not positive in {year}: the relative reading is undefined"
+            )));
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, code: &str, name: String, row: Row) {
+        self.codes.push(code.to_string());
+        self.names.push(name);
+        self.iku.push(row.iku);
+        self.pop.push(row.pop);
+        if row.approximated {
+            self.approximated.push(code.to_string());
+        }
+        self.tenderable.push(row.tenderable);
+        self.tendered.push(row.tendered);
+        self.netexp.push(row.netexp);
+    }
+}
+
+/// The year's complete municipalities (code order) and the ones left out.
+fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
+    let cols = Columns::of(panel)?;
+    let names = panel.text(NAME);
+    check_year(panel, year)?;
     let mut d = YearData {
         codes: vec![],
         names: vec![],
@@ -390,77 +519,15 @@ fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
         let Some(r) = panel.row_of(u, year) else {
             continue;
         };
-        // Sources that publish IKU only (noegletal.dk gives the percentage) leave the DKK
-        // amounts missing: tenderable tasks are then approximated by net operating
-        // expenditure on main account 6 (the order of magnitude DI's 2.7 bn implies), and
-        // tendered = IKU × tenderable. Flagged in every output.
-        let approx = !tenderable[r].is_finite()
-            && !tendered[r].is_finite()
-            && iku[r].is_finite()
-            && netexp[r].is_finite()
-            && netexp[r] > 0.0;
-        let (ten_r, ted_r) = if approx {
-            (netexp[r], iku[r] / 100.0 * netexp[r])
-        } else {
-            (tenderable[r], tendered[r])
-        };
-        let checks = [
-            (IKU, iku[r].is_finite()),
-            (POPULATION, pop[r].is_finite() && pop[r] > 0.0),
-            (TENDERABLE, ten_r.is_finite()),
-            (TENDERED, ted_r.is_finite()),
-            (NETEXP, netexp[r].is_finite()),
-        ];
-        let missing: Vec<String> = checks
-            .iter()
-            .filter(|(_, ok)| !ok)
-            .map(|(c, _)| c.to_string())
-            .collect();
-        if !missing.is_empty() {
-            d.excluded.push(Excluded {
+        match cols.row(r) {
+            Ok(row) => d.push(code, name_of(names, r, code), row),
+            Err(missing) => d.excluded.push(Excluded {
                 code: code.clone(),
                 missing,
-            });
-            continue;
+            }),
         }
-        let name = names
-            .map(|n| n[r].clone())
-            .filter(|n| !n.is_empty())
-            .or_else(|| {
-                code.parse::<u32>()
-                    .ok()
-                    .and_then(crate::sources::reference::municipality)
-                    .map(|m| m.name)
-            })
-            .unwrap_or_else(|| code.clone());
-        d.codes.push(code.clone());
-        d.names.push(name);
-        d.iku.push(iku[r]);
-        d.pop.push(pop[r]);
-        if approx {
-            d.approximated.push(code.clone());
-        }
-        d.tenderable.push(ten_r);
-        d.tendered.push(ted_r);
-        d.netexp.push(netexp[r]);
     }
-    if d.codes.is_empty() {
-        return Err(Error::Data(format!(
-            "no municipality has complete data ({IKU}, {POPULATION}, {TENDERABLE}, {TENDERED}, {NETEXP}) in {year}"
-        )));
-    }
-    let tot_tenderable: f64 = d.tenderable.iter().sum();
-    if tot_tenderable <= 0.0 {
-        return Err(Error::Data(format!(
-            "total {TENDERABLE} is zero in {year}: national IKU is undefined"
-        )));
-    }
-    let tot_netexp: f64 = d.netexp.iter().sum();
-    if tot_netexp <= 0.0 {
-        return Err(Error::Data(format!(
-            "total {NETEXP} is not positive in {year}: the relative reading is undefined"
-        )));
-    }
+    d.check(year)?;
     Ok(d)
 }
 

@@ -483,28 +483,70 @@ impl<'a> Gaps<'a> {
     }
 }
 
+/// Refuses years outside the generator's range and a non-finite true effect.
+fn check_config(cfg: &SimConfig) -> Result<()> {
+    let (first, last) = (*cfg.years.start(), *cfg.years.end());
+    if first < *YEARS_AVAILABLE.start()
+        || last > *YEARS_AVAILABLE.end()
+        || first > *YEARS_REQUIRED.start()
+        || last < *YEARS_REQUIRED.end()
+    {
+        return Err(Error::Usage(format!(
+            "years {first}–{last}: the synthetic panel must lie within {}–{} and cover {}–{}",
+            YEARS_AVAILABLE.start(),
+            YEARS_AVAILABLE.end(),
+            YEARS_REQUIRED.start(),
+            YEARS_REQUIRED.end()
+        )));
+    }
+    if !cfg.true_effect.is_finite() {
+        return Err(Error::Usage(format!(
+            "true effect {} is not a finite number",
+            cfg.true_effect
+        )));
+    }
+    Ok(())
+}
+
+/// Price index: 2020 = 100, rising by INFLATION + SD_INFLATION · ζ_t a year, rounded to 2
+/// decimals.
+fn price_index(draws: &Draws, years: &[i64]) -> Vec<f64> {
+    let rise: Vec<f64> = draws
+        .zeta
+        .iter()
+        .map(|z| 1.0 + INFLATION + SD_INFLATION * z)
+        .collect();
+    let i2020 = years.iter().position(|&y| y == 2020).unwrap_or(0);
+    let mut price = vec![100.0; years.len()];
+    for k in (0..i2020).rev() {
+        price[k] = price[k + 1] / rise[k + 1];
+    }
+    for k in i2020 + 1..years.len() {
+        price[k] = price[k - 1] * rise[k];
+    }
+    price.into_iter().map(|p| round_to(p, 2)).collect()
+}
+
+/// Raw IKU x_it: persistent level plus an AR(1) deviation; index 0 is the pre-sample year.
+fn raw_iku(draws: &Draws) -> Vec<Vec<f64>> {
+    let n = draws.e.len();
+    let level: Vec<f64> = (0..n)
+        .map(|i| SD_LEVEL * (LAMBDA * draws.e[i] + (1.0 - LAMBDA * LAMBDA).sqrt() * draws.v[i]))
+        .collect();
+    let mut u = draws.u0.clone();
+    let mut x = vec![(0..n).map(|i| level[i] + u[i]).collect::<Vec<f64>>()];
+    for eta in &draws.eta {
+        for i in 0..n {
+            u[i] = RHO * u[i] + SD_INNOV * eta[i];
+        }
+        x.push((0..n).map(|i| level[i] + u[i]).collect());
+    }
+    x
+}
+
 impl Setup {
     fn new(cfg: &SimConfig) -> Result<Setup> {
-        let (first, last) = (*cfg.years.start(), *cfg.years.end());
-        if first < *YEARS_AVAILABLE.start()
-            || last > *YEARS_AVAILABLE.end()
-            || first > *YEARS_REQUIRED.start()
-            || last < *YEARS_REQUIRED.end()
-        {
-            return Err(Error::Usage(format!(
-                "years {first}–{last}: the synthetic panel must lie within {}–{} and cover {}–{}",
-                YEARS_AVAILABLE.start(),
-                YEARS_AVAILABLE.end(),
-                YEARS_REQUIRED.start(),
-                YEARS_REQUIRED.end()
-            )));
-        }
-        if !cfg.true_effect.is_finite() {
-            return Err(Error::Usage(format!(
-                "true effect {} is not a finite number",
-                cfg.true_effect
-            )));
-        }
+        check_config(cfg)?;
         let munis = municipalities();
         let codes: Vec<u32> = munis.iter().map(|m| m.code).collect();
         let labels = codes.iter().map(|c| c.to_string()).collect();
@@ -517,38 +559,10 @@ impl Setup {
             .collect();
         let rel = relative_positions(&codes, &popmap)?;
         let alpha: Vec<f64> = rel.iter().map(|r| SPENDING_PER_CAPITA_2020 * r).collect();
-        let n = codes.len();
-        let draws = Draws::new(cfg.seed, n, years.len());
-
-        // Price index: 2020 = 100, rising by INFLATION + SD_INFLATION · ζ_t a year.
-        let rise: Vec<f64> = draws
-            .zeta
-            .iter()
-            .map(|z| 1.0 + INFLATION + SD_INFLATION * z)
-            .collect();
-        let i2020 = years.iter().position(|&y| y == 2020).unwrap_or(0);
-        let mut price = vec![100.0; years.len()];
-        for k in (0..i2020).rev() {
-            price[k] = price[k + 1] / rise[k + 1];
-        }
-        for k in i2020 + 1..years.len() {
-            price[k] = price[k - 1] * rise[k];
-        }
-        let price = price.into_iter().map(|p| round_to(p, 2)).collect();
-
-        // Raw IKU: persistent level plus an AR(1) deviation.
-        let level: Vec<f64> = (0..n)
-            .map(|i| SD_LEVEL * (LAMBDA * draws.e[i] + (1.0 - LAMBDA * LAMBDA).sqrt() * draws.v[i]))
-            .collect();
-        let mut u = draws.u0.clone();
-        let mut x = vec![(0..n).map(|i| level[i] + u[i]).collect::<Vec<f64>>()];
-        for eta in &draws.eta {
-            for i in 0..n {
-                u[i] = RHO * u[i] + SD_INNOV * eta[i];
-            }
-            x.push((0..n).map(|i| level[i] + u[i]).collect());
-        }
+        let draws = Draws::new(cfg.seed, codes.len(), years.len());
         Ok(Setup {
+            price: price_index(&draws, &years),
+            x: raw_iku(&draws),
             codes,
             labels,
             names,
@@ -556,8 +570,6 @@ impl Setup {
             targets: Targets::published(),
             pop,
             alpha,
-            price,
-            x,
             draws,
             effect: cfg.true_effect,
         })
