@@ -430,6 +430,8 @@ struct Setup {
     price: Vec<f64>,
     /// Raw IKU x_it before shift and spread; index 0 is the pre-sample year.
     x: Vec<Vec<f64>>,
+    /// Best practice of the raw 2020 IKU (it does not depend on σ_θ or b, so it is ranked once).
+    top_mean_2020: f64,
     draws: Draws,
     effect: f64,
 }
@@ -549,7 +551,7 @@ impl Setup {
         check_config(cfg)?;
         let munis = municipalities();
         let codes: Vec<u32> = munis.iter().map(|m| m.code).collect();
-        let labels = codes.iter().map(|c| c.to_string()).collect();
+        let labels: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
         let names = munis.iter().map(|m| m.name.clone()).collect();
         let years: Vec<i64> = cfg.years.clone().collect();
         let popmap = population();
@@ -560,14 +562,20 @@ impl Setup {
         let rel = relative_positions(&codes, &popmap)?;
         let alpha: Vec<f64> = rel.iter().map(|r| SPENDING_PER_CAPITA_2020 * r).collect();
         let draws = Draws::new(cfg.seed, codes.len(), years.len());
+        let targets = Targets::published();
+        let x = raw_iku(&draws);
+        let i2020 = years.iter().position(|&y| y == 2020).unwrap_or(0);
+        let top_mean_2020 =
+            definitions::best_practice(&x[i2020 + 1], &labels, targets.best_practice_k);
         Ok(Setup {
             price: price_index(&draws, &years),
-            x: raw_iku(&draws),
+            x,
+            top_mean_2020,
             codes,
             labels,
             names,
             years,
-            targets: Targets::published(),
+            targets,
             pop,
             alpha,
             draws,
@@ -635,7 +643,7 @@ impl Setup {
             let x = &self.x[k + 1];
             let (a, bt) = if year == 2020 {
                 let tg = &self.targets;
-                let top_mean = definitions::best_practice(x, &self.labels, tg.best_practice_k);
+                let top_mean = self.top_mean_2020;
                 let xw = weighted_mean(x, &w);
                 let bt = (tg.best_practice_2020 - tg.national_2020) / (top_mean - xw);
                 if !(bt.is_finite() && bt > 0.0) {
