@@ -225,7 +225,7 @@ fn published_comparison(r: &ReportInputs) -> Table {
         p.national_iku,
         p.best_practice_iku,
         p.extra_tendered_dkk,
-        -r.table.best_estimate.estimate,
+        crate::projection::saving_of_coefficient(r.table.best_estimate.estimate),
         saving(Approach::MunicipalAbsolute, EffectSource::Published)
             .map(|x| x.total_dkk)
             .unwrap_or(f64::NAN),

@@ -6,12 +6,15 @@
 //! silently changes a model.
 
 pub mod run;
+mod set;
+
+pub use set::{run_spec_set, SpecEffect, SpecResults};
 
 use panelkit::error::{Error, Result};
 use panelkit::panel::Panel;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The whole spec file.
 #[derive(Debug, Clone, Deserialize)]
@@ -22,6 +25,10 @@ pub struct SpecFile {
     pub variables: BTreeMap<String, Variable>,
     #[serde(rename = "spec")]
     pub specs: Vec<Spec>,
+    /// Where the set was read from (named in every error); set by [`SpecFile::load`] and
+    /// [`SpecFile::parse`].
+    #[serde(skip)]
+    pub origin: PathBuf,
 }
 
 /// Sample, defaults and the best estimate shared by every spec.
@@ -126,13 +133,14 @@ impl SpecFile {
 
     /// Parses spec text; `origin` names the file in errors.
     pub fn parse(origin: &Path, text: &str) -> Result<SpecFile> {
-        let file: SpecFile = toml::from_str(text).map_err(|e| {
+        let mut file: SpecFile = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1);
             Error::input(origin, line, None, e.message().to_string())
         })?;
         file.check(origin)?;
+        file.origin = origin.to_path_buf();
         Ok(file)
     }
 
