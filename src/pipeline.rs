@@ -57,14 +57,17 @@ struct Stages {
 impl Stages {
     fn begin(&mut self, name: &str) {
         if self.progress {
-            eprintln!("[{}/5] {name} ...", self.done.len() + 1);
+            panelkit::io::eprintln(&format!("[{}/5] {name} ...", self.done.len() + 1));
         }
         self.start = Instant::now();
     }
     fn end(&mut self, name: &str, detail: &str) {
         let secs = self.start.elapsed().as_secs_f64();
         if self.progress {
-            eprintln!("[{}/5] {name}: {detail} ({secs:.2} s)", self.done.len() + 1);
+            panelkit::io::eprintln(&format!(
+                "[{}/5] {name}: {detail} ({secs:.2} s)",
+                self.done.len() + 1
+            ));
         }
         self.done.push((name.to_string(), secs));
     }
@@ -315,11 +318,7 @@ pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
         figures: captions,
     });
     files.push((opts.out_dir.join("REPORT.md"), md.into_bytes()));
-    let refs: Vec<(&Path, Vec<u8>)> = files
-        .iter()
-        .map(|(p, b)| (p.as_path(), b.clone()))
-        .collect();
-    panelkit::io::write_all_atomic(&refs)?;
+    panelkit::outset::write_set(&opts.out_dir, &files)?;
     st.end(
         "report",
         &format!(

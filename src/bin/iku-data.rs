@@ -165,7 +165,7 @@ fn run(cli: Cli) -> iku::Result<()> {
                 noegletal_version: a.noegletal_version,
                 timeout: std::time::Duration::from_secs(a.timeout),
             };
-            let entries = iku::sources::fetch::fetch(&cfg, |l| eprintln!("{l}"))?;
+            let entries = iku::sources::fetch::fetch(&cfg, panelkit::io::eprintln)?;
             panelkit::io::println(&format!(
                 "{} files and {} written to {}",
                 entries.len(),
@@ -187,7 +187,7 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("iku-data: error: {e}");
+            panelkit::io::eprintln(&format!("iku-data: error: {e}"));
             ExitCode::FAILURE
         }
     }

@@ -103,6 +103,13 @@ fn statbank_file(path: &Path) -> Result<statbank::StatbankCsv> {
 /// Builds the canonical panel CSV bytes from the exports in `raw`, for `from..=to` (default:
 /// the years of the IKU export), validated with the canonical loader.
 pub fn build(raw: &Path, from: Option<i64>, to: Option<i64>) -> Result<(Vec<u8>, BuildReport)> {
+    if from.is_some() || to.is_some() {
+        super::check_years(
+            "build",
+            from.unwrap_or(super::FIRST_YEAR),
+            to.unwrap_or(super::LAST_YEAR),
+        )?;
+    }
     let mut sources = Vec::new();
     let optional = |name: &str| {
         let p = raw.join(name);

@@ -11,6 +11,7 @@ pub mod formula;
 pub mod inference;
 pub mod io;
 pub mod linalg;
+pub mod outset;
 pub mod panel;
 
 pub use error::{Error, Result};
