@@ -302,3 +302,49 @@ fn a_second_run_into_a_locked_folder_is_refused_and_changes_nothing() {
         "old"
     );
 }
+
+// ---------------------------------------------------------------- formulas and arguments
+
+/// `iku-estimate` on the Grunfeld panel with `args` after the data options.
+fn estimate(args: &[&str]) -> Output {
+    let grunfeld = format!("{ROOT}/tests/reference/data/grunfeld.csv");
+    bin("iku-estimate")
+        .args(["--data", &grunfeld, "--unit", "firm", "--time", "year"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_huge_lag_range_is_refused_at_its_position() {
+    let r = estimate(&["--formula", "inv ~ l(value, 0:100000000)"]);
+    refused("l(x, 0:1e8)", &r, &["at most 100 terms", "^"]);
+}
+
+#[test]
+fn semicolon_separated_files_are_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = edited_panel(dir.path(), "semi.csv", |l| {
+        for line in l.iter_mut() {
+            *line = line.replace(',', ";");
+        }
+    });
+    let r = bin("iku-data").arg("validate").arg(&p).output().unwrap();
+    refused(
+        "semicolons",
+        &r,
+        &["semi.csv:1", "separated by ';'", "comma-separated"],
+    );
+}
+
+#[test]
+fn a_seed_beyond_the_manifest_range_is_refused_as_an_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = bin("iku-data")
+        .args(["simulate", "--seed", "18446744073709551615", "--out"])
+        .arg(dir.path().join("s.csv"))
+        .output()
+        .unwrap();
+    refused("u64::MAX seed", &r, &["--seed", "18446744073709551615"]);
+    assert!(files_under(dir.path()).is_empty());
+}

@@ -25,7 +25,9 @@ enum Cmd {
     /// Generate the calibrated SYNTHETIC panel and its manifest (refuses if a target is missed).
     Simulate {
         /// Seed of the ChaCha20 generator (the shipped panel uses 20220301).
-        #[arg(long, default_value_t = iku::simulate::DEFAULT_SEED)]
+        /// At most 2^63 − 1: the manifest records it as a TOML integer.
+        #[arg(long, default_value_t = iku::simulate::DEFAULT_SEED,
+              value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
         seed: u64,
         /// Where to write the panel CSV.
         #[arg(long)]
