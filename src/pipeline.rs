@@ -78,14 +78,17 @@ impl Stages {
 
     fn begin(&mut self, name: &str) {
         if self.progress {
-            eprintln!("[{}/5] {name} ...", self.done.len() + 1);
+            panelkit::io::eprintln(&format!("[{}/5] {name} ...", self.done.len() + 1));
         }
         self.start = Instant::now();
     }
     fn end(&mut self, name: &str, detail: &str) {
         let secs = self.start.elapsed().as_secs_f64();
         if self.progress {
-            eprintln!("[{}/5] {name}: {detail} ({secs:.2} s)", self.done.len() + 1);
+            panelkit::io::eprintln(&format!(
+                "[{}/5] {name}: {detail} ({secs:.2} s)",
+                self.done.len() + 1
+            ));
         }
         self.done.push((name.to_string(), secs));
     }
@@ -373,16 +376,12 @@ fn report(
     Ok((opts.out_dir.join("REPORT.md"), md.into_bytes()))
 }
 
-/// Stage 5b: every output, all or nothing (through temporary files).
+/// Stage 5b: every output as one all-or-nothing set (see `panelkit::outset`).
 fn write(files: &Files, out_dir: &Path) -> Result<String> {
     if files.is_empty() {
         return Err(Error::Data("nothing to write".into()));
     }
-    let refs: Vec<(&Path, Vec<u8>)> = files
-        .iter()
-        .map(|(p, b)| (p.as_path(), b.clone()))
-        .collect();
-    panelkit::io::write_all_atomic(&refs)?;
+    panelkit::outset::write_set(out_dir, files)?;
     Ok(format!(
         "{} files written under {}",
         files.len(),

@@ -50,8 +50,10 @@ enum Cmd {
 
 #[derive(clap::Args)]
 struct SimulateArgs {
-    /// Seed of the ChaCha20 generator (the shipped panel uses 20220301).
-    #[arg(long, default_value_t = iku::simulate::DEFAULT_SEED)]
+    /// Seed of the ChaCha20 generator (the shipped panel uses 20220301); at most 2^63 − 1,
+    /// since the manifest records it as a TOML integer.
+    #[arg(long, default_value_t = iku::simulate::DEFAULT_SEED,
+          value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: u64,
     /// Where to write the panel CSV.
     #[arg(long)]
@@ -189,7 +191,7 @@ fn progress_printer(start: Instant) -> impl Fn(iku::montecarlo::Progress) + Sync
     let tty = std::io::stderr().is_terminal();
     move |p: iku::montecarlo::Progress| {
         let step = (p.total / 20).max(1);
-        if !(tty || p.done % step == 0 || p.done == p.total) {
+        if !(tty || p.done.is_multiple_of(step) || p.done == p.total) {
             return;
         }
         let line = format!(
@@ -200,9 +202,12 @@ fn progress_printer(start: Instant) -> impl Fn(iku::montecarlo::Progress) + Sync
             start.elapsed().as_secs_f64()
         );
         if tty {
-            eprint!("\r{line}{}", if p.done == p.total { "\n" } else { "" });
+            panelkit::io::eprint(&format!(
+                "\r{line}{}",
+                if p.done == p.total { "\n" } else { "" }
+            ));
         } else {
-            eprintln!("{line}");
+            panelkit::io::eprintln(&line);
         }
     }
 }
@@ -252,7 +257,7 @@ fn fetch(a: FetchArgs) -> iku::Result<()> {
         noegletal_version: a.noegletal_version,
         timeout: std::time::Duration::from_secs(a.timeout),
     };
-    let entries = iku::sources::fetch::fetch(&cfg, |l| eprintln!("{l}"))?;
+    let entries = iku::sources::fetch::fetch(&cfg, panelkit::io::eprintln)?;
     panelkit::io::println(&format!(
         "{} files and {} written to {}",
         entries.len(),
@@ -281,7 +286,7 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("iku-data: error: {e}");
+            panelkit::io::eprintln(&format!("iku-data: error: {e}"));
             ExitCode::FAILURE
         }
     }

@@ -255,14 +255,10 @@ fn run_spec(cli: &Cli, spec: &std::path::Path) -> Result<()> {
     let file = iku::pipeline::PanelFile::describe(&data)?;
     let table = iku::pipeline::estimate_specs(&file, &panel, spec)?;
     let files = iku::pipeline::estimate_files(&table, &cli.out_dir);
-    let refs: Vec<(&std::path::Path, Vec<u8>)> = files
-        .iter()
-        .map(|(p, b)| (p.as_path(), b.clone()))
-        .collect();
-    panelkit::io::write_all_atomic(&refs)?;
-    print!("{}", table.to_markdown());
+    panelkit::outset::write_set(&cli.out_dir, &files)?;
+    panelkit::io::print(&table.to_markdown());
     for (p, _) in &files {
-        eprintln!("wrote {}", p.display());
+        panelkit::io::eprintln(&format!("wrote {}", p.display()));
     }
     Ok(())
 }
@@ -276,7 +272,7 @@ fn run(cli: Cli) -> Result<()> {
     match &cli.out {
         Some(p) => panelkit::io::write_atomic(p, text.as_bytes()),
         None => {
-            print!("{text}");
+            panelkit::io::print(&text);
             Ok(())
         }
     }
@@ -287,7 +283,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("iku-estimate: {e}");
+            panelkit::io::eprintln(&format!("iku-estimate: {e}"));
             ExitCode::from(2)
         }
     }

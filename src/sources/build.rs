@@ -267,6 +267,13 @@ fn assemble(raw: &Raw, first: i64, last: i64) -> Assembled {
 /// the years of the IKU export), validated with the canonical loader: read → year range →
 /// assemble → validate.
 pub fn build(raw: &Path, from: Option<i64>, to: Option<i64>) -> Result<(Vec<u8>, BuildReport)> {
+    if from.is_some() || to.is_some() {
+        super::check_years(
+            "build",
+            from.unwrap_or(super::FIRST_YEAR),
+            to.unwrap_or(super::LAST_YEAR),
+        )?;
+    }
     let series = Raw::read(raw)?;
     let (first, last) = series.years(from, to)?;
     let a = assemble(&series, first, last);

@@ -218,6 +218,20 @@ impl SpecFile {
     /// Adds every derived variable to the panel (dependencies first); errors name the
     /// missing column and the spec file.
     pub fn derive(&self, origin: &Path, panel: &mut Panel) -> Result<()> {
+        for name in self.variables.keys() {
+            let is_key = name == panel.unit_name() || name == panel.time_name();
+            if is_key || panel.column_names().contains(&name.as_str()) {
+                return Err(Error::input(
+                    origin,
+                    variable_line(origin, name),
+                    Some(name),
+                    format!(
+                        "derived variable '{name}' would overwrite the panel's column '{name}': \
+                         give the derived variable a new name"
+                    ),
+                ));
+            }
+        }
         let mut pending: Vec<(&String, &Variable)> = self.variables.iter().collect();
         while !pending.is_empty() {
             let before = pending.len();
@@ -254,6 +268,14 @@ impl SpecFile {
     fn compute(&self, origin: &Path, name: &str, v: &Variable, panel: &Panel) -> Result<Vec<f64>> {
         let col = |c: &str| {
             panel.num(c).ok_or_else(|| {
+                if panel.text(c).is_some() {
+                    return Error::input(
+                        origin,
+                        variable_line(origin, name),
+                        Some(c),
+                        format!("variable '{name}' uses column '{c}', which holds text: a numeric column is needed"),
+                    );
+                }
                 Error::input(
                     origin,
                     None,
@@ -291,6 +313,25 @@ impl SpecFile {
             }
         })
     }
+}
+
+/// The 1-based line of `name = ...` in the spec file's `[variables]` table, for error messages.
+fn variable_line(origin: &Path, name: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(origin).ok()?;
+    let mut in_vars = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_vars = t == "[variables]";
+        } else if in_vars {
+            if let Some((k, _)) = t.split_once('=') {
+                if k.trim().trim_matches('"') == name {
+                    return Some(i as u64 + 1);
+                }
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -45,6 +45,10 @@ pub struct Term {
     pub pos: usize,
 }
 
+/// The most terms one lag or lead range `l(x, a:b)` may expand to (a guard against runaway
+/// memory from a typo; a panel with more periods than this has no use for so many lags).
+pub const MAX_RANGE_TERMS: i64 = 100;
+
 /// A parsed formula.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Formula {
@@ -200,6 +204,12 @@ impl<'a> Lexer<'a> {
                 }
                 if name != "l" && name != "f" {
                     return Err(self.err(kpos, "a range a:b is allowed in l() and f() only"));
+                }
+                if k2 - k >= MAX_RANGE_TERMS {
+                    return Err(self.err(
+                        k2pos,
+                        &format!("a range a:b may expand to at most {MAX_RANGE_TERMS} terms"),
+                    ));
                 }
                 b = k2;
             }

@@ -52,6 +52,7 @@ pub mod formula;
 pub mod inference;
 pub mod io;
 mod linalg;
+pub mod outset;
 pub mod panel;
 pub mod table;
 

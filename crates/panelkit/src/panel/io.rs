@@ -93,6 +93,23 @@ pub fn read_csv_bytes(
     }
     let find = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
+            if headers.len() == 1 && (headers[0].contains(';') || headers[0].contains('\t')) {
+                let sep = if headers[0].contains(';') {
+                    "';'"
+                } else {
+                    "a tab"
+                };
+                return Error::input(
+                    origin,
+                    Some(1),
+                    None,
+                    format!(
+                        "the header is one column separated by {sep}: this reader expects \
+                         comma-separated values (found '{}')",
+                        headers[0]
+                    ),
+                );
+            }
             Error::input(
                 origin,
                 Some(1),

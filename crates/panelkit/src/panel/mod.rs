@@ -123,6 +123,28 @@ impl Panel {
             .collect();
         // Times: integers when every label is one, otherwise ranks of sorted text labels.
         let times_numeric = keys.iter().all(|k| parse_int(&k.time).is_some());
+        if !times_numeric {
+            // A column of periods that mixes integers with other labels (2010.5, "x", "") is a
+            // data error, not a text time axis: ranking it would silently renumber every year.
+            if let Some(first_int) = keys.iter().find(|k| parse_int(&k.time).is_some()) {
+                let bad = keys
+                    .iter()
+                    .find(|k| parse_int(&k.time).is_none())
+                    .expect("not all times are integers");
+                return Err(Error::input(
+                    origin,
+                    Some(bad.line),
+                    Some(time_name),
+                    format!(
+                        "time '{}' is not an integer period, but line {} gives the integer '{}': \
+                         every row needs an integer period (e.g. a year), or every row a text label",
+                        bad.time.trim(),
+                        first_int.line,
+                        first_int.time.trim()
+                    ),
+                ));
+            }
+        }
         let (time_vals, time_text): (Vec<i64>, Option<Vec<String>>) = if times_numeric {
             (
                 keys.iter()
