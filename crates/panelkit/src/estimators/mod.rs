@@ -28,6 +28,7 @@
 //! assert!((sum.estimate - 2.0 * fit.coef("x").unwrap()).abs() < 1e-12);
 //! ```
 
+pub mod gmm;
 pub mod transform;
 
 use crate::error::{Error, Result};
