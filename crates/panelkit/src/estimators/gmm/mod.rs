@@ -33,6 +33,7 @@
 //! a − 1 periods (xtabond2; plm always uses Δx_{p−1}, the same for the usual a = 2).
 
 pub mod instruments;
+pub mod render;
 
 use crate::error::{Error, Result};
 use crate::estimators::INTERCEPT;
@@ -118,11 +119,12 @@ pub struct GmmOptions {
 }
 
 impl GmmOptions {
-    /// Two-step (Windmeijer-corrected) GMM with period dummies, uncollapsed instruments.
+    /// One-step GMM (plm's and xtabond2's default) with robust standard errors, period
+    /// dummies (plm's default effect) and uncollapsed instruments.
     pub fn new(transformation: Transformation) -> Self {
         GmmOptions {
             transformation,
-            steps: 2,
+            steps: 1,
             collapse: false,
             effect: Effect::Twoways,
             robust: true,

@@ -196,6 +196,7 @@ fn diff_hansen_is_a_c_statistic() {
     let i = Instruments::parse("gmm(n, 2:99) + gmm(w, 2:99) + gmm(k, 2:99)").unwrap();
     let mut o = GmmOptions::new(Transformation::System);
     o.collapse = true;
+    o.steps = 2;
     let fit = gmm(&p, &f, &i, &o).unwrap();
     let dh = fit.diff_hansen.clone().unwrap();
     // Two-step J of the full set = the reported Hansen; the difference is non-negative and
@@ -282,5 +283,9 @@ fn too_many_instruments_warns() {
     let i = Instruments::parse("gmm(n, 2:99) + gmm(w, 1:99) + gmm(k, 1:99)").unwrap();
     let fit = gmm(&p, &f, &i, &GmmOptions::new(Transformation::System)).unwrap();
     assert!(fit.n_instruments > fit.n_groups);
+    let json = render::render(&fit, &[], crate::inference::render::Format::Json).unwrap();
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["gmm"]["n_instruments"], fit.n_instruments);
+    assert!(v["gmm"]["warnings"][0].as_str().unwrap().contains("exceed"));
     assert!(fit.warnings.iter().any(|w| w.contains("exceed")));
 }
