@@ -42,6 +42,9 @@ enum Cmd {
         /// Where to write the manifest [default: <out without .csv>.manifest.toml].
         #[arg(long)]
         manifest: Option<PathBuf>,
+        /// Spending persistence φ in [0, 1) (coefficient of last year's spending; 0: static).
+        #[arg(long, default_value_t = 0.0)]
+        persistence: f64,
     },
     /// Download the official series (statbank, noegletal.dk) into a raw directory, with a manifest.
     Fetch(FetchArgs),
@@ -110,11 +113,13 @@ fn run(cli: Cli) -> iku::Result<()> {
             first_year,
             last_year,
             manifest,
+            persistence,
         } => {
             let cfg = iku::simulate::SimConfig {
                 seed,
                 true_effect: effect,
                 years: first_year..=last_year,
+                persistence,
             };
             let sim = iku::simulate::simulate(&cfg)?;
             let manifest = manifest.unwrap_or_else(|| iku::simulate::default_manifest_path(&out));
