@@ -289,6 +289,7 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
         collapse: cli.collapse,
         effect: Effect::parse(&cli.effect)?,
         robust,
+        sample: None,
     };
     let format = Format::parse(&cli.format)?;
     let panel = panelkit::panel::io::read_csv(

@@ -161,7 +161,14 @@ impl EstimateTable {
         rows.push(row("Effect terms", &|c| c.effect.terms.join(" + ")));
         rows.push(row("Model", &|c| c.model.clone()));
         rows.push(row("N", &|c| c.nobs.to_string()));
-        rows.push(row("R²", &|c| format!("{:.4}", c.r2)));
+        // GMM columns have no R² (NaN): left empty.
+        rows.push(row("R²", &|c| {
+            if c.r2.is_finite() {
+                format!("{:.4}", c.r2)
+            } else {
+                String::new()
+            }
+        }));
         rows.push(row("R² within", &|c| {
             c.r2_within.map(|r| format!("{r:.4}")).unwrap_or_default()
         }));

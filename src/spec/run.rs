@@ -4,6 +4,7 @@
 use super::{Spec, SpecFile};
 use crate::report::estimates::{BestEstimate, EffectRow, EstimateTable, SpecColumn, TermRow};
 use panelkit::error::{Error, Result};
+use panelkit::estimators::gmm::GmmFit;
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::formula::Formula;
 use panelkit::inference::{CoefRow, CoefTable, Ssc, VcovKind, VcovSpec};
@@ -18,6 +19,39 @@ pub struct SpecRun {
     pub table: CoefTable,
     /// The IKU effect: the term itself, or the sum of the listed terms.
     pub effect: CoefRow,
+}
+
+/// One estimated spec of either kind.
+#[derive(Debug, Clone)]
+pub enum AnyRun {
+    /// A linear panel model with its covariance.
+    Panel(SpecRun),
+    /// Dynamic-panel GMM (`model = "gmm-diff" | "gmm-sys"`) and its IKU effect.
+    Gmm(Spec, Box<GmmFit>, CoefRow),
+}
+
+impl AnyRun {
+    fn spec(&self) -> &Spec {
+        match self {
+            AnyRun::Panel(r) => &r.spec,
+            AnyRun::Gmm(s, ..) => s,
+        }
+    }
+
+    fn effect(&self) -> &CoefRow {
+        match self {
+            AnyRun::Panel(r) => &r.effect,
+            AnyRun::Gmm(_, _, e) => e,
+        }
+    }
+
+    /// Degrees of freedom of the effect's t test (None: normal).
+    fn df(&self) -> Option<f64> {
+        match self {
+            AnyRun::Panel(r) => r.table.vcov.df,
+            AnyRun::Gmm(..) => None,
+        }
+    }
 }
 
 /// Provenance of a run, printed under every table.
@@ -41,7 +75,7 @@ impl SpecFile {
     }
 
     /// Derives the variables and estimates every spec on `panel` (in file order).
-    pub fn run(&self, origin: &Path, panel: &Panel) -> Result<Vec<SpecRun>> {
+    pub fn run(&self, origin: &Path, panel: &Panel) -> Result<Vec<AnyRun>> {
         let mut panel = panel.clone();
         self.derive(origin, &mut panel)?;
         self.specs
@@ -50,15 +84,9 @@ impl SpecFile {
             .collect()
     }
 
-    fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<SpecRun> {
+    fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<AnyRun> {
         let ctx =
             |e: Error| Error::Usage(format!("{}: spec '{}': {e}", origin.display(), spec.name));
-        let formula = Formula::parse(&spec.formula).map_err(ctx)?;
-        let model = match &spec.model {
-            Some(m) => Some(Model::parse(m).map_err(ctx)?),
-            None => None,
-        };
-        let model = Model::resolve(&formula, panel, model).map_err(ctx)?;
         let years = panel.times();
         let sample: Vec<bool> = years
             .iter()
@@ -68,6 +96,16 @@ impl SpecFile {
                     && spec.years.as_ref().is_none_or(|ys| ys.contains(t))
             })
             .collect();
+        if let Some(tr) = super::gmm::transformation(spec) {
+            let (fit, effect) = super::gmm::run(panel, spec, tr, sample).map_err(ctx)?;
+            return Ok(AnyRun::Gmm(spec.clone(), Box::new(fit), effect));
+        }
+        let formula = Formula::parse(&spec.formula).map_err(ctx)?;
+        let model = match &spec.model {
+            Some(m) => Some(Model::parse(m).map_err(ctx)?),
+            None => None,
+        };
+        let model = Model::resolve(&formula, panel, model).map_err(ctx)?;
         let mut opts = EstimateOptions::new(model);
         opts.weights = spec.weights.clone();
         opts.sample = Some(sample);
@@ -84,76 +122,84 @@ impl SpecFile {
         }
         let weights: Vec<(&str, f64)> = spec.effect.iter().map(|t| (t.as_str(), 1.0)).collect();
         let effect = fit.lincom(&weights, &table.vcov, 0.95).map_err(ctx)?;
-        Ok(SpecRun {
+        Ok(AnyRun::Panel(SpecRun {
             spec: spec.clone(),
             fit,
             table,
             effect,
-        })
+        }))
     }
 
     /// The estimate table (one column per spec) with the best estimate and provenance.
-    pub fn table(&self, runs: &[SpecRun], prov: &Provenance) -> EstimateTable {
+    pub fn table(&self, runs: &[AnyRun], prov: &Provenance) -> EstimateTable {
         let unit = &self.study.unit;
         let time = &self.study.time;
         let columns: Vec<SpecColumn> = runs
             .iter()
-            .map(|r| {
-                let fe = match r.fit.model {
-                    Model::Within => unit.to_string(),
-                    Model::Twoways => format!("{unit}, {time}"),
-                    Model::WithinTime => time.to_string(),
-                    _ => "none".to_string(),
-                };
-                SpecColumn {
-                    name: r.spec.name.clone(),
-                    label: r.spec.label.clone(),
-                    formula: r.spec.formula.clone(),
-                    model: r.fit.model.name().to_string(),
-                    coefficients: r
-                        .table
-                        .rows
-                        .iter()
-                        .map(|c| TermRow {
-                            term: c.term.clone(),
-                            estimate: c.estimate,
-                            std_error: c.std_error,
-                            p_value: c.p_value,
-                        })
-                        .collect(),
-                    effect: EffectRow {
-                        terms: r.spec.effect.clone(),
-                        estimate: r.effect.estimate,
-                        std_error: r.effect.std_error,
-                        df: r.table.vcov.df,
-                        p_value: r.effect.p_value,
-                        conf_low: r.effect.conf_low,
-                        conf_high: r.effect.conf_high,
-                    },
-                    nobs: r.fit.n,
-                    r2: r.fit.r2,
-                    r2_within: r.fit.r2_within,
-                    fixed_effects: fe,
-                    controls: r.spec.controls.clone(),
-                    weights: r.spec.weights.clone(),
-                    se_type: se_type(&r.table, unit, time),
-                    dropped: r
-                        .fit
-                        .dropped_obs
-                        .iter()
-                        .map(|(k, v)| (k.clone(), *v))
-                        .collect(),
+            .map(|r| match r {
+                AnyRun::Gmm(spec, fit, effect) => super::gmm::column(spec, fit, effect, unit, time),
+                AnyRun::Panel(r) => {
+                    let fe = match r.fit.model {
+                        Model::Within => unit.to_string(),
+                        Model::Twoways => format!("{unit}, {time}"),
+                        Model::WithinTime => time.to_string(),
+                        _ => "none".to_string(),
+                    };
+                    SpecColumn {
+                        name: r.spec.name.clone(),
+                        label: r.spec.label.clone(),
+                        formula: r.spec.formula.clone(),
+                        model: r.fit.model.name().to_string(),
+                        coefficients: r
+                            .table
+                            .rows
+                            .iter()
+                            .map(|c| TermRow {
+                                term: c.term.clone(),
+                                estimate: c.estimate,
+                                std_error: c.std_error,
+                                p_value: c.p_value,
+                            })
+                            .collect(),
+                        effect: EffectRow {
+                            terms: r.spec.effect.clone(),
+                            estimate: r.effect.estimate,
+                            std_error: r.effect.std_error,
+                            df: r.table.vcov.df,
+                            p_value: r.effect.p_value,
+                            conf_low: r.effect.conf_low,
+                            conf_high: r.effect.conf_high,
+                        },
+                        nobs: r.fit.n,
+                        r2: r.fit.r2,
+                        r2_within: r.fit.r2_within,
+                        fixed_effects: fe,
+                        controls: r.spec.controls.clone(),
+                        weights: r.spec.weights.clone(),
+                        se_type: se_type(&r.table, unit, time),
+                        dropped: r
+                            .fit
+                            .dropped_obs
+                            .iter()
+                            .map(|(k, v)| (k.clone(), *v))
+                            .collect(),
+                    }
                 }
             })
             .collect();
         let best = runs
             .iter()
-            .find(|r| r.spec.name == self.study.best_estimate)
+            .find(|r| r.spec().name == self.study.best_estimate)
             .unwrap_or(&runs[0]);
         let mut presets: Vec<(String, String)> = Vec::new();
         for r in runs {
-            let name = r.table.vcov.spec.ssc.name().to_string();
-            let line = format!("{} — {}", r.table.vcov.spec.kind.name(), r.table.vcov.note);
+            let (name, line) = match r {
+                AnyRun::Panel(r) => (
+                    r.table.vcov.spec.ssc.name().to_string(),
+                    format!("{} — {}", r.table.vcov.spec.kind.name(), r.table.vcov.note),
+                ),
+                AnyRun::Gmm(_, fit, _) => super::gmm::preset(fit),
+            };
             if !presets.iter().any(|(n, l)| *n == name && *l == line) {
                 presets.push((name, line));
             }
@@ -168,13 +214,13 @@ impl SpecFile {
             sample: (self.study.from, self.study.to),
             columns,
             best_estimate: BestEstimate {
-                spec: best.spec.name.clone(),
-                term: best.effect.term.clone(),
-                estimate: best.effect.estimate,
-                std_error: best.effect.std_error,
-                df: best.table.vcov.df,
-                conf_low: best.effect.conf_low,
-                conf_high: best.effect.conf_high,
+                spec: best.spec().name.clone(),
+                term: best.effect().term.clone(),
+                estimate: best.effect().estimate,
+                std_error: best.effect().std_error,
+                df: best.df(),
+                conf_low: best.effect().conf_low,
+                conf_high: best.effect().conf_high,
             },
             presets,
         }

@@ -116,6 +116,9 @@ pub struct GmmOptions {
     /// Robust covariance (one-step: cluster-robust sandwich; two-step: Windmeijer 2005).
     /// Non-robust is offered for two-step only (the usual (X'ZŴZ'X)⁻¹).
     pub robust: bool,
+    /// Panel rows whose equations may be used (e.g. the study's years); lags and instruments
+    /// may still reach outside. None: every row.
+    pub sample: Option<Vec<bool>>,
 }
 
 impl GmmOptions {
@@ -128,6 +131,7 @@ impl GmmOptions {
             collapse: false,
             effect: Effect::Twoways,
             robust: true,
+            sample: None,
         }
     }
 }
@@ -232,6 +236,23 @@ impl GmmFit {
             .enumerate()
             .map(|(j, t)| CoefRow::new(t.clone(), self.coefficients[j], se[j], None, level))
             .collect()
+    }
+
+    /// The sum of the coefficients of `terms` with its standard error.
+    pub fn sum(&self, terms: &[&str], level: f64) -> Result<CoefRow> {
+        let mut a = Array1::<f64>::zeros(self.terms.len());
+        for t in terms {
+            let j = self.term_index(t).ok_or_else(|| {
+                Error::Usage(format!(
+                    "no coefficient '{t}' (have: {})",
+                    self.terms.join(", ")
+                ))
+            })?;
+            a[j] = 1.0;
+        }
+        let est = a.dot(&Array1::from(self.coefficients.clone()));
+        let se = a.dot(&self.vcov.dot(&a)).sqrt();
+        Ok(CoefRow::new(terms.join(" + "), est, se, None, level))
     }
 
     /// Long-run effect Σβ_x / (1 − Σρ) of `terms`, ρ the coefficients of the lagged response
@@ -409,6 +430,16 @@ fn build(
     let gs: Vec<usize> = inst.gmm.iter().map(|g| sid(&g.column)).collect();
     let ivs: Vec<usize> = inst.iv.iter().map(|v| sid(&v.column)).collect();
     let n_units = panel.unit_labels().len();
+    // Per unit and period: whether its equations belong to the sample.
+    let in_sample: Vec<Vec<bool>> = (0..n_units)
+        .map(|u| {
+            let mut v = vec![false; tt];
+            for r in panel.block(u) {
+                v[(panel.times()[r] - t0) as usize] = opts.sample.as_ref().is_none_or(|m| m[r]);
+            }
+            v
+        })
+        .collect();
     let grid: Vec<Vec<Vec<f64>>> = {
         let cols: Vec<&[f64]> = series
             .iter()
@@ -512,7 +543,7 @@ fn build(
     let ncol = cols.len();
     let (mut xm, mut ym, mut zm) = (Vec::new(), Vec::new(), Vec::new());
     let (mut nobs_diff, mut nobs_level, mut n_groups) = (0, 0, 0);
-    for g in &grid {
+    for (g, ins) in grid.iter().zip(&in_sample) {
         let mut x = Array2::<f64>::zeros((nrow, k));
         let mut y = Array1::<f64>::zeros(nrow);
         let mut z = Array2::<f64>::zeros((nrow, ncol));
@@ -543,7 +574,7 @@ fn build(
             }
             xr.extend(xs.iter().map(|&(s, l)| val(s, l)));
             xr.extend(dummies.iter().map(|&q| dummy(q)));
-            if !yv.is_finite() || xr.iter().any(|v| !v.is_finite()) {
+            if !ins[p as usize] || !yv.is_finite() || xr.iter().any(|v| !v.is_finite()) {
                 continue;
             }
             used = true;
@@ -581,6 +612,18 @@ fn build(
         ym.push(y);
         zm.push(z);
     }
+    // Period dummies of periods without any equation in the sample carry no information.
+    let keep_x: Vec<usize> = (0..k)
+        .filter(|&j| j < off_d || xm.iter().any(|x| x.column(j).iter().any(|v| *v != 0.0)))
+        .collect();
+    let (xm, terms) = if keep_x.len() < k {
+        (
+            xm.iter().map(|x| x.select(ndarray::Axis(1), &keep_x)).collect(),
+            keep_x.iter().map(|&j| terms[j].clone()).collect(),
+        )
+    } else {
+        (xm, terms)
+    };
     // Drop instrument columns that are zero for every unit.
     let keep: Vec<usize> = (0..ncol)
         .filter(|&c| zm.iter().any(|z| z.column(c).iter().any(|v| *v != 0.0)))

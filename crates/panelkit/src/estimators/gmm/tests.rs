@@ -44,6 +44,7 @@ fn fit_case(c: &Value, robust: bool) -> GmmFit {
         collapse: c["collapse"].as_bool().unwrap(),
         effect: Effect::parse(c["effect"].as_str().unwrap()).unwrap(),
         robust,
+        sample: None,
     };
     gmm(&p, &f, &i, &opts).unwrap()
 }
