@@ -134,3 +134,68 @@ pub fn preset(fit: &GmmFit) -> (String, String) {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::run::AnyRun;
+    use super::super::SpecFile;
+    use std::path::Path;
+
+    const BASE: &str = r#"
+[study]
+title = "t"
+best_estimate = "a"
+from = 2007
+to = 2018
+
+[[spec]]
+name = "a"
+label = "A"
+formula = "y ~ l(y, 1) + x"
+effect = ["x"]
+"#;
+
+    fn parse_with(extra: &str) -> Result<SpecFile, String> {
+        SpecFile::parse(Path::new("s.toml"), &format!("{BASE}{extra}\n")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn gmm_keys_are_checked() {
+        let e = parse_with("instruments = \"gmm(y, 2:99)\"").unwrap_err();
+        assert!(e.contains("need model = \"gmm-diff\""), "{e}");
+        let e = parse_with("model = \"gmm-sys\"").unwrap_err();
+        assert!(e.contains("needs instruments"), "{e}");
+        let e = parse_with("model = \"gmm-sys\"\ninstruments = \"gmm(y, 2:99)\"\nweights = \"w\"")
+            .unwrap_err();
+        assert!(e.contains("no weights"), "{e}");
+        let f =
+            parse_with("model = \"gmm-diff\"\ninstruments = \"gmm(y, 2:99)\"\nsteps = 1").unwrap();
+        assert_eq!(f.specs[0].steps, Some(1));
+    }
+
+    #[test]
+    fn shipped_dynamic_spec_reports_the_long_run_effect() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let spec_path = root.join("specs/vive.toml");
+        let specs = SpecFile::load(&spec_path).unwrap();
+        let panel = crate::canonical::load(&root.join("data/synthetic/panel.csv")).unwrap();
+        let runs = specs.run(&spec_path, &panel).unwrap();
+        let (spec, fit, effect) = runs
+            .iter()
+            .find_map(|r| match r {
+                AnyRun::Gmm(s, f, e) => Some((s, f, e)),
+                AnyRun::Panel(_) => None,
+            })
+            .expect("a GMM spec in specs/vive.toml");
+        assert_eq!(spec.name, "gmm_sys_dynamic");
+        let b = |t: &str| fit.coefficients[fit.term_index(t).unwrap()];
+        let lr = b("l(iku, 1)") / (1.0 - b("l(spend_pc, 1)"));
+        assert!((effect.estimate - lr).abs() < 1e-12);
+        assert!(effect.std_error > 0.0);
+        // Dependent variable 2008–2018 (2007 has no lag): 11 level equations per municipality;
+        // 2019–2020 are outside the sample, so their period dummies are not estimated.
+        assert_eq!(fit.nobs_level, 98 * 11);
+        assert!(fit.term_index("year::2019").is_none());
+        assert_eq!(fit.options.steps, 2);
+    }
+}

@@ -618,7 +618,9 @@ fn build(
         .collect();
     let (xm, terms) = if keep_x.len() < k {
         (
-            xm.iter().map(|x| x.select(ndarray::Axis(1), &keep_x)).collect(),
+            xm.iter()
+                .map(|x| x.select(ndarray::Axis(1), &keep_x))
+                .collect(),
             keep_x.iter().map(|&j| terms[j].clone()).collect(),
         )
     } else {

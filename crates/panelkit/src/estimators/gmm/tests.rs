@@ -290,3 +290,21 @@ fn too_many_instruments_warns() {
     assert!(v["gmm"]["warnings"][0].as_str().unwrap().contains("exceed"));
     assert!(fit.warnings.iter().any(|w| w.contains("exceed")));
 }
+
+#[test]
+fn sample_restricts_equations_not_instruments() {
+    let p = panel("emplUK");
+    let f = Formula::parse("n ~ l(n, 1) + w").unwrap();
+    let i = Instruments::parse("gmm(n, 2:99) + iv(w)").unwrap();
+    let mut o = GmmOptions::new(Transformation::System);
+    o.effect = Effect::Individual;
+    let all = gmm(&p, &f, &i, &o).unwrap();
+    o.sample = Some(vec![true; p.nrows()]);
+    let same = gmm(&p, &f, &i, &o).unwrap();
+    assert_eq!(all.coefficients, same.coefficients);
+    // Equations up to 1982 only: fewer equations, the earlier ones unchanged in number.
+    o.sample = Some(p.times().iter().map(|t| *t <= 1982).collect());
+    let part = gmm(&p, &f, &i, &o).unwrap();
+    assert!(part.nobs_diff < all.nobs_diff && part.nobs_level < all.nobs_level);
+    assert_ne!(part.coefficients, all.coefficients);
+}
