@@ -9,6 +9,14 @@ use panelkit::formula::Formula;
 use panelkit::inference::CoefRow;
 use panelkit::panel::Panel;
 
+/// One estimated GMM spec and its IKU effect.
+#[derive(Debug, Clone)]
+pub struct GmmRun {
+    pub spec: Spec,
+    pub fit: GmmFit,
+    pub effect: CoefRow,
+}
+
 /// The GMM transformation a spec asks for, if its model is a GMM model.
 pub fn transformation(spec: &Spec) -> Option<Transformation> {
     spec.model.as_deref().and_then(Transformation::parse)
@@ -141,27 +149,14 @@ mod tests {
     use super::super::SpecFile;
     use std::path::Path;
 
-    const BASE: &str = r#"
-[study]
-title = "t"
-best_estimate = "a"
-from = 2007
-to = 2018
-
-[[spec]]
-name = "a"
-label = "A"
-formula = "y ~ l(y, 1) + x"
-effect = ["x"]
-"#;
-
     fn parse_with(extra: &str) -> Result<SpecFile, String> {
-        SpecFile::parse(Path::new("s.toml"), &format!("{BASE}{extra}\n")).map_err(|e| e.to_string())
+        let text = super::super::tests::MINIMAL.replace("model = \"pooled\"", extra);
+        SpecFile::parse(Path::new("s.toml"), &text).map_err(|e| e.to_string())
     }
 
     #[test]
     fn gmm_keys_are_checked() {
-        let e = parse_with("instruments = \"gmm(y, 2:99)\"").unwrap_err();
+        let e = parse_with("model = \"pooled\"\ninstruments = \"gmm(y, 2:99)\"").unwrap_err();
         assert!(e.contains("need model = \"gmm-diff\""), "{e}");
         let e = parse_with("model = \"gmm-sys\"").unwrap_err();
         assert!(e.contains("needs instruments"), "{e}");
@@ -183,7 +178,7 @@ effect = ["x"]
         let (spec, fit, effect) = runs
             .iter()
             .find_map(|r| match r {
-                AnyRun::Gmm(s, f, e) => Some((s, f, e)),
+                AnyRun::Gmm(g) => Some((&g.spec, &g.fit, &g.effect)),
                 AnyRun::Panel(_) => None,
             })
             .expect("a GMM spec in specs/vive.toml");

@@ -306,7 +306,8 @@ impl SpecFile {
 mod tests {
     use super::*;
 
-    const MINIMAL: &str = r#"
+    /// A one-spec file (spec "a", `model = "pooled"`), shared with the GMM spec tests.
+    pub(crate) const MINIMAL: &str = r#"
 [study]
 title = "t"
 best_estimate = "a"

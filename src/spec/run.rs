@@ -1,10 +1,10 @@
 //! Runs a spec set on a panel: derive variables, estimate each spec, compute its IKU effect
 //! (a single term or a cumulative sum with its SE), and assemble the estimate table.
 
+use super::gmm::GmmRun;
 use super::{Spec, SpecFile};
 use crate::report::estimates::{BestEstimate, EffectRow, EstimateTable, SpecColumn, TermRow};
 use panelkit::error::{Error, Result};
-use panelkit::estimators::gmm::GmmFit;
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::formula::Formula;
 use panelkit::inference::{CoefRow, CoefTable, Ssc, VcovKind, VcovSpec};
@@ -25,23 +25,23 @@ pub struct SpecRun {
 #[derive(Debug, Clone)]
 pub enum AnyRun {
     /// A linear panel model with its covariance.
-    Panel(SpecRun),
+    Panel(Box<SpecRun>),
     /// Dynamic-panel GMM (`model = "gmm-diff" | "gmm-sys"`) and its IKU effect.
-    Gmm(Spec, Box<GmmFit>, CoefRow),
+    Gmm(Box<GmmRun>),
 }
 
 impl AnyRun {
     fn spec(&self) -> &Spec {
         match self {
             AnyRun::Panel(r) => &r.spec,
-            AnyRun::Gmm(s, ..) => s,
+            AnyRun::Gmm(g) => &g.spec,
         }
     }
 
     fn effect(&self) -> &CoefRow {
         match self {
             AnyRun::Panel(r) => &r.effect,
-            AnyRun::Gmm(_, _, e) => e,
+            AnyRun::Gmm(g) => &g.effect,
         }
     }
 
@@ -98,7 +98,11 @@ impl SpecFile {
             .collect();
         if let Some(tr) = super::gmm::transformation(spec) {
             let (fit, effect) = super::gmm::run(panel, spec, tr, sample).map_err(ctx)?;
-            return Ok(AnyRun::Gmm(spec.clone(), Box::new(fit), effect));
+            return Ok(AnyRun::Gmm(Box::new(GmmRun {
+                spec: spec.clone(),
+                fit,
+                effect,
+            })));
         }
         let formula = Formula::parse(&spec.formula).map_err(ctx)?;
         let model = match &spec.model {
@@ -122,12 +126,12 @@ impl SpecFile {
         }
         let weights: Vec<(&str, f64)> = spec.effect.iter().map(|t| (t.as_str(), 1.0)).collect();
         let effect = fit.lincom(&weights, &table.vcov, 0.95).map_err(ctx)?;
-        Ok(AnyRun::Panel(SpecRun {
+        Ok(AnyRun::Panel(Box::new(SpecRun {
             spec: spec.clone(),
             fit,
             table,
             effect,
-        }))
+        })))
     }
 
     /// The estimate table (one column per spec) with the best estimate and provenance.
@@ -137,7 +141,7 @@ impl SpecFile {
         let columns: Vec<SpecColumn> = runs
             .iter()
             .map(|r| match r {
-                AnyRun::Gmm(spec, fit, effect) => super::gmm::column(spec, fit, effect, unit, time),
+                AnyRun::Gmm(g) => super::gmm::column(&g.spec, &g.fit, &g.effect, unit, time),
                 AnyRun::Panel(r) => {
                     let fe = match r.fit.model {
                         Model::Within => unit.to_string(),
@@ -198,7 +202,7 @@ impl SpecFile {
                     r.table.vcov.spec.ssc.name().to_string(),
                     format!("{} — {}", r.table.vcov.spec.kind.name(), r.table.vcov.note),
                 ),
-                AnyRun::Gmm(_, fit, _) => super::gmm::preset(fit),
+                AnyRun::Gmm(g) => super::gmm::preset(&g.fit),
             };
             if !presets.iter().any(|(n, l)| *n == name && *l == line) {
                 presets.push((name, line));
