@@ -1,7 +1,8 @@
 //! panelkit: panel econometrics in Rust.
 //!
 //! A unit × time [`panel`], R/fixest-style [`formula`]s, exact panel [`estimators`]
-//! (pooled, within, two-way, first differences, between, random effects), covariances
+//! (pooled, within, two-way, first differences, between, random effects; Arellano–Bond and
+//! Blundell–Bond GMM for dynamic panels in [`estimators::gmm`]), covariances
 //! chosen after estimation with named small-sample presets and specification tests
 //! ([`inference`]).
 

@@ -258,8 +258,15 @@ impl GmmFit {
     /// Long-run effect Σβ_x / (1 − Σρ) of `terms`, ρ the coefficients of the lagged response
     /// `l(y, k)`, k ≥ 1, with its delta-method standard error.
     pub fn long_run(&self, terms: &[&str], level: f64) -> Result<CoefRow> {
+        let prefix = format!("l({}, ", self.response);
         let ldv: Vec<usize> = (0..self.terms.len())
-            .filter(|&j| (1..=64).any(|k| self.terms[j] == format!("l({}, {k})", self.response)))
+            .filter(|&j| {
+                self.terms[j]
+                    .strip_prefix(&prefix)
+                    .and_then(|r| r.strip_suffix(')'))
+                    .and_then(|k| k.parse::<i64>().ok())
+                    .is_some_and(|k| k >= 1)
+            })
             .collect();
         if ldv.is_empty() {
             return Err(Error::Usage(format!(

@@ -242,6 +242,13 @@ fn long_run_effect_and_delta_method() {
         g.dot(&fit.vcov.dot(&g)).sqrt(),
         "delta-method SE",
     );
+    let one = fit.sum(&["l(w, 0)"], 0.95).unwrap();
+    close(one.estimate, b("l(w, 0)"), "sum of one term");
+    close(one.std_error, fit.std_errors()[idx[0]], "its SE");
+    let two = fit.sum(&["l(w, 0)", "l(w, 1)"], 0.95).unwrap();
+    let v = &fit.vcov;
+    let var = v[[idx[0], idx[0]]] + v[[idx[1], idx[1]]] + 2.0 * v[[idx[0], idx[1]]];
+    close(two.std_error, var.sqrt(), "SE of a sum");
     assert!(fit.long_run(&["l(n, 1)"], 0.95).is_err());
     assert!(fit.long_run(&["nope"], 0.95).is_err());
 }
