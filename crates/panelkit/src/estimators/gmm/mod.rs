@@ -21,7 +21,7 @@
 //!   instrument the level equations only. System GMM with individual effects carries
 //!   `(Intercept)` (level equations, instrumented by itself) unless the formula says `- 1`.
 //! * One-step weights (Z'HZ)⁻¹ with H = the MA(1) matrix (2 on the diagonal, −1 beside it)
-//!   for difference GMM and, for system GMM, plm's `fsm = "full"` (xtabond2's default h(3)):
+//!   for difference GMM and, for system GMM, plm's `fsm = "full"`:
 //!   [[G, D], [D', I]] where D links each difference to the two levels it spans.
 //!   Two-step weights (Σ Z_i'ê_iê_i'Z_i)⁻¹ from the one-step residuals. A singular weight
 //!   matrix (smallest eigenvalue < 1e-9) is replaced by its Moore–Penrose inverse, as plm.
