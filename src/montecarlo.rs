@@ -108,6 +108,7 @@ pub fn replicate(
         seed,
         true_effect: effect,
         years,
+        persistence: 0.0,
     };
     let outcome = match simulate(&cfg) {
         Ok(sim) => Outcome::Estimated(

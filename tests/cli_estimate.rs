@@ -297,3 +297,117 @@ fn repeated_formulas_give_one_multi_model_table() {
     let (ok, _, err) = run(&refs);
     assert!(!ok && err.contains("single --formula"), "{err}");
 }
+
+// --- GMM (--model gmm-diff|gmm-sys): the JSON contract, agreement with the plm pgmm
+// fixture through the binary, and bad input.
+
+const EMPLUK: &str = "tests/reference/data/emplUK.csv";
+const GMM_FIXTURE: &str = "tests/reference/fixtures/gmm/plm_pgmm_emplUK.json";
+
+fn gmm_base<'a>(model: &'a str, formula: &'a str, inst: &'a str) -> Vec<&'a str> {
+    vec![
+        "--data",
+        EMPLUK,
+        "--unit",
+        "firm",
+        "--time",
+        "year",
+        "--model",
+        model,
+        "--formula",
+        formula,
+        "--instruments",
+        inst,
+    ]
+}
+
+fn case(id: &str) -> serde_json::Value {
+    let fx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(GMM_FIXTURE).unwrap()).unwrap();
+    fx["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn two_step_system_json_matches_plm() {
+    let c = case("bb98_2s_collapse");
+    let mut a = gmm_base(
+        "gmm-sys",
+        c["formula"].as_str().unwrap(),
+        c["instruments"].as_str().unwrap(),
+    );
+    a.extend(["--steps", "2", "--collapse", "--format", "json"]);
+    a.extend(["--long-run", "l(w, 0) + l(w, 1)"]);
+    let (ok, out, err) = run(&a);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["model"], "gmm-sys");
+    assert_eq!(v["gmm"]["steps"], 2);
+    assert_eq!(v["gmm"]["n_instruments"], c["n_instruments"]);
+    let rows = v["coefficients"].as_array().unwrap();
+    let terms: Vec<&str> = c["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    for (j, t) in terms.iter().enumerate() {
+        let r = rows.iter().find(|r| r["term"] == *t).unwrap();
+        let want_b = c["estimate"][j].as_f64().unwrap();
+        let want_se = c["vcov_robust"][j][j].as_f64().unwrap().sqrt();
+        assert!(
+            (r["estimate"].as_f64().unwrap() - want_b).abs() < 1e-6,
+            "{t}"
+        );
+        assert!(
+            (r["std_error"].as_f64().unwrap() - want_se).abs() < 1e-6,
+            "{t}"
+        );
+    }
+    let h = &c["sargan_twosteps"];
+    assert!(
+        (v["gmm"]["hansen"]["stat"].as_f64().unwrap() - h["stat"].as_f64().unwrap()).abs() < 1e-6
+    );
+    assert_eq!(v["gmm"]["hansen"]["df"], h["df"]);
+    let ar2 = c["ar2_robust"]["z"].as_f64().unwrap();
+    assert!((v["gmm"]["ar2"]["z"].as_f64().unwrap() - ar2).abs() < 1e-6);
+    for key in ["sargan", "hansen"] {
+        assert!(v["gmm"][key]["p_value"].as_f64().is_some(), "{key}");
+    }
+    assert!(v["gmm"]["diff_hansen_levels"]["difference"]["df"] == 3);
+    assert_eq!(v["long_run"][0]["term"], "long-run(l(w, 0) + l(w, 1))");
+    assert_eq!(v["nobs"], 891);
+}
+
+#[test]
+fn bad_instruments_and_flags_exit_2_and_write_nothing() {
+    let out = std::env::temp_dir().join(format!("iku-gmm-{}.json", std::process::id()));
+    let outs = out.to_str().unwrap();
+    let mut a = gmm_base("gmm-diff", "n ~ l(n, 1)", "gmm(n, 2:99) + iv(w, 0:x)");
+    a.extend(["--out", outs]);
+    let (ok, _, err) = run(&a);
+    assert!(!ok);
+    assert!(err.contains("instruments error"), "{err}");
+    assert!(err.contains('^'), "{err}");
+    assert!(!out.exists());
+    let (ok, _, err) = run(&gmm_base("gmm-diff", "n ~ l(n, 1)", "gmm(nn, 2:99)"));
+    assert!(!ok && err.contains("no numeric column 'nn'"), "{err}");
+    let mut a = gmm_base("gmm-diff", "n ~ l(n, 1)", "gmm(n, 2:99)");
+    a.extend(["--vcov", "iid"]);
+    let (ok, _, err) = run(&a);
+    assert!(!ok && err.contains("robust"), "{err}");
+    let mut a = gmm_base("gmm-diff", "n ~ l(n, 1)", "gmm(n, 2:99)");
+    a.extend(["--format", "tex"]);
+    let (ok, _, err) = run(&a);
+    assert!(!ok && err.contains("table or json"), "{err}");
+    // Without --model gmm-*: drop "--model within" from the GMM argument list.
+    let mut a = gmm_base("within", "n ~ w", "gmm(n, 2:99)");
+    a.drain(6..8);
+    let (ok, _, err) = run(&a);
+    assert!(!ok && err.contains("need --model gmm-diff"), "{err}");
+}

@@ -70,6 +70,9 @@ struct SimulateArgs {
     /// Where to write the manifest [default: <out without .csv>.manifest.toml].
     #[arg(long)]
     manifest: Option<PathBuf>,
+    /// Spending persistence φ in [0, 1) (coefficient of last year's spending; 0: static).
+    #[arg(long, default_value_t = 0.0)]
+    persistence: f64,
 }
 
 #[derive(clap::Args)]
@@ -152,6 +155,7 @@ fn simulate(a: SimulateArgs) -> iku::Result<()> {
         seed: a.seed,
         true_effect: a.effect,
         years: a.first_year..=a.last_year,
+        persistence: a.persistence,
     };
     let sim = iku::simulate::simulate(&cfg)?;
     let out = a.out;

@@ -9,6 +9,10 @@
 //!              [--lincom "l(x, 0) + l(x, 1)"]... [--wald "a = 0, b = 0"] [--level 0.95]
 //!              [--tests] [--drop-singletons] [--fd-across-gaps]
 //!              [--format table|json|csv|md|tex] [--out FILE]
+//! iku-estimate --data FILE --unit COL --time COL --model gmm-diff|gmm-sys
+//!              --formula "y ~ l(y, 1) + x" --instruments "gmm(y, 2:99) + gmm(x, 2:99) + iv(z)"
+//!              [--steps 1|2] [--collapse] [--effect individual|twoways] [--vcov robust|iid]
+//!              [--long-run "x"]... [--format table|json] [--out FILE]
 //! ```
 //! Defaults: model from the formula's `| effects` (else within), vcov cluster (by unit),
 //! ssc fixest, lags ⌊T^{1/4}⌋ for driscoll-kraay / newey-west, confidence level 0.95,
@@ -34,8 +38,16 @@
 //! printed as one multi-model table (`panelkit::etable`: a column per model, coefficients
 //! with stars and SEs, N, R², fixed effects, SE type); `--lincom` and `--tests` then do not
 //! apply.
+//!
+//! GMM models (`panelkit::estimators::gmm`, plm `pgmm` conventions) print instead: `formula`,
+//! `instruments`, `model`, `effect`, `vcov`, `nobs` (differenced equations, or level
+//! equations for system GMM), `nobs_diff`, `nobs_level`, `n_units`, `n_groups`, `n_times`,
+//! `coefficients` (normal inference), `long_run` (when asked) and `gmm`: {`n_instruments`,
+//! `steps`, `collapse`, `sargan`, `hansen` ({stat, df, p_value}), `diff_hansen_levels`
+//! (system GMM: {excluding, difference}), `ar1`, `ar2` ({z, p_value}), `warnings`}.
 
 use clap::Parser;
+use panelkit::estimators::gmm::{gmm, Effect, GmmOptions, Instruments, Transformation};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::etable::EstimateTable;
 use panelkit::formula::Formula;
@@ -113,6 +125,21 @@ struct Cli {
     /// Output directory of --spec.
     #[arg(long, default_value = "reports")]
     out_dir: PathBuf,
+    /// GMM (--model gmm-diff|gmm-sys): instruments, e.g. "gmm(y, 2:99) + gmm(x, 2:99) + iv(z)".
+    #[arg(long)]
+    instruments: Option<String>,
+    /// GMM: 1 (one-step, robust SEs) or 2 (two-step, Windmeijer SEs).
+    #[arg(long, default_value_t = 1)]
+    steps: u8,
+    /// GMM: collapse the GMM-style instruments (one column per lag).
+    #[arg(long)]
+    collapse: bool,
+    /// GMM: individual effects only, or also period dummies (twoways, plm's default).
+    #[arg(long, default_value = "twoways")]
+    effect: String,
+    /// GMM: long-run effect Σβ/(1 − Σρ) of "l(x, 0) + l(x, 1)" (repeatable).
+    #[arg(long)]
+    long_run: Vec<String>,
 }
 
 /// One estimation request, independent of where it came from (flags or a spec file).
@@ -263,12 +290,93 @@ fn run_spec(cli: &Cli, spec: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+/// `--model gmm-diff|gmm-sys`: dynamic-panel GMM with its diagnostics.
+fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
+    let need = |v: &Option<String>, flag: &str| {
+        v.clone()
+            .ok_or_else(|| Error::Usage(format!("{flag} is required")))
+    };
+    if cli.weights.is_some() || !cli.lincom.is_empty() || cli.tests || cli.wald.is_some() {
+        return Err(Error::Usage(
+            "--weights, --lincom, --wald and --tests are not available for GMM models (use --long-run)"
+                .into(),
+        ));
+    }
+    let formula = match cli.formula.as_slice() {
+        [f] => f.clone(),
+        [] => {
+            return Err(Error::Usage(
+                "--formula \"y ~ l(y, 1) + x\" is required".into(),
+            ))
+        }
+        _ => return Err(Error::Usage("GMM models take a single --formula".into())),
+    };
+    let data = cli
+        .data
+        .clone()
+        .ok_or_else(|| Error::Usage("--data FILE is required".into()))?;
+    let formula = Formula::parse(&formula)?;
+    let inst = Instruments::parse(&need(
+        &cli.instruments,
+        "--instruments \"gmm(y, 2:99) + iv(x)\" (GMM models)",
+    )?)?;
+    let robust = match cli.vcov.as_str() {
+        "robust" | "cluster" | "windmeijer" => true,
+        "iid" | "nonrobust" => false,
+        v => {
+            return Err(Error::Usage(format!(
+                "--vcov {v} is not available for GMM: use robust (default) or iid (two-step only)"
+            )))
+        }
+    };
+    let opts = GmmOptions {
+        transformation,
+        steps: cli.steps,
+        collapse: cli.collapse,
+        effect: Effect::parse(&cli.effect)?,
+        robust,
+        sample: None,
+    };
+    let format = Format::parse(&cli.format)?;
+    let panel = panelkit::panel::io::read_csv(
+        &data,
+        &need(&cli.unit, "--unit COL")?,
+        &need(&cli.time, "--time COL")?,
+    )?;
+    let fit = gmm(&panel, &formula, &inst, &opts)?;
+    let mut long_run = Vec::new();
+    for l in &cli.long_run {
+        let terms = parse_lincom(l)?;
+        if terms.iter().any(|(_, w)| *w != 1.0) {
+            return Err(Error::Usage(format!(
+                "--long-run '{l}': give a sum of terms without weights"
+            )));
+        }
+        let refs: Vec<&str> = terms.iter().map(|(t, _)| t.as_str()).collect();
+        long_run.push(fit.long_run(&refs, 0.95)?);
+    }
+    for w in &fit.warnings {
+        eprintln!("iku-estimate: warning: {w}");
+    }
+    panelkit::estimators::gmm::render::render(&fit, &long_run, format)
+}
+
 fn run(cli: Cli) -> Result<()> {
     if let Some(spec) = cli.spec.clone() {
         return run_spec(&cli, &spec);
     }
-    let job = Job::from_cli(&cli)?;
-    let text = job.execute()?;
+    let gmm_model = cli.model.as_deref().and_then(Transformation::parse);
+    let text = match gmm_model {
+        Some(t) => run_gmm(&cli, t)?,
+        None => {
+            if cli.instruments.is_some() || !cli.long_run.is_empty() {
+                return Err(Error::Usage(
+                    "--instruments and --long-run need --model gmm-diff or gmm-sys".into(),
+                ));
+            }
+            Job::from_cli(&cli)?.execute()?
+        }
+    };
     match &cli.out {
         Some(p) => panelkit::io::write_atomic(p, text.as_bytes()),
         None => {

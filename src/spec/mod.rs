@@ -5,6 +5,7 @@
 //! growth rates) and one `[[spec]]` per model. Unknown keys are errors, so a typo never
 //! silently changes a model.
 
+pub mod gmm;
 pub mod run;
 mod set;
 
@@ -121,6 +122,21 @@ pub struct Spec {
     pub ssc: Option<String>,
     #[serde(default)]
     pub lags: Option<usize>,
+    /// GMM models (`gmm-diff`, `gmm-sys`): instruments, e.g. "gmm(y, 2:99) + iv(x, 1)".
+    #[serde(default)]
+    pub instruments: Option<String>,
+    /// GMM: 1 or 2 steps (default 2: Windmeijer-corrected two-step).
+    #[serde(default)]
+    pub steps: Option<u8>,
+    /// GMM: collapse the GMM-style instruments.
+    #[serde(default)]
+    pub collapse: bool,
+    /// GMM: "twoways" (period dummies, default) or "individual".
+    #[serde(default)]
+    pub time_effects: Option<String>,
+    /// GMM: report the effect as the long-run effect Σβ/(1 − Σρ) of the effect terms.
+    #[serde(default)]
+    pub long_run: bool,
 }
 
 impl SpecFile {
@@ -157,6 +173,7 @@ impl SpecFile {
             if s.effect.is_empty() {
                 return Err(err(format!("spec '{}' lists no effect terms", s.name)));
             }
+            gmm::check(s).map_err(err)?;
         }
         if !names.contains(self.study.best_estimate.as_str()) {
             return Err(err(format!(
@@ -338,7 +355,8 @@ fn variable_line(origin: &Path, name: &str) -> Option<u64> {
 mod tests {
     use super::*;
 
-    const MINIMAL: &str = r#"
+    /// A one-spec file (spec "a", `model = "pooled"`), shared with the GMM spec tests.
+    pub(crate) const MINIMAL: &str = r#"
 [study]
 title = "t"
 best_estimate = "a"

@@ -1,11 +1,12 @@
 //! Runs a spec set on a panel: derive variables, estimate each spec, compute its IKU effect
 //! (a single term or a cumulative sum with its SE), and assemble the estimate table.
 
+use super::gmm::GmmRun;
 use super::{Spec, SpecFile};
 use crate::report::estimates::{BestEstimate, EffectRow, SpecColumn, SpecEstimates};
 use panelkit::error::{Error, Result};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
-use panelkit::etable::EstimateTable;
+use panelkit::etable::{EstimateTable, ModelColumn};
 use panelkit::formula::Formula;
 use panelkit::inference::{CoefRow, CoefTable, Ssc, VcovKind, VcovSpec};
 use panelkit::panel::Panel;
@@ -19,6 +20,41 @@ pub struct SpecRun {
     pub table: CoefTable,
     /// The IKU effect: the term itself, or the sum of the listed terms.
     pub effect: CoefRow,
+}
+
+/// One estimated spec of either kind.
+#[derive(Debug, Clone)]
+pub enum AnyRun {
+    /// A linear panel model with its covariance.
+    Panel(Box<SpecRun>),
+    /// Dynamic-panel GMM (`model = "gmm-diff" | "gmm-sys"`) and its IKU effect.
+    Gmm(Box<GmmRun>),
+}
+
+impl AnyRun {
+    /// The spec that was run.
+    pub fn spec(&self) -> &Spec {
+        match self {
+            AnyRun::Panel(r) => &r.spec,
+            AnyRun::Gmm(g) => &g.spec,
+        }
+    }
+
+    /// The IKU effect: the term itself, or the sum of the listed terms.
+    pub fn effect(&self) -> &CoefRow {
+        match self {
+            AnyRun::Panel(r) => &r.effect,
+            AnyRun::Gmm(g) => &g.effect,
+        }
+    }
+
+    /// Degrees of freedom of the effect's t test (None: normal).
+    pub fn df(&self) -> Option<f64> {
+        match self {
+            AnyRun::Panel(r) => r.table.vcov.df,
+            AnyRun::Gmm(..) => None,
+        }
+    }
 }
 
 /// Provenance of a run, printed under every table.
@@ -42,7 +78,7 @@ impl SpecFile {
     }
 
     /// Derives the variables and estimates every spec on `panel` (in file order).
-    pub fn run(&self, origin: &Path, panel: &Panel) -> Result<Vec<SpecRun>> {
+    pub fn run(&self, origin: &Path, panel: &Panel) -> Result<Vec<AnyRun>> {
         let mut panel = panel.clone();
         self.derive(origin, &mut panel)?;
         self.specs
@@ -51,15 +87,9 @@ impl SpecFile {
             .collect()
     }
 
-    fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<SpecRun> {
+    fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<AnyRun> {
         let ctx =
             |e: Error| Error::Usage(format!("{}: spec '{}': {e}", origin.display(), spec.name));
-        let formula = Formula::parse(&spec.formula).map_err(ctx)?;
-        let model = match &spec.model {
-            Some(m) => Some(Model::parse(m).map_err(ctx)?),
-            None => None,
-        };
-        let model = Model::resolve(&formula, panel, model).map_err(ctx)?;
         let years = panel.times();
         let sample: Vec<bool> = years
             .iter()
@@ -69,6 +99,20 @@ impl SpecFile {
                     && spec.years.as_ref().is_none_or(|ys| ys.contains(t))
             })
             .collect();
+        if let Some(tr) = super::gmm::transformation(spec) {
+            let (fit, effect) = super::gmm::run(panel, spec, tr, sample).map_err(ctx)?;
+            return Ok(AnyRun::Gmm(Box::new(GmmRun {
+                spec: spec.clone(),
+                fit,
+                effect,
+            })));
+        }
+        let formula = Formula::parse(&spec.formula).map_err(ctx)?;
+        let model = match &spec.model {
+            Some(m) => Some(Model::parse(m).map_err(ctx)?),
+            None => None,
+        };
+        let model = Model::resolve(&formula, panel, model).map_err(ctx)?;
         let opts = EstimateOptions::new(model)
             .with_weights(spec.weights.as_deref())
             .with_sample(Some(sample));
@@ -85,44 +129,61 @@ impl SpecFile {
         }
         let weights: Vec<(&str, f64)> = spec.effect.iter().map(|t| (t.as_str(), 1.0)).collect();
         let effect = fit.lincom(&weights, &table.vcov, 0.95).map_err(ctx)?;
-        Ok(SpecRun {
+        Ok(AnyRun::Panel(Box::new(SpecRun {
             spec: spec.clone(),
             fit,
             table,
             effect,
-        })
+        })))
     }
 
     /// The estimate table (one column per spec) with the best estimate and provenance.
-    pub fn table(&self, runs: &[SpecRun], prov: &Provenance) -> SpecEstimates {
-        let fits: Vec<(&str, &Fit, &CoefTable)> = runs
+    pub fn table(&self, runs: &[AnyRun], prov: &Provenance) -> SpecEstimates {
+        let (unit, time) = (&self.study.unit, &self.study.time);
+        let models: Vec<ModelColumn> = runs
             .iter()
-            .map(|r| (r.spec.label.as_str(), &r.fit, &r.table))
+            .map(|r| match r {
+                AnyRun::Panel(r) => {
+                    ModelColumn::from_fit(&r.spec.label, &r.fit, &r.table, unit, time)
+                }
+                AnyRun::Gmm(g) => super::gmm::column(&g.spec, &g.fit, unit, time),
+            })
             .collect();
-        let models = EstimateTable::from_fits(&fits, &self.study.unit, &self.study.time);
-        let presets = models.presets();
+        let mut presets: Vec<(String, String)> = Vec::new();
+        for (r, m) in runs.iter().zip(&models) {
+            let p = match r {
+                AnyRun::Panel(_) => (m.ssc.clone(), format!("{} — {}", m.vcov, m.ssc_formula)),
+                AnyRun::Gmm(g) => super::gmm::preset(&g.fit),
+            };
+            if !presets.contains(&p) {
+                presets.push(p);
+            }
+        }
         let columns: Vec<SpecColumn> = runs
             .iter()
-            .zip(models.columns)
-            .map(|(r, fit)| SpecColumn {
-                name: r.spec.name.clone(),
-                fit,
-                effect: EffectRow {
-                    terms: r.spec.effect.clone(),
-                    estimate: r.effect.estimate,
-                    std_error: r.effect.std_error,
-                    df: r.table.vcov.df,
-                    p_value: r.effect.p_value,
-                    conf_low: r.effect.conf_low,
-                    conf_high: r.effect.conf_high,
-                },
-                controls: r.spec.controls.clone(),
-                weights: r.spec.weights.clone(),
+            .zip(EstimateTable::new(models).columns)
+            .map(|(r, fit)| {
+                let (spec, effect) = (r.spec(), r.effect());
+                SpecColumn {
+                    name: spec.name.clone(),
+                    fit,
+                    effect: EffectRow {
+                        terms: spec.effect.clone(),
+                        estimate: effect.estimate,
+                        std_error: effect.std_error,
+                        df: r.df(),
+                        p_value: effect.p_value,
+                        conf_low: effect.conf_low,
+                        conf_high: effect.conf_high,
+                    },
+                    controls: spec.controls.clone(),
+                    weights: spec.weights.clone(),
+                }
             })
             .collect();
         let best = runs
             .iter()
-            .find(|r| r.spec.name == self.study.best_estimate)
+            .find(|r| r.spec().name == self.study.best_estimate)
             .unwrap_or(&runs[0]);
         SpecEstimates {
             title: self.study.title.clone(),
@@ -134,13 +195,13 @@ impl SpecFile {
             sample: (self.study.from, self.study.to),
             columns,
             best_estimate: BestEstimate {
-                spec: best.spec.name.clone(),
-                term: best.effect.term.clone(),
-                estimate: best.effect.estimate,
-                std_error: best.effect.std_error,
-                df: best.table.vcov.df,
-                conf_low: best.effect.conf_low,
-                conf_high: best.effect.conf_high,
+                spec: best.spec().name.clone(),
+                term: best.effect().term.clone(),
+                estimate: best.effect().estimate,
+                std_error: best.effect().std_error,
+                df: best.df(),
+                conf_low: best.effect().conf_low,
+                conf_high: best.effect().conf_high,
             },
             presets,
         }

@@ -15,7 +15,7 @@
 //! # Ok::<(), iku::Error>(())
 //! ```
 
-use super::run::SpecRun;
+use super::run::AnyRun;
 use super::SpecFile;
 use panelkit::error::Result;
 use panelkit::panel::Panel;
@@ -43,7 +43,7 @@ pub struct SpecEffect {
 #[derive(Debug, Clone)]
 pub struct SpecResults {
     /// One run per spec, in file order.
-    pub runs: Vec<SpecRun>,
+    pub runs: Vec<AnyRun>,
     /// Index of the best-estimate spec in `runs`.
     best: usize,
 }
@@ -60,21 +60,22 @@ impl SpecResults {
     }
 
     /// The run of the best-estimate spec.
-    pub fn best_run(&self) -> &SpecRun {
+    pub fn best_run(&self) -> &AnyRun {
         &self.runs[self.best]
     }
 }
 
-fn effect_of(r: &SpecRun) -> SpecEffect {
+fn effect_of(r: &AnyRun) -> SpecEffect {
+    let (spec, effect) = (r.spec(), r.effect());
     SpecEffect {
-        name: r.spec.name.clone(),
-        label: r.spec.label.clone(),
-        estimate: r.effect.estimate,
-        std_error: r.effect.std_error,
-        df: r.table.vcov.df,
-        p_value: r.effect.p_value,
-        conf_low: r.effect.conf_low,
-        conf_high: r.effect.conf_high,
+        name: spec.name.clone(),
+        label: spec.label.clone(),
+        estimate: effect.estimate,
+        std_error: effect.std_error,
+        df: r.df(),
+        p_value: effect.p_value,
+        conf_low: effect.conf_low,
+        conf_high: effect.conf_high,
     }
 }
 
@@ -84,7 +85,7 @@ pub fn run_spec_set(panel: &Panel, spec: &SpecFile) -> Result<SpecResults> {
     let runs = spec.run(&spec.origin, panel)?;
     let best = runs
         .iter()
-        .position(|r| r.spec.name == spec.study.best_estimate)
+        .position(|r| r.spec().name == spec.study.best_estimate)
         .unwrap_or(0);
     Ok(SpecResults { runs, best })
 }

@@ -193,6 +193,8 @@ impl Stat {
         match self {
             Stat::Model => c.model.clone(),
             Stat::Nobs => c.nobs.to_string(),
+            // Estimators without an R² (GMM) carry NaN: the cell stays empty.
+            Stat::R2 if !c.r2.is_finite() => String::new(),
             Stat::R2 => format!("{:.4}", c.r2),
             Stat::R2Within => c.r2_within.map(|r| format!("{r:.4}")).unwrap_or_default(),
             Stat::FixedEffects => c.fixed_effects.clone(),

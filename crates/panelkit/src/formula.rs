@@ -66,13 +66,18 @@ pub struct Formula {
 
 /// A usage error showing the formula with a caret under byte offset `pos`.
 pub fn caret_error(text: &str, pos: usize, message: &str) -> Error {
+    caret_error_for("formula", text, pos, message)
+}
+
+/// A usage error about `what` (e.g. "formula", "instruments") with a caret under byte `pos`.
+pub fn caret_error_for(what: &str, text: &str, pos: usize, message: &str) -> Error {
     let col = text
         .char_indices()
         .take_while(|(i, _)| *i < pos)
         .count()
         .min(text.chars().count());
     Error::Usage(format!(
-        "formula error: {message}\n  {text}\n  {}^",
+        "{what} error: {message}\n  {text}\n  {}^",
         " ".repeat(col)
     ))
 }

@@ -1,7 +1,8 @@
 //! panelkit: panel econometrics in Rust.
 //!
 //! A unit × time [`Panel`] read from CSV, R/fixest-style [`Formula`]s, exact panel
-//! [`estimators`] (pooled, within, two-way, first differences, between, random effects),
+//! [`estimators`] (pooled, within, two-way, first differences, between, random effects;
+//! Arellano–Bond and Blundell–Bond GMM for dynamic panels in [`estimators::gmm`]),
 //! and [`inference`] chosen after estimation: covariances with small-sample corrections as
 //! knobs ([`Ssc`], five named presets), coefficient tables and linear combinations at any
 //! confidence level, Wald tests of hypotheses written as text, specification tests; and

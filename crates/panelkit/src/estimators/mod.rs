@@ -33,6 +33,7 @@
 
 mod estimate;
 mod fit;
+pub mod gmm;
 mod ids;
 mod model;
 mod options;
