@@ -348,3 +348,86 @@ fn a_seed_beyond_the_manifest_range_is_refused_as_an_argument() {
     refused("u64::MAX seed", &r, &["--seed", "18446744073709551615"]);
     assert!(files_under(dir.path()).is_empty());
 }
+
+// ---------------------------------------------------------------- numerical stress
+
+#[test]
+fn an_all_zero_response_reports_nan_statistics_instead_of_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let z = dir.path().join("z.csv");
+    std::fs::write(
+        &z,
+        "u,t,y,x\n1,1,0,1\n1,2,0,2\n2,1,0,3\n2,2,0,1\n3,1,0,2\n3,2,0,5\n",
+    )
+    .unwrap();
+    let r = bin("iku-estimate")
+        .arg("--data")
+        .arg(&z)
+        .args([
+            "--unit",
+            "u",
+            "--time",
+            "t",
+            "--formula",
+            "y ~ x",
+            "--model",
+            "pooled",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(r.status.success(), "{err}");
+    let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    // 0/0: statistic and p-value are not numbers (JSON null), the estimate is exactly 0.
+    assert_eq!(doc["coefficients"][1]["estimate"], 0.0);
+    assert!(doc["coefficients"][1]["p_value"].is_null(), "{doc}");
+}
+
+#[test]
+fn lags_beyond_t_minus_one_are_refused_not_looped_over() {
+    let r = estimate(&[
+        "--formula",
+        "inv ~ value",
+        "--vcov",
+        "newey-west",
+        "--lags",
+        "18446744073709551615",
+    ]);
+    refused("--lags u64::MAX", &r, &["at most T − 1 = 19"]);
+}
+
+#[test]
+fn negative_weights_are_refused_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(format!("{ROOT}/tests/reference/data/grunfeld.csv")).unwrap();
+    let mut lines: Vec<String> = src.lines().map(str::to_string).collect();
+    lines[0].push_str(",wneg");
+    for (i, l) in lines.iter_mut().enumerate().skip(1) {
+        l.push_str(if i == 7 { ",-1" } else { ",1" });
+    }
+    let p = dir.path().join("w.csv");
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let r = bin("iku-estimate")
+        .arg("--data")
+        .arg(&p)
+        .args([
+            "--unit",
+            "firm",
+            "--time",
+            "year",
+            "--formula",
+            "inv ~ value",
+            "--weights",
+            "wneg",
+        ])
+        .output()
+        .unwrap();
+    refused(
+        "negative weight",
+        &r,
+        &["must not be negative", "firm=1 year=1941"],
+    );
+}

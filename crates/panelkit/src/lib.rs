@@ -46,6 +46,7 @@
 
 #![deny(missing_docs)]
 
+mod dist;
 pub mod error;
 pub mod estimators;
 pub mod etable;

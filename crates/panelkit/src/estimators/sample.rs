@@ -43,6 +43,19 @@ pub(crate) fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) 
         Some(c) => Some(panel.require_num(c)?.to_vec()),
         None => None,
     };
+    if let (Some(c), Some(w)) = (&opts.weights, &w) {
+        // As R, fixest and Stata: a negative weight is an error, not a missing value.
+        if let Some(r) = w.iter().position(|v| *v < 0.0) {
+            return Err(Error::Data(format!(
+                "weights '{c}' must not be negative: {} at {}={} {}={}",
+                w[r],
+                panel.unit_name(),
+                panel.unit_labels()[panel.unit_ids()[r]],
+                panel.time_name(),
+                panel.time_label(panel.times()[r])
+            )));
+        }
+    }
     if opts.model.differences() {
         for v in vals.iter_mut() {
             *v = first_differences(panel, v, opts.fd_across_gaps);

@@ -43,12 +43,12 @@ pub fn p_and_quantile(stat: f64, df: Option<f64>, level: f64) -> (f64, f64) {
     let q = (1.0 + level) / 2.0;
     match df {
         Some(d) if d.is_finite() && d > 0.0 => match StudentsT::new(0.0, 1.0, d) {
-            Ok(t) => (2.0 * t.sf(stat.abs()), t.inverse_cdf(q)),
+            Ok(t) => (2.0 * crate::dist::sf(&t, stat.abs()), t.inverse_cdf(q)),
             Err(_) => (f64::NAN, f64::NAN),
         },
         _ => {
             let n = Normal::new(0.0, 1.0).expect("standard normal");
-            (2.0 * n.sf(stat.abs()), n.inverse_cdf(q))
+            (2.0 * crate::dist::sf(&n, stat.abs()), n.inverse_cdf(q))
         }
     }
 }

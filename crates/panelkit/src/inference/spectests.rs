@@ -10,7 +10,7 @@ use crate::formula::Formula;
 use crate::linalg::{inv_sym, Qr};
 use crate::panel::Panel;
 use ndarray::{Array1, Array2};
-use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal};
+use statrs::distribution::{ChiSquared, FisherSnedecor, Normal};
 use std::collections::BTreeMap;
 
 /// A test statistic with its degrees of freedom and p-value.
@@ -33,7 +33,7 @@ fn f_test(name: &str, stat: f64, d1: f64, d2: f64) -> Result<TestResult> {
         name: name.into(),
         statistic: stat,
         df: vec![d1, d2],
-        p_value: d.sf(stat),
+        p_value: crate::dist::sf(&d, stat),
     })
 }
 
@@ -43,7 +43,7 @@ fn chi2_test(name: &str, stat: f64, df: f64) -> Result<TestResult> {
         name: name.into(),
         statistic: stat,
         df: vec![df],
-        p_value: d.sf(stat),
+        p_value: crate::dist::sf(&d, stat),
     })
 }
 
@@ -215,7 +215,7 @@ pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
         name: "Pesaran CD test for cross-sectional dependence".into(),
         statistic: stat,
         df: vec![],
-        p_value: 2.0 * norm.sf(stat.abs()),
+        p_value: 2.0 * crate::dist::sf(&norm, stat.abs()),
     })
 }
 

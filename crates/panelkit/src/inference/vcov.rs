@@ -108,6 +108,13 @@ impl Fit {
             .kind
             .uses_lags()
             .then(|| spec.lags.unwrap_or_else(|| default_lags(self)));
+        let max_lag = self.n_times().saturating_sub(1);
+        if let Some(l) = lags.filter(|l| *l > max_lag) {
+            return Err(Error::Usage(format!(
+                "lags {l}: at most T − 1 = {max_lag} with {} periods",
+                self.n_times()
+            )));
+        }
         let u = self.scaled_resid();
         let inputs = MeatInputs {
             x: &self.x,

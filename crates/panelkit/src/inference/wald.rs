@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::estimators::Fit;
 use crate::linalg::inv_sym;
 use ndarray::{Array1, Array2};
-use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor};
+use statrs::distribution::{ChiSquared, FisherSnedecor};
 
 /// The form of a Wald test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub fn wald_test(
                 stat: w / qf,
                 df1: qf,
                 df2: Some(d2),
-                p_value: f.sf(w / qf),
+                p_value: crate::dist::sf(&f, w / qf),
                 distribution: "F",
             }
         }
@@ -91,7 +91,7 @@ pub fn wald_test(
             stat: w / qf,
             df1: qf,
             df2: None,
-            p_value: chi2.sf(w),
+            p_value: crate::dist::sf(&chi2, w),
             distribution: "F",
         },
         (WaldForm::Chi2, _) => WaldTest {
@@ -99,7 +99,7 @@ pub fn wald_test(
             stat: w,
             df1: qf,
             df2: None,
-            p_value: chi2.sf(w),
+            p_value: crate::dist::sf(&chi2, w),
             distribution: "chi2",
         },
     })

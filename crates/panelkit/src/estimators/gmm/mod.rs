@@ -43,7 +43,7 @@ use crate::linalg::inv_sym;
 use crate::panel::Panel;
 pub use instruments::{GmmStyle, Instruments, IvStyle};
 use ndarray::{Array1, Array2};
-use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+use statrs::distribution::{ChiSquared, Normal};
 
 /// Difference GMM (Arellano–Bond 1991) or system GMM (Blundell–Bond 1998).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -156,7 +156,7 @@ impl ChiTest {
         let p_value = if df == 0 {
             f64::NAN
         } else {
-            ChiSquared::new(df as f64).map_or(f64::NAN, |d| d.sf(stat))
+            ChiSquared::new(df as f64).map_or(f64::NAN, |d| crate::dist::sf(&d, stat))
         };
         ChiTest { stat, df, p_value }
     }
@@ -810,7 +810,7 @@ fn ar_test(
     let n = Normal::new(0.0, 1.0).expect("standard normal");
     ZTest {
         z: Some(z),
-        p_value: Some(2.0 * n.sf(z.abs())),
+        p_value: Some(2.0 * crate::dist::sf(&n, z.abs())),
     }
 }
 
