@@ -14,6 +14,10 @@
 //!
 //! The factor c and the t degrees of freedom come from the small-sample preset ([`ssc`]).
 
+pub mod bootstrap;
+pub mod clusters;
+pub mod jackknife;
+pub mod multiple;
 pub mod render;
 pub mod spectests;
 pub mod ssc;
@@ -37,11 +41,15 @@ pub enum VcovKind {
     ClusterTwoway,
     DriscollKraay,
     NeweyWest,
+    /// Bell–McCaffrey CR2 by unit ([`jackknife`]).
+    Crv2,
+    /// Cluster jackknife CR3 by unit ([`jackknife`]).
+    Crv3,
 }
 
 impl VcovKind {
     /// Every kind, in documentation order.
-    pub const ALL: [VcovKind; 10] = [
+    pub const ALL: [VcovKind; 12] = [
         VcovKind::Iid,
         VcovKind::Hc0,
         VcovKind::Hc1,
@@ -52,6 +60,8 @@ impl VcovKind {
         VcovKind::ClusterTwoway,
         VcovKind::DriscollKraay,
         VcovKind::NeweyWest,
+        VcovKind::Crv2,
+        VcovKind::Crv3,
     ];
 
     /// The command-line / JSON name.
@@ -67,6 +77,8 @@ impl VcovKind {
             VcovKind::ClusterTwoway => "cluster-twoway",
             VcovKind::DriscollKraay => "driscoll-kraay",
             VcovKind::NeweyWest => "newey-west",
+            VcovKind::Crv2 => "crv2",
+            VcovKind::Crv3 => "crv3",
         }
     }
 
@@ -155,7 +167,7 @@ pub fn default_lags(fit: &Fit) -> usize {
     (fit.n_times as f64).powf(0.25).floor() as usize
 }
 
-fn dense_ids(ids: &[usize]) -> (Vec<usize>, usize) {
+pub(crate) fn dense_ids(ids: &[usize]) -> (Vec<usize>, usize) {
     let mut map = std::collections::BTreeMap::new();
     let out = ids
         .iter()
@@ -172,7 +184,8 @@ fn meat(fit: &Fit, kind: VcovKind, lags: usize) -> (Array2<f64>, Option<Vec<usiz
     let s = scores(fit);
     let k = fit.k;
     match kind {
-        VcovKind::Iid => (Array2::zeros((k, k)), None),
+        // CRV2 / CRV3 are computed in `jackknife` (Fit::vcov never asks for their meat).
+        VcovKind::Iid | VcovKind::Crv2 | VcovKind::Crv3 => (Array2::zeros((k, k)), None),
         VcovKind::Hc0 | VcovKind::Hc1 => (s.t().dot(&s), None),
         VcovKind::Hc2 | VcovKind::Hc3 => {
             let h = leverage(fit);
@@ -256,6 +269,9 @@ fn meat(fit: &Fit, kind: VcovKind, lags: usize) -> (Array2<f64>, Option<Vec<usiz
 impl Fit {
     /// The covariance of the coefficients under `spec`.
     pub fn vcov(&self, spec: &VcovSpec) -> Result<Vcov> {
+        if matches!(spec.kind, VcovKind::Crv2 | VcovKind::Crv3) {
+            return jackknife::vcov(self, spec);
+        }
         let lags = if spec.kind.uses_lags() {
             Some(spec.lags.unwrap_or_else(|| default_lags(self)))
         } else {

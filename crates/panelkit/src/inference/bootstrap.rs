@@ -1,0 +1,694 @@
+//! Wild cluster bootstrap (restricted WCR and unrestricted WCU) for one linear hypothesis
+//! R β = r, on the fit's transformed (fixed-effect-projected, √w-scaled) design, as boottest
+//! and fwildclusterboot do for absorbed effects.
+//!
+//! The fast algorithm of Roodman, MacKinnon, Nielsen & Webb (2019): one pass over the data
+//! gives per-cluster cross products ([`ClusterSums`]); every bootstrap draw then costs O(G·k).
+//! With a = B R (B = (X'X)⁻¹), s_g = X_g'ũ_g and w_g = X_g'X_g a, a draw v gives
+//! numerator a'Σ_g s_g v_g and cluster scores S_h = (a's_h) v_h − w_h'B Σ_g s_g v_g, so
+//! t* = a'Σ s_g v_g / √(c Σ_h S_h²), c = G/(G − 1)·(n − 1)/(n − K). Under WCR the restricted
+//! residuals are affine in r (ũ(r) = û + X a d, d = (Rβ̂ − r)/R'BR), so every draw's statistic
+//! is a ratio of an affine and the root of a quadratic in d: the confidence interval is found
+//! by inverting the test over r without touching the data again.
+//!
+//! p-values count ties as exceeding (the draw v = 1 reproduces the sample, so its statistic
+//! is computed by the same arithmetic as the observed one and ties exactly): two-sided
+//! symmetric P(|t*| ≥ |t|), equal-tailed 2·min(P(t* ≥ t), P(t* ≤ t)), one-sided P(t* ≥ t)
+//! (H₁: Rβ > r) or P(t* ≤ t). With Rademacher
+//! weights and 2^G ≤ B every sign vector is used once (full enumeration, no randomness).
+//! Draws come from ChaCha20 seeded with the given seed; the normal weights use the polar
+//! method with a logarithm computed by arithmetic only, so draws are identical on every
+//! platform.
+
+use super::clusters::{ClusterBy, ClusterSums};
+use crate::error::{Error, Result};
+use crate::estimators::Fit;
+use ndarray::Array1;
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+
+/// Whether the null hypothesis is imposed on the bootstrap data-generating process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BootKind {
+    /// Restricted (null imposed): the recommended wild cluster restricted bootstrap.
+    Wcr,
+    /// Unrestricted: residuals of the unrestricted fit.
+    Wcu,
+}
+
+impl BootKind {
+    /// The command-line / JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BootKind::Wcr => "wcr",
+            BootKind::Wcu => "wcu",
+        }
+    }
+
+    /// Parses `wcr` or `wcu`.
+    pub fn parse(s: &str) -> Result<BootKind> {
+        match s {
+            "wcr" => Ok(BootKind::Wcr),
+            "wcu" => Ok(BootKind::Wcu),
+            _ => Err(Error::Usage(format!(
+                "unknown bootstrap type '{s}': expected wcr or wcu"
+            ))),
+        }
+    }
+}
+
+/// The distribution of the cluster weights v_g.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BootWeights {
+    /// ±1 with probability ½ each.
+    Rademacher,
+    /// Six points ±√(1/2), ±1, ±√(3/2), probability ⅙ each (Webb 2023), for few clusters.
+    Webb,
+    /// Two points −(√5 − 1)/2 and (√5 + 1)/2 (Mammen 1993): mean 0, variance 1, skewness 1.
+    Mammen,
+    /// Standard normal.
+    Normal,
+}
+
+impl BootWeights {
+    /// The command-line / JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BootWeights::Rademacher => "rademacher",
+            BootWeights::Webb => "webb",
+            BootWeights::Mammen => "mammen",
+            BootWeights::Normal => "normal",
+        }
+    }
+
+    /// Parses a weight distribution name.
+    pub fn parse(s: &str) -> Result<BootWeights> {
+        match s {
+            "rademacher" => Ok(BootWeights::Rademacher),
+            "webb" => Ok(BootWeights::Webb),
+            "mammen" => Ok(BootWeights::Mammen),
+            "normal" => Ok(BootWeights::Normal),
+            _ => Err(Error::Usage(format!(
+                "unknown bootstrap weights '{s}': expected rademacher, webb, mammen or normal"
+            ))),
+        }
+    }
+}
+
+/// Which bootstrap p-value (and the matching confidence interval).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PValueKind {
+    /// P(|t*| ≥ |t|).
+    Symmetric,
+    /// 2·min(P(t* ≥ t), P(t* ≤ t)).
+    EqualTailed,
+    /// P(t* ≥ t): H₁ Rβ > r.
+    Upper,
+    /// P(t* ≤ t): H₁ Rβ < r.
+    Lower,
+}
+
+impl PValueKind {
+    /// The command-line / JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            PValueKind::Symmetric => "symmetric",
+            PValueKind::EqualTailed => "equal-tailed",
+            PValueKind::Upper => "upper",
+            PValueKind::Lower => "lower",
+        }
+    }
+
+    /// Parses a p-value kind.
+    pub fn parse(s: &str) -> Result<PValueKind> {
+        match s {
+            "symmetric" => Ok(PValueKind::Symmetric),
+            "equal-tailed" => Ok(PValueKind::EqualTailed),
+            "upper" => Ok(PValueKind::Upper),
+            "lower" => Ok(PValueKind::Lower),
+            _ => Err(Error::Usage(format!(
+                "unknown p-value kind '{s}': expected symmetric, equal-tailed, upper or lower"
+            ))),
+        }
+    }
+}
+
+/// A linear hypothesis Σ_j c_j β_j = r on named coefficients.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearHypothesis {
+    /// (term, coefficient) pairs; a term named twice has its coefficients added.
+    pub terms: Vec<(String, f64)>,
+    pub rhs: f64,
+}
+
+impl LinearHypothesis {
+    /// Parses `"x = 0"`, `"a + b = 0"`, `"l(x, 0) + l(x, 1) = -12.5"`, `"2*a - b = 1"`; without
+    /// `=`, the right-hand side is 0. Signs and `c*term` split at the top level only, so
+    /// terms such as `l(x, 1)` or `log(x)` stay whole.
+    pub fn parse(text: &str) -> Result<LinearHypothesis> {
+        let bad = |why: String| Error::Usage(format!("hypothesis '{text}': {why}"));
+        let (lhs, rhs) = match text.split_once('=') {
+            Some((l, r)) => {
+                let r = r.trim();
+                let v: f64 = r
+                    .parse()
+                    .map_err(|_| bad(format!("right-hand side '{r}' is not a number")))?;
+                (l, v)
+            }
+            None => (text, 0.0),
+        };
+        let mut terms = Vec::new();
+        let mut depth = 0i32;
+        let mut cur = String::new();
+        let mut sign = 1.0;
+        let term = |cur: &str, sign: f64| -> Result<(String, f64)> {
+            let p = cur.trim();
+            if p.is_empty() {
+                return Err(bad("an empty term".into()));
+            }
+            let (c, name) = match p.split_once('*') {
+                Some((c, t)) if !c.contains('(') => {
+                    let c: f64 = c
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad(format!("'{}' is not a number", c.trim())))?;
+                    (c, t.trim())
+                }
+                _ => (1.0, p),
+            };
+            if name.is_empty() {
+                return Err(bad("an empty term".into()));
+            }
+            Ok((name.to_string(), sign * c))
+        };
+        for ch in lhs.chars() {
+            match ch {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if (ch == '+' || ch == '-') && depth == 0 {
+                if !cur.trim().is_empty() {
+                    terms.push(term(&cur, sign)?);
+                    cur.clear();
+                } else if !terms.is_empty() || ch == '+' {
+                    return Err(bad(format!("'{ch}' without a term before it")));
+                }
+                sign = if ch == '-' { -1.0 } else { 1.0 };
+            } else {
+                cur.push(ch);
+            }
+        }
+        terms.push(term(&cur, sign)?);
+        Ok(LinearHypothesis { terms, rhs })
+    }
+
+    /// The hypothesis as text, e.g. `a + b = 0`.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for (i, (t, c)) in self.terms.iter().enumerate() {
+            let (sep, c) = match (i, *c < 0.0) {
+                (0, true) => ("-", -c),
+                (0, false) => ("", *c),
+                (_, true) => (" - ", -c),
+                (_, false) => (" + ", *c),
+            };
+            s.push_str(sep);
+            if c != 1.0 {
+                s.push_str(&format!("{c}*"));
+            }
+            s.push_str(t);
+        }
+        format!("{s} = {}", self.rhs)
+    }
+
+    /// The restriction vector R over the fit's coefficients.
+    pub fn vector(&self, fit: &Fit) -> Result<Array1<f64>> {
+        let mut r = Array1::<f64>::zeros(fit.k);
+        for (t, c) in &self.terms {
+            let j = fit.term_index(t).ok_or_else(|| {
+                Error::Usage(format!(
+                    "hypothesis '{}': no coefficient '{t}' (coefficients: {})",
+                    self.text(),
+                    fit.terms.join(", ")
+                ))
+            })?;
+            r[j] += c;
+        }
+        if r.iter().all(|v| *v == 0.0) {
+            return Err(Error::Usage(format!(
+                "hypothesis '{}' restricts nothing",
+                self.text()
+            )));
+        }
+        Ok(r)
+    }
+}
+
+/// How to bootstrap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BootOptions {
+    pub kind: BootKind,
+    pub weights: BootWeights,
+    /// Draws B (replaced by 2^G under full enumeration).
+    pub reps: usize,
+    pub seed: u64,
+    pub cluster: ClusterBy,
+    /// Confidence level of the interval.
+    pub level: f64,
+    /// The p-value reported (and inverted for the interval).
+    pub p_kind: PValueKind,
+}
+
+impl BootOptions {
+    /// WCR, Rademacher, 9,999 draws, clustered by unit, symmetric p-value, 95 % interval.
+    pub fn new(seed: u64) -> BootOptions {
+        BootOptions {
+            kind: BootKind::Wcr,
+            weights: BootWeights::Rademacher,
+            reps: 9999,
+            seed,
+            cluster: ClusterBy::Unit,
+            level: 0.95,
+            p_kind: PValueKind::Symmetric,
+        }
+    }
+}
+
+/// The outcome of a wild cluster bootstrap test (the JSON `bootstrap` object).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BootResult {
+    #[serde(rename = "type")]
+    pub kind: BootKind,
+    pub weights: BootWeights,
+    /// Draws used (2^G under full enumeration).
+    pub reps: usize,
+    pub enumerated: bool,
+    pub hypothesis: String,
+    pub cluster: String,
+    pub n_clusters: usize,
+    /// Rβ̂.
+    pub estimate: f64,
+    /// (Rβ̂ − r)/se with the CRV1 factor c = G/(G − 1)·(n − 1)/(n − K).
+    pub t_stat: f64,
+    /// The factor c (K counts absorbed effects, as the dummy-variable design).
+    pub small_sample_factor: f64,
+    pub p_kind: PValueKind,
+    /// The p-value of kind `p_kind`.
+    pub p_value: f64,
+    pub p_symmetric: f64,
+    pub p_equal_tailed: f64,
+    pub p_upper: f64,
+    pub p_lower: f64,
+    pub level: f64,
+    /// Confidence interval by test inversion (null when a side is unbounded).
+    pub ci: [Option<f64>; 2],
+    pub seed: u64,
+}
+
+/// One draw's statistic as a function of d = (Rβ̂ − r)/R'BR:
+/// t(d) = (n0 + d·n1) / √(c·(a + 2d·b + d²·q)).
+#[derive(Debug, Clone, Copy, Default)]
+struct DrawStat {
+    n0: f64,
+    n1: f64,
+    a: f64,
+    b: f64,
+    q: f64,
+}
+
+impl DrawStat {
+    fn t(&self, d: f64, c: f64) -> f64 {
+        (self.n0 + d * self.n1) / (c * (self.a + d * (2.0 * self.b + d * self.q))).sqrt()
+    }
+}
+
+/// A prepared wild cluster bootstrap: the per-draw statistics, from which p-values and the
+/// interval for any r follow in O(B).
+#[derive(Debug, Clone)]
+pub struct WildBootstrap {
+    opts: BootOptions,
+    hypothesis: LinearHypothesis,
+    n_clusters: usize,
+    enumerated: bool,
+    /// Rβ̂ and R'BR.
+    estimate: f64,
+    rbr: f64,
+    factor: f64,
+    observed: DrawStat,
+    draws: Vec<DrawStat>,
+}
+
+/// Portable natural logarithm of a positive finite x (arithmetic only, ~1 ulp): x = m·2^e,
+/// ln x = e·ln 2 + 2·atanh((m − 1)/(m + 1)) by its series.
+fn ln_portable(x: f64) -> f64 {
+    const LN2: f64 = std::f64::consts::LN_2;
+    let bits = x.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if m > std::f64::consts::SQRT_2 {
+        m /= 2.0;
+        e += 1;
+    }
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let mut term = s;
+    let mut sum = 0.0f64;
+    let mut k = 1.0;
+    while term.abs() > 1e-20 * sum.abs().max(f64::MIN_POSITIVE) {
+        sum += term / k;
+        term *= s2;
+        k += 2.0;
+        if k > 99.0 {
+            break;
+        }
+    }
+    e as f64 * LN2 + 2.0 * sum
+}
+
+/// Fills `v` (length G) with one draw of the weights.
+fn draw(rng: &mut ChaCha20Rng, w: BootWeights, v: &mut [f64]) {
+    match w {
+        BootWeights::Rademacher => {
+            for chunk in v.chunks_mut(64) {
+                let bits = rng.next_u64();
+                for (j, x) in chunk.iter_mut().enumerate() {
+                    *x = if (bits >> j) & 1 == 1 { 1.0 } else { -1.0 };
+                }
+            }
+        }
+        BootWeights::Webb => {
+            let pts = [
+                -(1.5f64.sqrt()),
+                -1.0,
+                -(0.5f64.sqrt()),
+                0.5f64.sqrt(),
+                1.0,
+                1.5f64.sqrt(),
+            ];
+            for x in v.iter_mut() {
+                *x = pts[rng.random_range(0..6usize)];
+            }
+        }
+        BootWeights::Mammen => {
+            let s5 = 5f64.sqrt();
+            let p_low = (s5 + 1.0) / (2.0 * s5);
+            for x in v.iter_mut() {
+                *x = if rng.random::<f64>() < p_low {
+                    -(s5 - 1.0) / 2.0
+                } else {
+                    (s5 + 1.0) / 2.0
+                };
+            }
+        }
+        BootWeights::Normal => {
+            let mut i = 0;
+            while i < v.len() {
+                let a = 2.0 * rng.random::<f64>() - 1.0;
+                let b = 2.0 * rng.random::<f64>() - 1.0;
+                let s = a * a + b * b;
+                if s >= 1.0 || s == 0.0 {
+                    continue;
+                }
+                let f = (-2.0 * ln_portable(s) / s).sqrt();
+                v[i] = a * f;
+                if i + 1 < v.len() {
+                    v[i + 1] = b * f;
+                }
+                i += 2;
+            }
+        }
+    }
+}
+
+/// Per-cluster pieces of the fast algorithm.
+struct Pieces {
+    /// a's_g, a'w_g.
+    as_: Vec<f64>,
+    aw: Vec<f64>,
+    /// s_g, w_g (k each), and q_g = B w_g.
+    s: Vec<Array1<f64>>,
+    w: Vec<Array1<f64>>,
+    q: Vec<Array1<f64>>,
+}
+
+impl Pieces {
+    /// The statistic of draw v; `restricted` keeps the d-terms of the residuals (WCR),
+    /// `with_n1` the d-term of the numerator.
+    fn stat(&self, v: &[f64], a: &Array1<f64>, restricted: bool, with_n1: bool) -> DrawStat {
+        let k = a.len();
+        let mut sig = vec![0.0; k];
+        let mut om = vec![0.0; k];
+        for (g, &vg) in v.iter().enumerate() {
+            for p in 0..k {
+                sig[p] += self.s[g][p] * vg;
+                om[p] += self.w[g][p] * vg;
+            }
+        }
+        let dot = |x: &[f64], y: &Array1<f64>| -> f64 { x.iter().zip(y).map(|(a, b)| a * b).sum() };
+        let mut st = DrawStat {
+            n0: dot(&sig, a),
+            n1: if with_n1 { dot(&om, a) } else { 0.0 },
+            ..DrawStat::default()
+        };
+        for (h, &vh) in v.iter().enumerate() {
+            // w_h'Bσ = q_h'σ (B symmetric).
+            let p = self.as_[h] * vh - dot(&sig, &self.q[h]);
+            st.a += p * p;
+            if restricted {
+                let qh = self.aw[h] * vh - dot(&om, &self.q[h]);
+                st.b += p * qh;
+                st.q += qh * qh;
+            }
+        }
+        st
+    }
+}
+
+impl WildBootstrap {
+    /// Prepares the bootstrap of `hypothesis` on `fit`: one pass over the data, then the
+    /// B draws at O(G·k) each.
+    pub fn new(fit: &Fit, hypothesis: &LinearHypothesis, opts: &BootOptions) -> Result<Self> {
+        if opts.reps == 0 {
+            return Err(Error::Usage("bootstrap: reps must be at least 1".into()));
+        }
+        if !(opts.level > 0.0 && opts.level < 1.0) {
+            return Err(Error::Usage(format!(
+                "bootstrap: confidence level {} is not in (0, 1)",
+                opts.level
+            )));
+        }
+        let r = hypothesis.vector(fit)?;
+        let cs = ClusterSums::new(fit, &opts.cluster)?;
+        Ok(Self::from_sums(fit, &cs, hypothesis, &r, opts))
+    }
+
+    /// The bootstrap from precomputed cluster sums (shared with other cluster methods).
+    pub(crate) fn from_sums(
+        fit: &Fit,
+        cs: &ClusterSums,
+        hypothesis: &LinearHypothesis,
+        r: &Array1<f64>,
+        opts: &BootOptions,
+    ) -> Self {
+        let bm = &fit.xtx_inv;
+        let a = bm.dot(r);
+        let rbr = r.dot(&a);
+        let estimate = r.dot(&Array1::from(fit.coefficients.clone()));
+        let w: Vec<Array1<f64>> = cs.xtx.iter().map(|m| m.dot(&a)).collect();
+        let pieces = Pieces {
+            as_: cs.xtu.iter().map(|s| s.dot(&a)).collect(),
+            aw: w.iter().map(|x| x.dot(&a)).collect(),
+            s: cs.xtu.clone(),
+            q: w.iter().map(|x| bm.dot(x)).collect(),
+            w,
+        };
+        let g = cs.ng;
+        let n = fit.n as f64;
+        let kk = (fit.k + fit.k_fe) as f64;
+        let gf = g as f64;
+        let factor = gf / (gf - 1.0) * (n - 1.0) / (n - kk);
+        let restricted = opts.kind == BootKind::Wcr;
+        let ones = vec![1.0; g];
+        let observed = pieces.stat(&ones, &a, restricted, true);
+        let enumerated = opts.weights == BootWeights::Rademacher
+            && g < 63
+            && (1u64 << g) as u128 <= opts.reps as u128;
+        let mut v = vec![0.0; g];
+        let draws: Vec<DrawStat> = if enumerated {
+            (0..(1u64 << g))
+                .map(|b| {
+                    for (j, x) in v.iter_mut().enumerate() {
+                        *x = if (b >> j) & 1 == 0 { 1.0 } else { -1.0 };
+                    }
+                    pieces.stat(&v, &a, restricted, restricted)
+                })
+                .collect()
+        } else {
+            let mut rng = ChaCha20Rng::seed_from_u64(opts.seed);
+            (0..opts.reps)
+                .map(|_| {
+                    draw(&mut rng, opts.weights, &mut v);
+                    pieces.stat(&v, &a, restricted, restricted)
+                })
+                .collect()
+        };
+        WildBootstrap {
+            opts: opts.clone(),
+            hypothesis: hypothesis.clone(),
+            n_clusters: g,
+            enumerated,
+            estimate,
+            rbr,
+            factor,
+            observed,
+            draws,
+        }
+    }
+
+    /// Draws used (2^G under full enumeration).
+    pub fn reps(&self) -> usize {
+        self.draws.len()
+    }
+
+    /// Number of clusters G.
+    pub fn n_clusters(&self) -> usize {
+        self.n_clusters
+    }
+
+    /// The seed of the draws.
+    pub fn seed(&self) -> u64 {
+        self.opts.seed
+    }
+
+    /// The observed t statistic at the hypothesis' r.
+    pub fn t_observed(&self) -> f64 {
+        self.t_at(self.hypothesis.rhs)
+    }
+
+    /// The bootstrap t statistics at the hypothesis' r, in draw order.
+    pub fn t_star(&self) -> Vec<f64> {
+        self.t_star_at(self.hypothesis.rhs)
+    }
+
+    fn d_of(&self, r: f64) -> f64 {
+        (self.estimate - r) / self.rbr
+    }
+
+    /// The observed t statistic for the null value r (CRV1, factor c).
+    pub fn t_at(&self, r: f64) -> f64 {
+        self.observed.t(self.d_of(r), self.factor)
+    }
+
+    /// The bootstrap t statistics for the null value r, in draw order.
+    pub fn t_star_at(&self, r: f64) -> Vec<f64> {
+        let d = self.d_of(r);
+        self.draws.iter().map(|s| s.t(d, self.factor)).collect()
+    }
+
+    /// The four p-values (symmetric, equal-tailed, upper, lower) for the null value r.
+    pub fn p_values_at(&self, r: f64) -> [f64; 4] {
+        let t = self.t_at(r);
+        let (mut gt_abs, mut gt, mut lt) = (0usize, 0usize, 0usize);
+        for ts in self.t_star_at(r) {
+            gt_abs += usize::from(ts.abs() >= t.abs());
+            gt += usize::from(ts >= t);
+            lt += usize::from(ts <= t);
+        }
+        let b = self.draws.len() as f64;
+        let (pu, pl) = (gt as f64 / b, lt as f64 / b);
+        [gt_abs as f64 / b, (2.0 * pu.min(pl)).min(1.0), pu, pl]
+    }
+
+    fn p_at(&self, r: f64) -> f64 {
+        let p = self.p_values_at(r);
+        match self.opts.p_kind {
+            PValueKind::Symmetric => p[0],
+            PValueKind::EqualTailed => p[1],
+            PValueKind::Upper => p[2],
+            PValueKind::Lower => p[3],
+        }
+    }
+
+    /// One end of the interval: the boundary between {p > α} and {p ≤ α} going from Rβ̂ in
+    /// direction `dir`, by bracketing and bisection; None if p stays above α.
+    fn ci_end(&self, alpha: f64, dir: f64) -> Option<f64> {
+        let se = (self.factor * self.observed.a).sqrt();
+        let se = if se > 0.0 && se.is_finite() {
+            se
+        } else {
+            self.estimate.abs().max(1.0)
+        };
+        let (mut inside, mut step) = (self.estimate, 2.0 * se);
+        let mut outside = None;
+        for _ in 0..60 {
+            let cand = self.estimate + dir * step;
+            if self.p_at(cand) <= alpha {
+                outside = Some(cand);
+                break;
+            }
+            inside = cand;
+            step *= 2.0;
+        }
+        let mut outside = outside?;
+        for _ in 0..200 {
+            let mid = 0.5 * (inside + outside);
+            if mid == inside || mid == outside {
+                break;
+            }
+            if self.p_at(mid) <= alpha {
+                outside = mid;
+            } else {
+                inside = mid;
+            }
+        }
+        Some(0.5 * (inside + outside))
+    }
+
+    /// The result at the hypothesis' r: t, p-values and the interval by test inversion.
+    pub fn result(&self) -> BootResult {
+        let r = self.hypothesis.rhs;
+        let p = self.p_values_at(r);
+        let alpha = 1.0 - self.opts.level;
+        let (lo, hi) = match self.opts.p_kind {
+            PValueKind::Upper => (self.ci_end(alpha, -1.0), None),
+            PValueKind::Lower => (None, self.ci_end(alpha, 1.0)),
+            _ => (self.ci_end(alpha, -1.0), self.ci_end(alpha, 1.0)),
+        };
+        BootResult {
+            kind: self.opts.kind,
+            weights: self.opts.weights,
+            reps: self.draws.len(),
+            enumerated: self.enumerated,
+            hypothesis: self.hypothesis.text(),
+            cluster: self.opts.cluster.name().to_string(),
+            n_clusters: self.n_clusters,
+            estimate: self.estimate,
+            t_stat: self.t_at(r),
+            small_sample_factor: self.factor,
+            p_kind: self.opts.p_kind,
+            p_value: self.p_at(r),
+            p_symmetric: p[0],
+            p_equal_tailed: p[1],
+            p_upper: p[2],
+            p_lower: p[3],
+            level: self.opts.level,
+            ci: [lo, hi],
+            seed: self.opts.seed,
+        }
+    }
+}
+
+impl Fit {
+    /// Wild cluster bootstrap test of `hypothesis` (see [`crate::inference::bootstrap`]).
+    pub fn wild_bootstrap(
+        &self,
+        hypothesis: &LinearHypothesis,
+        opts: &BootOptions,
+    ) -> Result<BootResult> {
+        Ok(WildBootstrap::new(self, hypothesis, opts)?.result())
+    }
+}
