@@ -4,7 +4,7 @@
 Romano-Wolf / Westfall-Young adjusted p-values (pyfixest `rwolf`, `wyoung`).
 
 Usage (from the repository root):
-    python3 tests/reference/make_fixtures_boot.py   # writes fixtures/bootstrap_grunfeld.json
+    python3 tests/reference/make_fixtures_boot.py   # writes fixtures/few_clusters/bootstrap_grunfeld.json
 
 Grunfeld has 10 firms, so with Rademacher weights and reps = 9999 > 2^10 every peer uses
 full enumeration (all 1024 sign vectors): the results are exact, no random numbers involved.
@@ -216,7 +216,7 @@ def main():
     obj = {"versions": VERSIONS, "reps_requested": REPS, "seed": SEED, "weights": "rademacher",
            "cluster": "firm", "bootstrap": cases, "crv3": crv3_cases(),
            "multiple": multiple_cases()}
-    out = f"{REF}/fixtures/bootstrap_grunfeld.json"
+    out = f"{REF}/fixtures/few_clusters/bootstrap_grunfeld.json"
     with open(out, "w") as fh:
         json.dump(obj, fh, indent=1)
         fh.write("\n")

@@ -1,12 +1,14 @@
 #!/bin/sh
 # Regenerate all reference data and fixtures, then cross-check them.
 # Run from anywhere; needs Rscript (plm, sandwich, lmtest, jsonlite) and
-# python3 (pyfixest, linearmodels, statsmodels). See README.md.
+# python3 (pyfixest, linearmodels, statsmodels, wildboottest), R clubSandwich. See README.md.
 set -eu
 cd "$(dirname "$0")/../.."
 Rscript tests/reference/make_fixtures_R.R data
 python3 tests/reference/make_fixtures_py.py data
 Rscript tests/reference/make_fixtures_R.R fixtures
 python3 tests/reference/make_fixtures_py.py fixtures
+Rscript tests/reference/make_fixtures_crv2.R
+python3 tests/reference/make_fixtures_boot.py
 python3 tests/reference/check_equivalences.py > tests/reference/equivalences.txt
 echo "done; see tests/reference/equivalences.txt"

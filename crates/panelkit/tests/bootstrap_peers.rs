@@ -1,7 +1,8 @@
 //! Few-cluster inference against peers (fixture `bootstrap_grunfeld.json`, written by
 //! `tests/reference/make_fixtures_boot.py`): the wild cluster bootstrap against pyfixest and
 //! wildboottest under full enumeration (10 firms, 1024 sign vectors, exact), CRV3 against
-//! pyfixest, Romano–Wolf and Westfall–Young against pyfixest's `rwolf` / `wyoung`.
+//! pyfixest, Romano–Wolf and Westfall–Young against pyfixest's `rwolf` / `wyoung`; CRV2
+//! against R clubSandwich.
 //!
 //! t statistics are compared free of the small-sample factor (t·√c, each side with its own
 //! c), the whole sorted bootstrap distribution to 1e-9, p-values exactly up to the draws that
@@ -26,7 +27,7 @@ fn workspace(rel: &str) -> std::path::PathBuf {
 
 fn fixture() -> Value {
     let text = std::fs::read_to_string(workspace(
-        "tests/reference/fixtures/bootstrap_grunfeld.json",
+        "tests/reference/fixtures/few_clusters/bootstrap_grunfeld.json",
     ))
     .unwrap();
     serde_json::from_str(&text).unwrap()
@@ -150,10 +151,9 @@ fn confidence_interval_inverts_the_test() {
     }
 }
 
-#[test]
-fn crv3_matches_pyfixest() {
-    let fx = fixture();
-    for c in fx["crv3"].as_array().unwrap() {
+/// Every case's standard errors under `kind` / `ssc` against the fixture's, with t(G − 1).
+fn check_std_errors(cases: &[Value], kind: VcovKind, ssc: Ssc) {
+    for c in cases {
         let id = c["id"].as_str().unwrap();
         let fit = fit(
             c["data_file"].as_str().unwrap(),
@@ -161,14 +161,13 @@ fn crv3_matches_pyfixest() {
             c["model"].as_str().unwrap(),
             None,
         );
-        let v = fit
-            .vcov(&VcovSpec {
-                kind: VcovKind::Crv3,
-                ssc: Ssc::Fixest,
-                lags: None,
-            })
-            .unwrap();
-        assert_eq!(v.df, Some(9.0));
+        let spec = VcovSpec {
+            kind,
+            ssc,
+            lags: None,
+        };
+        let v = fit.vcov(&spec).unwrap();
+        assert_eq!(v.df, Some(9.0), "{id}");
         for (term, se) in c["std_errors"].as_object().unwrap() {
             let j = fit.term_index(term).unwrap();
             let ours = v.matrix[[j, j]].sqrt();
@@ -176,6 +175,28 @@ fn crv3_matches_pyfixest() {
             assert!(close(ours, want, 1e-8), "{id} {term}: {ours} vs {want}");
         }
     }
+}
+
+#[test]
+fn crv3_matches_pyfixest() {
+    let fx = fixture();
+    let cases = fx["crv3"].as_array().unwrap();
+    assert_eq!(cases.len(), 6);
+    check_std_errors(cases, VcovKind::Crv3, Ssc::Fixest);
+}
+
+/// CRV2 against clubSandwich's CR2 (fixture `clubsandwich_grunfeld.json`, written by
+/// `tests/reference/make_fixtures_crv2.R`).
+#[test]
+fn crv2_matches_clubsandwich() {
+    let text = std::fs::read_to_string(workspace(
+        "tests/reference/fixtures/few_clusters/clubsandwich_grunfeld.json",
+    ))
+    .unwrap();
+    let fx: Value = serde_json::from_str(&text).unwrap();
+    let cases = fx["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    check_std_errors(cases, VcovKind::Crv2, Ssc::Stata);
 }
 
 #[test]

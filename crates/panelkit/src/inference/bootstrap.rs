@@ -692,3 +692,123 @@ impl Fit {
         Ok(WildBootstrap::new(self, hypothesis, opts)?.result())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimators::{fit_formula, Model};
+
+    /// The unbalanced Grunfeld panel, weighted by `w`.
+    fn grunfeld(model: Model) -> Fit {
+        let file = crate::testdata::reference("grunfeld_unbal.csv");
+        let p = crate::panel::io::read_csv(&file, "firm", "year").unwrap();
+        fit_formula(&p, "inv ~ value + capital", Some(model), Some("w")).unwrap()
+    }
+
+    #[test]
+    fn hypotheses_parse_with_signs_coefficients_and_nested_terms() {
+        let h = LinearHypothesis::parse("l(x, 0) + l(x, 1) = -12.5").unwrap();
+        assert_eq!(
+            h.terms,
+            [("l(x, 0)".to_string(), 1.0), ("l(x, 1)".to_string(), 1.0)]
+        );
+        assert_eq!(h.rhs, -12.5);
+        let h = LinearHypothesis::parse("-a + 2*b - 0.5*log(c)").unwrap();
+        assert_eq!(
+            h.terms,
+            [
+                ("a".to_string(), -1.0),
+                ("b".to_string(), 2.0),
+                ("log(c)".to_string(), -0.5)
+            ]
+        );
+        assert_eq!(h.text(), "-a + 2*b - 0.5*log(c) = 0");
+        for bad in ["a + = 0", "a = zero", "x*a = 0", "+ a", "a + b +"] {
+            assert!(LinearHypothesis::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn same_seed_gives_identical_output_and_seeds_matter() {
+        let fit = grunfeld(Model::Twoways);
+        let h = LinearHypothesis::parse("value - capital = 0").unwrap();
+        for w in [
+            BootWeights::Rademacher,
+            BootWeights::Webb,
+            BootWeights::Mammen,
+            BootWeights::Normal,
+        ] {
+            let mut o = BootOptions::new(42);
+            o.weights = w;
+            o.reps = 499; // < 2^10: drawn, not enumerated
+            let a = serde_json::to_string(&fit.wild_bootstrap(&h, &o).unwrap()).unwrap();
+            let b = serde_json::to_string(&fit.wild_bootstrap(&h, &o).unwrap()).unwrap();
+            assert_eq!(a, b, "{w:?}");
+            let r = fit.wild_bootstrap(&h, &o).unwrap();
+            assert!(!r.enumerated && r.reps == 499);
+            let first = WildBootstrap::new(&fit, &h, &o).unwrap().t_star();
+            o.seed = 43;
+            let other = WildBootstrap::new(&fit, &h, &o).unwrap().t_star();
+            assert_ne!(first, other, "{w:?}");
+        }
+    }
+
+    /// Weight draws have mean 0 and variance 1 (Mammen: third moment 1).
+    #[test]
+    fn weight_distributions_have_their_moments() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        for w in [
+            BootWeights::Rademacher,
+            BootWeights::Webb,
+            BootWeights::Mammen,
+            BootWeights::Normal,
+        ] {
+            let mut v = vec![0.0; 101];
+            let (mut m1, mut m2, mut m3, mut n) = (0.0, 0.0, 0.0, 0.0);
+            for _ in 0..2000 {
+                draw(&mut rng, w, &mut v);
+                for x in &v {
+                    m1 += x;
+                    m2 += x * x;
+                    m3 += x * x * x;
+                    n += 1.0;
+                }
+            }
+            let (m1, m2, m3) = (m1 / n, m2 / n, m3 / n);
+            assert!(
+                m1.abs() < 0.01 && (m2 - 1.0).abs() < 0.01,
+                "{w:?} {m1} {m2}"
+            );
+            let want3 = if w == BootWeights::Mammen { 1.0 } else { 0.0 };
+            assert!((m3 - want3).abs() < 0.03, "{w:?} {m3}");
+        }
+    }
+
+    #[test]
+    fn portable_log_agrees_with_libm() {
+        for x in [1e-300, 1e-9, 0.001, 0.3, 0.5, 0.72, 0.99999, 1.0, 1.5, 1e10] {
+            let (a, b) = (ln_portable(x), x.ln());
+            assert!(
+                (a - b).abs() <= 4.0 * f64::EPSILON * b.abs().max(1.0),
+                "{x}: {a} vs {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_requests_are_errors() {
+        let fit = grunfeld(Model::Within);
+        let h = LinearHypothesis::parse("nothing = 0").unwrap();
+        let e = fit.wild_bootstrap(&h, &BootOptions::new(1)).unwrap_err();
+        assert!(e.to_string().contains("no coefficient 'nothing'"));
+        let h = LinearHypothesis::parse("value - value = 0").unwrap();
+        assert!(fit.wild_bootstrap(&h, &BootOptions::new(1)).is_err());
+        let mut o = BootOptions::new(1);
+        o.cluster = ClusterBy::Ids(vec![0; fit.n]);
+        let h = LinearHypothesis::parse("value = 0").unwrap();
+        let e = fit.wild_bootstrap(&h, &o).unwrap_err();
+        assert!(e.to_string().contains("at least 2 clusters"));
+        o.cluster = ClusterBy::Ids(vec![0; 3]);
+        assert!(fit.wild_bootstrap(&h, &o).is_err());
+    }
+}
