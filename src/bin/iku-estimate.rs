@@ -3,10 +3,13 @@
 //! ```text
 //! iku-estimate --data FILE --unit COL --time COL --formula "y ~ x + l(x, 1) | unit"
 //!              [--model pooled|within|twoways|fd|between|random]
-//!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west]
+//!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west|crv2|crv3]
 //!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
 //!              [--lincom "l(x, 0) + l(x, 1)"]... [--tests] [--drop-singletons] [--fd-across-gaps]
 //!              [--format table|json|csv|md|tex] [--out FILE]
+//!              [--boot wcr|wcu [--boot-reps B] [--boot-weights rademacher|webb|mammen|normal]
+//!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time]
+//!               [--boot-p symmetric|equal-tailed|upper|lower]]
 //! ```
 //! Defaults: model from the formula's `| effects` (else within), vcov cluster (by unit),
 //! ssc fixest, lags ⌊T^{1/4}⌋ for driscoll-kraay / newey-west, format table.
@@ -19,13 +22,21 @@
 //! ([{term, estimate, std_error, statistic, p_value, conf_low, conf_high}], formula order,
 //! `(Intercept)` first), `lincom` (same fields, when asked), `tests` ([{name, statistic, df, p_value}] with
 //! `--tests`) and, for random effects,
-//! `variance_components` ({sigma2_idios, sigma2_indiv, theta per unit}). Errors (missing
+//! `variance_components` ({sigma2_idios, sigma2_indiv, theta per unit}); with `--boot`,
+//! `bootstrap` ({type, weights, reps, enumerated, hypothesis, cluster, n_clusters, estimate,
+//! t_stat, small_sample_factor, p_kind, p_value, p_symmetric, p_equal_tailed, p_upper,
+//! p_lower, level, ci: [lo, hi], seed}: the wild cluster bootstrap, default 9,999 Rademacher
+//! draws, seed 1, clustered by unit, hypothesis `<first slope> = 0`). Errors (missing
 //! column, everything absorbed or collinear, a single cluster, bad syntax) print a message
 //! and exit with status 2.
 
 use clap::Parser;
 use panelkit::estimators::{estimate, EstimateOptions, Model};
 use panelkit::formula::Formula;
+use panelkit::inference::bootstrap::{
+    BootKind, BootOptions, BootResult, BootWeights, LinearHypothesis, PValueKind,
+};
+use panelkit::inference::clusters::ClusterBy;
 use panelkit::inference::render::{render_with_tests, Format};
 use panelkit::inference::{Ssc, VcovKind, VcovSpec};
 use panelkit::{Error, Result};
@@ -90,6 +101,112 @@ struct Cli {
     /// Output directory of --spec.
     #[arg(long, default_value = "reports")]
     out_dir: PathBuf,
+    /// Wild cluster bootstrap: wcr (null imposed) or wcu.
+    #[arg(long)]
+    boot: Option<String>,
+    /// Bootstrap draws (all 2^G sign vectors when 2^G ≤ B with Rademacher weights).
+    #[arg(long, default_value_t = 9999)]
+    boot_reps: usize,
+    /// Bootstrap weights.
+    #[arg(long, default_value = "rademacher")]
+    boot_weights: String,
+    /// Seed of the ChaCha20 generator of the bootstrap draws.
+    #[arg(long, default_value_t = 1)]
+    boot_seed: u64,
+    /// Hypothesis tested, 'TERM = 0' or 'a + b = 0' (default: the first slope = 0).
+    #[arg(long)]
+    boot_hypothesis: Option<String>,
+    /// Bootstrap clusters: unit or time.
+    #[arg(long, default_value = "unit")]
+    boot_cluster: String,
+    /// Bootstrap p-value (and interval): symmetric, equal-tailed, upper or lower.
+    #[arg(long, default_value = "symmetric")]
+    boot_p: String,
+}
+
+/// A wild cluster bootstrap request from the command line.
+struct BootRequest {
+    hypothesis: Option<String>,
+    opts: BootOptions,
+}
+
+impl BootRequest {
+    fn from_cli(cli: &Cli) -> Result<Option<BootRequest>> {
+        let Some(kind) = &cli.boot else {
+            return Ok(None);
+        };
+        let mut opts = BootOptions::new(cli.boot_seed);
+        opts.kind = BootKind::parse(kind)?;
+        opts.reps = cli.boot_reps;
+        opts.weights = BootWeights::parse(&cli.boot_weights)?;
+        opts.p_kind = PValueKind::parse(&cli.boot_p)?;
+        opts.cluster = match cli.boot_cluster.as_str() {
+            "unit" => ClusterBy::Unit,
+            "time" => ClusterBy::Time,
+            other => {
+                return Err(Error::Usage(format!(
+                    "--boot-cluster '{other}': expected unit or time"
+                )))
+            }
+        };
+        Ok(Some(BootRequest {
+            hypothesis: cli.boot_hypothesis.clone(),
+            opts,
+        }))
+    }
+
+    /// Runs the bootstrap on `fit`; the default hypothesis is the first slope = 0.
+    fn run(&self, fit: &panelkit::estimators::Fit) -> Result<BootResult> {
+        let h = match &self.hypothesis {
+            Some(text) => LinearHypothesis::parse(text)?,
+            None => {
+                let first = fit
+                    .terms
+                    .iter()
+                    .find(|t| t.as_str() != panelkit::estimators::INTERCEPT)
+                    .ok_or_else(|| Error::Usage("--boot: the model has no slope to test".into()))?;
+                LinearHypothesis::parse(&format!("{first} = 0"))?
+            }
+        };
+        fit.wild_bootstrap(&h, &self.opts)
+    }
+}
+
+/// Adds the bootstrap to a rendered table: a `bootstrap` field of the JSON object, a line
+/// under the table (table, md); csv and tex have no place for it.
+fn with_bootstrap(text: String, b: &BootResult, format: Format) -> Result<String> {
+    let ci = |v: Option<f64>| v.map_or("unbounded".to_string(), |x| format!("{x:.6}"));
+    match format {
+        Format::Json => {
+            let body = text.trim_end().strip_suffix('}').ok_or_else(|| {
+                Error::Numeric("internal: the JSON table is not an object".into())
+            })?;
+            let field = serde_json::to_string_pretty(b)
+                .map_err(|e| Error::Numeric(format!("bootstrap JSON: {e}")))?;
+            let field = field.replace('\n', "\n  ");
+            Ok(format!("{},\n  \"bootstrap\": {field}\n}}\n", body.trim_end()))
+        }
+        Format::Table | Format::Md => Ok(format!(
+            "{text}\nWild cluster bootstrap ({}, {} weights, {} draws{}, seed {}, {} clusters by {}): H0 {}: t = {:.4}, p ({}) = {:.4}, {}% CI [{}, {}]\n",
+            b.kind.name().to_uppercase(),
+            b.weights.name(),
+            b.reps,
+            if b.enumerated { ", full enumeration" } else { "" },
+            b.seed,
+            b.n_clusters,
+            b.cluster,
+            b.hypothesis,
+            b.t_stat,
+            b.p_kind.name(),
+            b.p_value,
+            b.level * 100.0,
+            ci(b.ci[0]),
+            ci(b.ci[1]),
+        )),
+        Format::Csv | Format::Tex => Err(Error::Usage(
+            "--boot: the bootstrap is printed with --format json, table or md".into(),
+        )),
+    }
 }
 
 /// One estimation request, independent of where it came from (flags or a spec file).
@@ -106,6 +223,7 @@ struct Job {
     fd_across_gaps: bool,
     tests: bool,
     format: Format,
+    boot: Option<BootRequest>,
 }
 
 /// Splits "a + 0.5*b" at top-level '+' signs into (term, weight) pairs.
@@ -175,6 +293,7 @@ impl Job {
             fd_across_gaps: cli.fd_across_gaps,
             tests: cli.tests,
             format: Format::parse(&cli.format)?,
+            boot: BootRequest::from_cli(cli)?,
         })
     }
 
@@ -200,7 +319,11 @@ impl Job {
         } else {
             Vec::new()
         };
-        Ok(render_with_tests(&fit, &table, &tests, self.format))
+        let text = render_with_tests(&fit, &table, &tests, self.format);
+        match &self.boot {
+            Some(b) => with_bootstrap(text, &b.run(&fit)?, self.format),
+            None => Ok(text),
+        }
     }
 }
 
