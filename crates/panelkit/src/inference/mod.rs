@@ -16,6 +16,7 @@
 
 pub mod bootstrap;
 pub mod clusters;
+pub mod diagnostics;
 pub mod jackknife;
 pub mod multiple;
 pub mod render;
