@@ -424,44 +424,52 @@ fn draw(rng: &mut ChaCha20Rng, w: BootWeights, v: &mut [f64]) {
     }
 }
 
-/// Per-cluster pieces of the fast algorithm.
+/// Per-cluster pieces of the fast algorithm, stored flat (cluster-major, k per cluster).
 struct Pieces {
+    k: usize,
+    a: Vec<f64>,
     /// a's_g, a'w_g.
     as_: Vec<f64>,
     aw: Vec<f64>,
-    /// s_g, w_g (k each), and q_g = B w_g.
-    s: Vec<Array1<f64>>,
-    w: Vec<Array1<f64>>,
-    q: Vec<Array1<f64>>,
+    /// s_g, w_g and q_g = B w_g.
+    s: Vec<f64>,
+    w: Vec<f64>,
+    q: Vec<f64>,
+}
+
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).map(|(a, b)| a * b).sum()
 }
 
 impl Pieces {
     /// The statistic of draw v; `restricted` keeps the d-terms of the residuals (WCR),
-    /// `with_n1` the d-term of the numerator.
-    fn stat(&self, v: &[f64], a: &Array1<f64>, restricted: bool, with_n1: bool) -> DrawStat {
-        let k = a.len();
-        let mut sig = vec![0.0; k];
-        let mut om = vec![0.0; k];
+    /// `with_n1` the d-term of the numerator. `buf` holds 2k scratch values.
+    fn stat(&self, v: &[f64], restricted: bool, with_n1: bool, buf: &mut [f64]) -> DrawStat {
+        let k = self.k;
+        let (sig, om) = buf.split_at_mut(k);
+        sig.fill(0.0);
+        om.fill(0.0);
         for (g, &vg) in v.iter().enumerate() {
+            let (sg, wg) = (&self.s[g * k..(g + 1) * k], &self.w[g * k..(g + 1) * k]);
             for p in 0..k {
-                sig[p] += self.s[g][p] * vg;
-                om[p] += self.w[g][p] * vg;
+                sig[p] += sg[p] * vg;
+                om[p] += wg[p] * vg;
             }
         }
-        let dot = |x: &[f64], y: &Array1<f64>| -> f64 { x.iter().zip(y).map(|(a, b)| a * b).sum() };
         let mut st = DrawStat {
-            n0: dot(&sig, a),
-            n1: if with_n1 { dot(&om, a) } else { 0.0 },
+            n0: dot(sig, &self.a),
+            n1: if with_n1 { dot(om, &self.a) } else { 0.0 },
             ..DrawStat::default()
         };
         for (h, &vh) in v.iter().enumerate() {
             // w_h'Bσ = q_h'σ (B symmetric).
-            let p = self.as_[h] * vh - dot(&sig, &self.q[h]);
+            let qh = &self.q[h * k..(h + 1) * k];
+            let p = self.as_[h] * vh - dot(sig, qh);
             st.a += p * p;
             if restricted {
-                let qh = self.aw[h] * vh - dot(&om, &self.q[h]);
-                st.b += p * qh;
-                st.q += qh * qh;
+                let d = self.aw[h] * vh - dot(om, qh);
+                st.b += p * d;
+                st.q += d * d;
             }
         }
         st
@@ -499,13 +507,17 @@ impl WildBootstrap {
         let rbr = r.dot(&a);
         let estimate = r.dot(&Array1::from(fit.coefficients.clone()));
         let w: Vec<Array1<f64>> = cs.xtx.iter().map(|m| m.dot(&a)).collect();
+        let flat = |v: &[Array1<f64>]| -> Vec<f64> { v.iter().flatten().copied().collect() };
         let pieces = Pieces {
+            k: fit.k,
             as_: cs.xtu.iter().map(|s| s.dot(&a)).collect(),
             aw: w.iter().map(|x| x.dot(&a)).collect(),
-            s: cs.xtu.clone(),
-            q: w.iter().map(|x| bm.dot(x)).collect(),
-            w,
+            s: flat(&cs.xtu),
+            q: flat(&w.iter().map(|x| bm.dot(x)).collect::<Vec<_>>()),
+            w: flat(&w),
+            a: a.to_vec(),
         };
+        let mut buf = vec![0.0; 2 * fit.k];
         let g = cs.ng;
         let n = fit.n as f64;
         let kk = (fit.k + fit.k_fe) as f64;
@@ -513,7 +525,7 @@ impl WildBootstrap {
         let factor = gf / (gf - 1.0) * (n - 1.0) / (n - kk);
         let restricted = opts.kind == BootKind::Wcr;
         let ones = vec![1.0; g];
-        let observed = pieces.stat(&ones, &a, restricted, true);
+        let observed = pieces.stat(&ones, restricted, true, &mut buf);
         let enumerated = opts.weights == BootWeights::Rademacher
             && g < 63
             && (1u64 << g) as u128 <= opts.reps as u128;
@@ -524,7 +536,7 @@ impl WildBootstrap {
                     for (j, x) in v.iter_mut().enumerate() {
                         *x = if (b >> j) & 1 == 0 { 1.0 } else { -1.0 };
                     }
-                    pieces.stat(&v, &a, restricted, restricted)
+                    pieces.stat(&v, restricted, restricted, &mut buf)
                 })
                 .collect()
         } else {
@@ -532,7 +544,7 @@ impl WildBootstrap {
             (0..opts.reps)
                 .map(|_| {
                     draw(&mut rng, opts.weights, &mut v);
-                    pieces.stat(&v, &a, restricted, restricted)
+                    pieces.stat(&v, restricted, restricted, &mut buf)
                 })
                 .collect()
         };
@@ -591,9 +603,9 @@ impl WildBootstrap {
 
     /// The four p-values (symmetric, equal-tailed, upper, lower) for the null value r.
     pub fn p_values_at(&self, r: f64) -> [f64; 4] {
-        let t = self.t_at(r);
+        let (d, t) = (self.d_of(r), self.t_at(r));
         let (mut gt_abs, mut gt, mut lt) = (0usize, 0usize, 0usize);
-        for ts in self.t_star_at(r) {
+        for ts in self.draws.iter().map(|s| s.t(d, self.factor)) {
             gt_abs += usize::from(ts.abs() >= t.abs());
             gt += usize::from(ts >= t);
             lt += usize::from(ts <= t);
@@ -634,7 +646,8 @@ impl WildBootstrap {
             step *= 2.0;
         }
         let mut outside = outside?;
-        for _ in 0..200 {
+        // To 1e-10 of the standard error: far below any digit reported.
+        while (outside - inside).abs() > 1e-10 * se {
             let mid = 0.5 * (inside + outside);
             if mid == inside || mid == outside {
                 break;
