@@ -24,6 +24,41 @@ pub struct EffectRow {
     pub p_value: f64,
     pub conf_low: f64,
     pub conf_high: f64,
+    /// Wild cluster bootstrap of effect = 0 (when the spec asks for it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<EffectBootstrap>,
+}
+
+/// The bootstrap p-value and interval of an effect, beside the analytic ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectBootstrap {
+    /// `wcr` or `wcu`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub weights: String,
+    pub reps: usize,
+    pub enumerated: bool,
+    pub seed: u64,
+    pub t_stat: f64,
+    pub p_value: f64,
+    pub conf_low: Option<f64>,
+    pub conf_high: Option<f64>,
+}
+
+impl From<&panelkit::inference::bootstrap::BootResult> for EffectBootstrap {
+    fn from(b: &panelkit::inference::bootstrap::BootResult) -> Self {
+        EffectBootstrap {
+            kind: b.kind.name().to_string(),
+            weights: b.weights.name().to_string(),
+            reps: b.reps,
+            enumerated: b.enumerated,
+            seed: b.seed,
+            t_stat: b.t_stat,
+            p_value: b.p_value,
+            conf_low: b.ci[0],
+            conf_high: b.ci[1],
+        }
+    }
 }
 
 /// Everything one column of the table shows.
@@ -62,6 +97,10 @@ pub struct EstimateTable {
     pub best_estimate: BestEstimate,
     /// The small-sample presets used, each with its formula.
     pub presets: Vec<(String, String)>,
+    /// Cluster diagnostics (summclust) of the best estimate's effect, clustered by unit;
+    /// None when a leave-one-cluster-out fit is singular.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_diagnostics: Option<panelkit::inference::diagnostics::ClusterDiagnostics>,
 }
 
 /// The effect that feeds the projection.
@@ -158,6 +197,25 @@ impl EstimateTable {
                 fmt_coef(c.effect.conf_high)
             )
         }));
+        if let Some(b) = self
+            .columns
+            .iter()
+            .find_map(|c| c.effect.bootstrap.as_ref())
+        {
+            let kind = b.kind.to_uppercase();
+            let opt = |x: Option<f64>| x.map_or("unbounded".to_string(), fmt_coef);
+            rows.push(row(&format!("{kind} p-value"), &|c| {
+                c.effect
+                    .bootstrap
+                    .as_ref()
+                    .map_or(String::new(), |b| format!("{:.4}", b.p_value))
+            }));
+            rows.push(row(&format!("{kind} 95% CI"), &|c| {
+                c.effect.bootstrap.as_ref().map_or(String::new(), |b| {
+                    format!("[{}, {}]", opt(b.conf_low), opt(b.conf_high))
+                })
+            }));
+        }
         rows.push(row("Effect terms", &|c| c.effect.terms.join(" + ")));
         rows.push(row("Model", &|c| c.model.clone()));
         rows.push(row("N", &|c| c.nobs.to_string()));
@@ -214,6 +272,26 @@ impl EstimateTable {
                 &self.spec_sha256[..12.min(self.spec_sha256.len())]
             ),
         ];
+        let mut boots: Vec<String> = Vec::new();
+        for b in self
+            .columns
+            .iter()
+            .filter_map(|c| c.effect.bootstrap.as_ref())
+        {
+            let line = format!(
+                "{} p-value and 95% CI: wild cluster {} bootstrap of effect = 0, clustered by unit, {} {} draws{} (seed {}), symmetric p-value, interval by test inversion.",
+                b.kind.to_uppercase(),
+                if b.kind == "wcr" { "restricted" } else { "unrestricted" },
+                b.reps,
+                b.weights,
+                if b.enumerated { ", full enumeration" } else { "" },
+                b.seed
+            );
+            if !boots.contains(&line) {
+                boots.push(line);
+            }
+        }
+        n.extend(boots);
         for (name, formula) in &self.presets {
             n.push(format!("Small-sample preset `{name}`: {formula}"));
         }

@@ -3,6 +3,7 @@
 
 use crate::projection::{Approach, EffectSource, Projection};
 use crate::report::estimates::{fmt_coef, EstimateTable};
+use panelkit::inference::diagnostics::ClusterDiagnostics;
 use panelkit::panel::PanelSummary;
 
 /// The known truth of a synthetic panel.
@@ -54,6 +55,56 @@ fn dkk(x: f64) -> String {
 
 fn opt_dkk(x: Option<f64>) -> String {
     x.map(dkk).unwrap_or_else(|| "—".into())
+}
+
+/// The summclust table of the best estimate: how unequal the clusters are, how many
+/// effectively inform the estimate, and which move it most.
+fn cluster_diagnostics(d: &ClusterDiagnostics) -> String {
+    let mut s = String::from("### Cluster diagnostics (best estimate, summclust)\n\n");
+    s.push_str(&format!(
+        "Clustered by municipality: G = {}, effective number of clusters G*(ρ = 0) = **{:.1}** \
+         (Carter, Schnepel & Steigerwald 2017). Partial leverage is a municipality's share of \
+         the variation that identifies `{}`; \"estimate without\" refits with the municipality \
+         left out.\n\n",
+        d.n_clusters,
+        d.g_star,
+        d.hypothesis.trim_end_matches(" = 0")
+    ));
+    s.push_str("| | min | q1 | median | mean | q3 | max |\n|---|---|---|---|---|---|---|\n");
+    for (name, m) in [
+        ("observations", &d.sizes),
+        ("leverage", &d.leverage),
+        ("partial leverage", &d.partial_leverage),
+        ("estimate without", &d.estimate_without),
+    ] {
+        s.push_str(&format!(
+            "| {name} | {} | {} | {} | {} | {} | {} |\n",
+            fmt_coef(m.min),
+            fmt_coef(m.q1),
+            fmt_coef(m.median),
+            fmt_coef(m.mean),
+            fmt_coef(m.q3),
+            fmt_coef(m.max)
+        ));
+    }
+    s.push_str(&format!(
+        "\nThe five municipalities whose omission moves the estimate ({}) most:\n\n\
+         | municipality | observations | partial leverage | estimate without | change |\n\
+         |---|---|---|---|---|\n",
+        fmt_coef(d.estimate)
+    ));
+    for c in d.most_influential(5) {
+        s.push_str(&format!(
+            "| {} | {} | {:.4} | {} | {} |\n",
+            c.label,
+            c.size,
+            c.partial_leverage,
+            fmt_coef(c.estimate_without),
+            fmt_coef(c.estimate_without - d.estimate)
+        ));
+    }
+    s.push('\n');
+    s
 }
 
 /// Renders REPORT.md.
@@ -123,6 +174,9 @@ pub fn render(r: &ReportInputs) -> String {
         fmt_coef(b.conf_low),
         fmt_coef(b.conf_high)
     ));
+    if let Some(d) = &t.cluster_diagnostics {
+        s.push_str(&cluster_diagnostics(d));
+    }
     if let Some(truth) = &r.truth {
         let inside = truth.effect >= b.conf_low && truth.effect <= b.conf_high;
         s.push_str(&format!(

@@ -2,10 +2,15 @@
 //! (a single term or a cumulative sum with its SE), and assemble the estimate table.
 
 use super::{Spec, SpecFile};
-use crate::report::estimates::{BestEstimate, EffectRow, EstimateTable, SpecColumn, TermRow};
+use crate::report::estimates::{
+    BestEstimate, EffectBootstrap, EffectRow, EstimateTable, SpecColumn, TermRow,
+};
 use panelkit::error::{Error, Result};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::formula::Formula;
+use panelkit::inference::bootstrap::{BootResult, LinearHypothesis};
+use panelkit::inference::clusters::ClusterBy;
+use panelkit::inference::diagnostics::ClusterDiagnostics;
 use panelkit::inference::{CoefRow, CoefTable, Ssc, VcovKind, VcovSpec};
 use panelkit::panel::Panel;
 use std::path::Path;
@@ -18,6 +23,8 @@ pub struct SpecRun {
     pub table: CoefTable,
     /// The IKU effect: the term itself, or the sum of the listed terms.
     pub effect: CoefRow,
+    /// Wild cluster bootstrap of effect = 0, when the spec or the study asks for it.
+    pub bootstrap: Option<BootResult>,
 }
 
 /// Provenance of a run, printed under every table.
@@ -84,11 +91,22 @@ impl SpecFile {
         }
         let weights: Vec<(&str, f64)> = spec.effect.iter().map(|t| (t.as_str(), 1.0)).collect();
         let effect = fit.lincom(&weights, &table.vcov, 0.95).map_err(ctx)?;
+        let bootstrap = match spec.bootstrap.as_ref().or(self.study.bootstrap.as_ref()) {
+            Some(b) => {
+                let h = effect_hypothesis(spec);
+                Some(
+                    fit.wild_bootstrap(&h, &b.options().map_err(ctx)?)
+                        .map_err(ctx)?,
+                )
+            }
+            None => None,
+        };
         Ok(SpecRun {
             spec: spec.clone(),
             fit,
             table,
             effect,
+            bootstrap,
         })
     }
 
@@ -129,6 +147,7 @@ impl SpecFile {
                         p_value: r.effect.p_value,
                         conf_low: r.effect.conf_low,
                         conf_high: r.effect.conf_high,
+                        bootstrap: r.bootstrap.as_ref().map(EffectBootstrap::from),
                     },
                     nobs: r.fit.n,
                     r2: r.fit.r2,
@@ -177,7 +196,21 @@ impl SpecFile {
                 conf_high: best.effect.conf_high,
             },
             presets,
+            cluster_diagnostics: ClusterDiagnostics::new(
+                &best.fit,
+                &effect_hypothesis(&best.spec),
+                &ClusterBy::Unit,
+            )
+            .ok(),
         }
+    }
+}
+
+/// The hypothesis "sum of the spec's effect terms = 0".
+fn effect_hypothesis(spec: &Spec) -> LinearHypothesis {
+    LinearHypothesis {
+        terms: spec.effect.iter().map(|t| (t.clone(), 1.0)).collect(),
+        rhs: 0.0,
     }
 }
 
