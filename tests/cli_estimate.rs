@@ -253,3 +253,32 @@ fn bootstrap_and_jackknife_errors_are_clear() {
         assert!(err.contains(msg), "{extra:?}: {err}");
     }
 }
+
+#[test]
+fn tests_name_the_models_they_compare_and_refuse_other_fits() {
+    let v = json(&["--tests"], "inv ~ value + capital | firm");
+    let names: Vec<&str> = v["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names[0].ends_with("[within vs pooled]"), "{names:?}");
+    assert!(names[1].ends_with("[within vs random]"), "{names:?}");
+    for (formula, extra) in [
+        ("inv ~ value + capital | firm + year", vec![]),
+        ("inv ~ value + capital | firm", vec!["--weights", "w"]),
+        ("inv ~ value + capital", vec!["--model", "fd"]),
+    ] {
+        let mut a = base(formula);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a.push("--tests".into());
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (ok, out, err) = run(&refs);
+        assert!(!ok && out.is_empty(), "{formula} {extra:?}");
+        assert!(
+            err.contains("--tests: the specification tests compare"),
+            "{err}"
+        );
+    }
+}

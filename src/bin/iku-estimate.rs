@@ -315,7 +315,7 @@ impl Job {
             table.add_lincom(&fit, &refs)?;
         }
         let tests = if self.tests {
-            panelkit::inference::spectests::standard(&panel, &formula)?
+            panelkit::inference::spectests::standard_for(&fit, &panel, &formula)?
         } else {
             Vec::new()
         };
