@@ -2,7 +2,8 @@
 //!
 //! A unit × time [`panel`], R/fixest-style [`formula`]s, exact panel [`estimators`]
 //! (pooled, within, two-way, first differences, between, random effects), covariances
-//! chosen after estimation with named small-sample presets and specification tests
+//! chosen after estimation with named small-sample presets, the wild cluster bootstrap,
+//! CRV2/CRV3, cluster diagnostics, multiple-testing adjustments and specification tests
 //! ([`inference`]).
 
 pub mod error;

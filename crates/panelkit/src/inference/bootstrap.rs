@@ -376,7 +376,8 @@ fn draw(rng: &mut ChaCha20Rng, w: BootWeights, v: &mut [f64]) {
             for chunk in v.chunks_mut(64) {
                 let bits = rng.next_u64();
                 for (j, x) in chunk.iter_mut().enumerate() {
-                    *x = if (bits >> j) & 1 == 1 { 1.0 } else { -1.0 };
+                    // Bit 1 → +1, bit 0 → −1, without a branch on a random bit.
+                    *x = 2.0 * ((bits >> j) & 1) as f64 - 1.0;
                 }
             }
         }
@@ -424,53 +425,107 @@ fn draw(rng: &mut ChaCha20Rng, w: BootWeights, v: &mut [f64]) {
     }
 }
 
-/// Per-cluster pieces of the fast algorithm, stored flat (cluster-major, k per cluster).
+/// Per-cluster pieces of the fast algorithm, stored coefficient-major (for coefficient p,
+/// the G values s_gp contiguous) so every per-draw loop runs over contiguous clusters.
 struct Pieces {
+    g: usize,
     k: usize,
     a: Vec<f64>,
     /// a's_g, a'w_g.
     as_: Vec<f64>,
     aw: Vec<f64>,
-    /// s_g, w_g and q_g = B w_g.
+    /// s_g, w_g and q_g = B w_g, coefficient-major (k blocks of G).
     s: Vec<f64>,
     w: Vec<f64>,
     q: Vec<f64>,
 }
 
+/// x'y with four interleaved accumulators in a fixed order: the same result on every
+/// machine, without the latency of one long chain of additions (the per-draw cost is a few
+/// such sums over the G clusters).
 fn dot(x: &[f64], y: &[f64]) -> f64 {
-    x.iter().zip(y).map(|(a, b)| a * b).sum()
+    let n = x.len().min(y.len());
+    let (xc, yc) = (x[..n].chunks_exact(4), y[..n].chunks_exact(4));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    let mut acc = [0.0f64; 4];
+    for (a, b) in xc.zip(yc) {
+        for j in 0..4 {
+            acc[j] += a[j] * b[j];
+        }
+    }
+    let tail: f64 = xr.iter().zip(yr).map(|(a, b)| a * b).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// Scratch space for one draw: σ, ω (k each) and the cluster scores P, D (G each).
+struct Scratch {
+    sig: Vec<f64>,
+    om: Vec<f64>,
+    p: Vec<f64>,
+    d: Vec<f64>,
 }
 
 impl Pieces {
+    fn new(cs: &ClusterSums, a: &Array1<f64>, bm: &ndarray::Array2<f64>) -> Pieces {
+        let (g, k) = (cs.ng, a.len());
+        let w: Vec<Array1<f64>> = cs.xtx.iter().map(|m| m.dot(a)).collect();
+        let q: Vec<Array1<f64>> = w.iter().map(|x| bm.dot(x)).collect();
+        let major = |v: &[Array1<f64>]| -> Vec<f64> {
+            (0..k).flat_map(|p| v.iter().map(move |x| x[p])).collect()
+        };
+        Pieces {
+            g,
+            k,
+            a: a.to_vec(),
+            as_: cs.xtu.iter().map(|s| s.dot(a)).collect(),
+            aw: w.iter().map(|x| x.dot(a)).collect(),
+            s: major(&cs.xtu),
+            w: major(&w),
+            q: major(&q),
+        }
+    }
+
+    fn scratch(&self) -> Scratch {
+        Scratch {
+            sig: vec![0.0; self.k],
+            om: vec![0.0; self.k],
+            p: vec![0.0; self.g],
+            d: vec![0.0; self.g],
+        }
+    }
+
     /// The statistic of draw v; `restricted` keeps the d-terms of the residuals (WCR),
-    /// `with_n1` the d-term of the numerator. `buf` holds 2k scratch values.
-    fn stat(&self, v: &[f64], restricted: bool, with_n1: bool, buf: &mut [f64]) -> DrawStat {
-        let k = self.k;
-        let (sig, om) = buf.split_at_mut(k);
-        sig.fill(0.0);
-        om.fill(0.0);
-        for (g, &vg) in v.iter().enumerate() {
-            let (sg, wg) = (&self.s[g * k..(g + 1) * k], &self.w[g * k..(g + 1) * k]);
-            for p in 0..k {
-                sig[p] += sg[p] * vg;
-                om[p] += wg[p] * vg;
-            }
+    /// `with_n1` the d-term of the numerator.
+    fn stat(&self, v: &[f64], restricted: bool, with_n1: bool, sc: &mut Scratch) -> DrawStat {
+        let g = self.g;
+        for p in 0..self.k {
+            sc.sig[p] = dot(&self.s[p * g..(p + 1) * g], v);
+            sc.om[p] = dot(&self.w[p * g..(p + 1) * g], v);
         }
         let mut st = DrawStat {
-            n0: dot(sig, &self.a),
-            n1: if with_n1 { dot(om, &self.a) } else { 0.0 },
+            n0: dot(&sc.sig, &self.a),
+            n1: if with_n1 { dot(&sc.om, &self.a) } else { 0.0 },
             ..DrawStat::default()
         };
-        for (h, &vh) in v.iter().enumerate() {
-            // w_h'Bσ = q_h'σ (B symmetric).
-            let qh = &self.q[h * k..(h + 1) * k];
-            let p = self.as_[h] * vh - dot(sig, qh);
-            st.a += p * p;
-            if restricted {
-                let d = self.aw[h] * vh - dot(om, qh);
-                st.b += p * d;
-                st.q += d * d;
+        // P_h = (a's_h) v_h − q_h'σ and D_h = (a'w_h) v_h − q_h'ω (w_h'Bσ = q_h'σ).
+        for ((ph, a), vh) in sc.p.iter_mut().zip(&self.as_).zip(v) {
+            *ph = a * vh;
+        }
+        for ((dh, a), vh) in sc.d.iter_mut().zip(&self.aw).zip(v) {
+            *dh = a * vh;
+        }
+        for p in 0..self.k {
+            let qp = &self.q[p * g..(p + 1) * g];
+            let (sp, op) = (sc.sig[p], sc.om[p]);
+            for ((ph, dh), q) in sc.p.iter_mut().zip(sc.d.iter_mut()).zip(qp) {
+                *ph -= sp * q;
+                *dh -= op * q;
             }
+        }
+        st.a = dot(&sc.p, &sc.p);
+        if restricted {
+            st.b = dot(&sc.p, &sc.d);
+            st.q = dot(&sc.d, &sc.d);
         }
         st
     }
@@ -506,18 +561,8 @@ impl WildBootstrap {
         let a = bm.dot(r);
         let rbr = r.dot(&a);
         let estimate = r.dot(&Array1::from(fit.coefficients.clone()));
-        let w: Vec<Array1<f64>> = cs.xtx.iter().map(|m| m.dot(&a)).collect();
-        let flat = |v: &[Array1<f64>]| -> Vec<f64> { v.iter().flatten().copied().collect() };
-        let pieces = Pieces {
-            k: fit.k,
-            as_: cs.xtu.iter().map(|s| s.dot(&a)).collect(),
-            aw: w.iter().map(|x| x.dot(&a)).collect(),
-            s: flat(&cs.xtu),
-            q: flat(&w.iter().map(|x| bm.dot(x)).collect::<Vec<_>>()),
-            w: flat(&w),
-            a: a.to_vec(),
-        };
-        let mut buf = vec![0.0; 2 * fit.k];
+        let pieces = Pieces::new(cs, &a, bm);
+        let mut buf = pieces.scratch();
         let g = cs.ng;
         let n = fit.n as f64;
         let kk = (fit.k + fit.k_fe) as f64;
