@@ -43,6 +43,10 @@ pub struct EffectBootstrap {
     pub p_value: f64,
     pub conf_low: Option<f64>,
     pub conf_high: Option<f64>,
+    /// Romano–Wolf stepdown p-value over every spec of the table (same draws), if all were
+    /// bootstrapped alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_romano_wolf: Option<f64>,
 }
 
 impl From<&panelkit::inference::bootstrap::BootResult> for EffectBootstrap {
@@ -57,6 +61,7 @@ impl From<&panelkit::inference::bootstrap::BootResult> for EffectBootstrap {
             p_value: b.p_value,
             conf_low: b.ci[0],
             conf_high: b.ci[1],
+            p_romano_wolf: None,
         }
     }
 }
@@ -216,6 +221,20 @@ impl EstimateTable {
                 })
             }));
         }
+        if self.columns.iter().any(|c| {
+            c.effect
+                .bootstrap
+                .as_ref()
+                .is_some_and(|b| b.p_romano_wolf.is_some())
+        }) {
+            rows.push(row("Romano–Wolf p (all specs)", &|c| {
+                c.effect
+                    .bootstrap
+                    .as_ref()
+                    .and_then(|b| b.p_romano_wolf)
+                    .map_or(String::new(), |p| format!("{p:.4}"))
+            }));
+        }
         rows.push(row("Effect terms", &|c| c.effect.terms.join(" + ")));
         rows.push(row("Model", &|c| c.model.clone()));
         rows.push(row("N", &|c| c.nobs.to_string()));
@@ -292,6 +311,17 @@ impl EstimateTable {
             }
         }
         n.extend(boots);
+        if self.columns.iter().any(|c| {
+            c.effect
+                .bootstrap
+                .as_ref()
+                .is_some_and(|b| b.p_romano_wolf.is_some())
+        }) {
+            n.push(format!(
+                "Romano–Wolf p: stepdown adjusted p-values over the {} specs' effects = 0, from the same bootstrap draws (as pyfixest `rwolf`), controlling the familywise error rate.",
+                self.columns.len()
+            ));
+        }
         for (name, formula) in &self.presets {
             n.push(format!("Small-sample preset `{name}`: {formula}"));
         }

@@ -8,9 +8,10 @@ use crate::report::estimates::{
 use panelkit::error::{Error, Result};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::formula::Formula;
-use panelkit::inference::bootstrap::{BootResult, LinearHypothesis};
+use panelkit::inference::bootstrap::{BootResult, LinearHypothesis, WildBootstrap};
 use panelkit::inference::clusters::ClusterBy;
 use panelkit::inference::diagnostics::ClusterDiagnostics;
+use panelkit::inference::multiple::romano_wolf;
 use panelkit::inference::{CoefRow, CoefTable, Ssc, VcovKind, VcovSpec};
 use panelkit::panel::Panel;
 use std::path::Path;
@@ -25,6 +26,8 @@ pub struct SpecRun {
     pub effect: CoefRow,
     /// Wild cluster bootstrap of effect = 0, when the spec or the study asks for it.
     pub bootstrap: Option<BootResult>,
+    /// Its draws (for multiple-testing adjustments across specs).
+    pub draws: Option<WildBootstrap>,
 }
 
 /// Provenance of a run, printed under every table.
@@ -91,22 +94,21 @@ impl SpecFile {
         }
         let weights: Vec<(&str, f64)> = spec.effect.iter().map(|t| (t.as_str(), 1.0)).collect();
         let effect = fit.lincom(&weights, &table.vcov, 0.95).map_err(ctx)?;
-        let bootstrap = match spec.bootstrap.as_ref().or(self.study.bootstrap.as_ref()) {
+        let draws = match spec.bootstrap.as_ref().or(self.study.bootstrap.as_ref()) {
             Some(b) => {
                 let h = effect_hypothesis(spec);
-                Some(
-                    fit.wild_bootstrap(&h, &b.options().map_err(ctx)?)
-                        .map_err(ctx)?,
-                )
+                Some(WildBootstrap::new(&fit, &h, &b.options().map_err(ctx)?).map_err(ctx)?)
             }
             None => None,
         };
+        let bootstrap = draws.as_ref().map(WildBootstrap::result);
         Ok(SpecRun {
             spec: spec.clone(),
             fit,
             table,
             effect,
             bootstrap,
+            draws,
         })
     }
 
@@ -114,9 +116,13 @@ impl SpecFile {
     pub fn table(&self, runs: &[SpecRun], prov: &Provenance) -> EstimateTable {
         let unit = &self.study.unit;
         let time = &self.study.time;
+        // Romano–Wolf across the specs when every one was bootstrapped with the same draws.
+        let boots: Option<Vec<&WildBootstrap>> = runs.iter().map(|r| r.draws.as_ref()).collect();
+        let rw = boots.and_then(|b| romano_wolf(&b).ok());
         let columns: Vec<SpecColumn> = runs
             .iter()
-            .map(|r| {
+            .enumerate()
+            .map(|(i, r)| {
                 let fe = match r.fit.model {
                     Model::Within => unit.to_string(),
                     Model::Twoways => format!("{unit}, {time}"),
@@ -147,7 +153,11 @@ impl SpecFile {
                         p_value: r.effect.p_value,
                         conf_low: r.effect.conf_low,
                         conf_high: r.effect.conf_high,
-                        bootstrap: r.bootstrap.as_ref().map(EffectBootstrap::from),
+                        bootstrap: r.bootstrap.as_ref().map(|b| {
+                            let mut e = EffectBootstrap::from(b);
+                            e.p_romano_wolf = rw.as_ref().map(|p| p[i]);
+                            e
+                        }),
                     },
                     nobs: r.fit.n,
                     r2: r.fit.r2,

@@ -333,6 +333,8 @@ pub struct WildBootstrap {
     opts: BootOptions,
     hypothesis: LinearHypothesis,
     n_clusters: usize,
+    /// Cluster labels in cluster order (draw b gives cluster j the weight v_bj).
+    cluster_labels: Vec<String>,
     enumerated: bool,
     /// Rβ̂ and R'BR.
     estimate: f64,
@@ -597,6 +599,7 @@ impl WildBootstrap {
             opts: opts.clone(),
             hypothesis: hypothesis.clone(),
             n_clusters: g,
+            cluster_labels: cs.labels.clone(),
             enumerated,
             estimate,
             rbr,
@@ -609,6 +612,11 @@ impl WildBootstrap {
     /// Draws used (2^G under full enumeration).
     pub fn reps(&self) -> usize {
         self.draws.len()
+    }
+
+    /// Cluster labels in cluster order.
+    pub fn cluster_labels(&self) -> &[String] {
+        &self.cluster_labels
     }
 
     /// Number of clusters G.

@@ -4,7 +4,7 @@
 //!
 //! The bootstraps must share their draws: the same clusters, weights, seed and number of draws
 //! (so draw b is the same weight vector in every specification); this is checked through the
-//! number of clusters and draws.
+//! cluster labels (in order), the seed and the number of draws.
 
 use super::bootstrap::WildBootstrap;
 use crate::error::{Error, Result};
@@ -14,10 +14,10 @@ fn check(boots: &[&WildBootstrap]) -> Result<usize> {
     let first = boots
         .first()
         .ok_or_else(|| Error::Usage("multiple testing: no specifications given".into()))?;
-    let (b, g, seed) = (first.reps(), first.n_clusters(), first.seed());
+    let (b, seed) = (first.reps(), first.seed());
     if boots
         .iter()
-        .any(|x| x.reps() != b || x.n_clusters() != g || x.seed() != seed)
+        .any(|x| x.reps() != b || x.seed() != seed || x.cluster_labels() != first.cluster_labels())
     {
         return Err(Error::Usage(
             "multiple testing: the bootstraps must share clusters, seed and number of draws".into(),
@@ -123,6 +123,31 @@ pub fn holm(p: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inference::bootstrap::{BootOptions, LinearHypothesis};
+
+    /// Bootstraps that do not share their draws (other seed, other clusters) are refused.
+    #[test]
+    fn bootstraps_must_share_their_draws() {
+        let file = crate::testdata::reference("grunfeld.csv");
+        let p = crate::panel::io::read_csv(&file, "firm", "year").unwrap();
+        let fit = crate::estimators::fit_formula(&p, "inv ~ value + capital", None, None).unwrap();
+        let h = LinearHypothesis::parse("value").unwrap();
+        let mut o = BootOptions::new(1);
+        o.reps = 99;
+        let a = WildBootstrap::new(&fit, &h, &o).unwrap();
+        o.seed = 2;
+        let b = WildBootstrap::new(&fit, &h, &o).unwrap();
+        o.seed = 1;
+        o.cluster = crate::inference::clusters::ClusterBy::Time;
+        let c = WildBootstrap::new(&fit, &h, &o).unwrap();
+        assert_eq!(romano_wolf(&[&a, &a]).unwrap().len(), 2);
+        for other in [&b, &c] {
+            let e = romano_wolf(&[&a, other]).unwrap_err().to_string();
+            assert!(e.contains("must share"), "{e}");
+            assert!(westfall_young(&[&a, other]).is_err());
+        }
+        assert!(romano_wolf(&[]).is_err());
+    }
 
     /// Holm on (0.01, 0.04, 0.03, 0.005): sorted 0.005·4, 0.01·3, 0.03·2, 0.04·1, made monotone.
     #[test]
