@@ -71,20 +71,28 @@ fn cluster_diagnostics(d: &ClusterDiagnostics) -> String {
         d.hypothesis.trim_end_matches(" = 0")
     ));
     s.push_str("| | min | q1 | median | mean | q3 | max |\n|---|---|---|---|---|---|---|\n");
-    for (name, m) in [
-        ("observations", &d.sizes),
-        ("leverage", &d.leverage),
-        ("partial leverage", &d.partial_leverage),
-        ("estimate without", &d.estimate_without),
+    // Observation counts as counts (one decimal where a quartile interpolates).
+    let count = |x: f64| {
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.1}")
+        }
+    };
+    for (name, m, f) in [
+        ("observations", &d.sizes, &count as &dyn Fn(f64) -> String),
+        ("leverage", &d.leverage, &fmt_coef),
+        ("partial leverage", &d.partial_leverage, &fmt_coef),
+        ("estimate without", &d.estimate_without, &fmt_coef),
     ] {
         s.push_str(&format!(
             "| {name} | {} | {} | {} | {} | {} | {} |\n",
-            fmt_coef(m.min),
-            fmt_coef(m.q1),
-            fmt_coef(m.median),
-            fmt_coef(m.mean),
-            fmt_coef(m.q3),
-            fmt_coef(m.max)
+            f(m.min),
+            f(m.q1),
+            f(m.median),
+            f(m.mean),
+            f(m.q3),
+            f(m.max)
         ));
     }
     s.push_str(&format!(
