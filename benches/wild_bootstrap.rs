@@ -5,7 +5,9 @@
 //! `WildBootstrap::new` + `result()` (one pass over the data, 9,999 draws, p-values and the
 //! confidence interval by test inversion) `REPS` times and prints the median and the range.
 
-use panelkit::inference::bootstrap::{BootOptions, LinearHypothesis, WildBootstrap};
+use iku::spec::run::AnyRun;
+use panelkit::inference::bootstrap::{BootOptions, WildBootstrap};
+use panelkit::inference::LinearHypothesis;
 use std::path::Path;
 use std::time::Instant;
 
@@ -28,10 +30,14 @@ fn main() {
     let spec_path = root.join("specs/vive.toml");
     let specs = iku::spec::SpecFile::load(&spec_path).expect("spec file");
     let runs = specs.run(&spec_path, &panel).expect("estimates");
-    let best = runs
+    let best = match runs
         .iter()
-        .find(|r| r.spec.name == specs.study.best_estimate)
-        .expect("best estimate");
+        .find(|r| r.spec().name == specs.study.best_estimate)
+        .expect("best estimate")
+    {
+        AnyRun::Panel(r) => r,
+        AnyRun::Gmm(_) => panic!("the best estimate is a GMM spec: nothing to bootstrap"),
+    };
     let h = LinearHypothesis::parse(&format!("{} = 0", best.spec.effect.join(" + ")))
         .expect("hypothesis");
     let opts = BootOptions::new(20220301);
@@ -56,7 +62,7 @@ fn main() {
     println!(
         "best estimate '{}' ({} obs, {} clusters), H0 {}: WCR B = {} Rademacher, p = {:.4}, CI [{:.3}, {:.3}]",
         best.spec.name,
-        best.fit.n,
+        best.fit.n(),
         res.n_clusters,
         res.hypothesis,
         res.reps,

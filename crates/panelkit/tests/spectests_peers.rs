@@ -6,7 +6,7 @@
 
 use panelkit::estimators::{estimate, EstimateOptions, Model};
 use panelkit::formula::Formula;
-use panelkit::inference::spectests;
+use panelkit::inference::{hausman, pesaran_cd};
 use serde_json::Value;
 use std::path::Path;
 
@@ -46,7 +46,7 @@ fn fit(c: &Value, model: Model) -> panelkit::estimators::Fit {
 fn hausman_with_a_non_positive_definite_difference_reports_the_absolute_value() {
     let c = case("phtest_indefinite");
     assert!(c["quadratic_form"].as_f64().unwrap() < 0.0);
-    let h = spectests::hausman(&fit(&c, Model::Within), &fit(&c, Model::Random)).unwrap();
+    let h = hausman(&fit(&c, Model::Within), &fit(&c, Model::Random)).unwrap();
     let want = c["statistic"].as_f64().unwrap();
     assert!(
         (h.statistic - want).abs() < 1e-8 * want,
@@ -60,7 +60,7 @@ fn hausman_with_a_non_positive_definite_difference_reports_the_absolute_value() 
 #[test]
 fn pesaran_cd_skips_pairs_with_one_common_period_and_counts_the_rest() {
     let c = case("pcdtest_cd_sparse");
-    let t = spectests::pesaran_cd(&fit(&c, Model::Within)).unwrap();
+    let t = pesaran_cd(&fit(&c, Model::Within)).unwrap();
     let want = c["statistic"].as_f64().unwrap();
     assert!(
         (t.statistic - want).abs() < 1e-8 * want,

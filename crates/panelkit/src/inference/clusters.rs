@@ -39,8 +39,11 @@ pub struct ClusterSums {
     pub sizes: Vec<usize>,
     /// A label per cluster (the unit label, the period, or the id).
     pub labels: Vec<String>,
+    /// X̃_g'X̃_g per cluster.
     pub xtx: Vec<Array2<f64>>,
+    /// X̃_g'ỹ_g per cluster.
     pub xty: Vec<Array1<f64>>,
+    /// X̃_g'û_g per cluster.
     pub xtu: Vec<Array1<f64>>,
 }
 
@@ -48,8 +51,8 @@ impl ClusterSums {
     /// One pass over the fit's rows; at least two clusters are required.
     pub fn new(fit: &Fit, by: &ClusterBy) -> Result<ClusterSums> {
         let raw: Vec<usize> = match by {
-            ClusterBy::Unit => fit.unit.clone(),
-            ClusterBy::Time => fit.time_idx.clone(),
+            ClusterBy::Unit => fit.ids.unit().to_vec(),
+            ClusterBy::Time => fit.ids.time_idx().to_vec(),
             ClusterBy::Ids(ids) => {
                 if ids.len() != fit.n {
                     return Err(Error::Usage(format!(
@@ -61,7 +64,7 @@ impl ClusterSums {
                 ids.clone()
             }
         };
-        let (index, ng) = super::dense_ids(&raw);
+        let (index, ng) = super::covariance::dense_ids(&raw);
         if ng < 2 {
             return Err(Error::Data(format!(
                 "clustering on {} needs at least 2 clusters; the sample has {ng}",
@@ -72,8 +75,8 @@ impl ClusterSums {
         for (i, &g) in index.iter().enumerate() {
             if labels[g].is_empty() {
                 labels[g] = match by {
-                    ClusterBy::Unit => fit.unit_labels[fit.unit[i]].clone(),
-                    ClusterBy::Time => fit.time[i].to_string(),
+                    ClusterBy::Unit => fit.ids.unit_labels()[fit.ids.unit()[i]].clone(),
+                    ClusterBy::Time => fit.ids.time()[i].to_string(),
                     ClusterBy::Ids(ids) => ids[i].to_string(),
                 };
             }

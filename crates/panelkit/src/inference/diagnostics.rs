@@ -9,14 +9,16 @@
 //! Γ = (1/G) Σ_g (γ_g − γ̄)² / γ̄² (CSS with ρ = 0: errors independent within clusters).
 //! G* well below G says a few clusters carry the estimate and clustered t tests over-reject.
 
-use super::bootstrap::LinearHypothesis;
+use super::bootstrap::Tested;
 use super::clusters::{ClusterBy, ClusterSums};
+use super::hypothesis::LinearHypothesis;
 use super::jackknife::leave_one_out;
 use crate::error::Result;
 use crate::estimators::Fit;
 
 /// One cluster's row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[allow(missing_docs)] // a JSON document: the fields are its keys
 pub struct ClusterRow {
     pub label: String,
     /// Observations.
@@ -31,6 +33,7 @@ pub struct ClusterRow {
 
 /// Five-number summary and mean of a distribution.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[allow(missing_docs)] // a JSON document: the fields are its keys
 pub struct Summary {
     pub min: f64,
     pub q1: f64,
@@ -64,6 +67,7 @@ impl Summary {
 
 /// The diagnostics of one fit for one linear combination.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[allow(missing_docs)] // a JSON document: the fields are its keys
 pub struct ClusterDiagnostics {
     pub hypothesis: String,
     pub cluster: String,
@@ -83,7 +87,7 @@ pub struct ClusterDiagnostics {
 impl ClusterDiagnostics {
     /// Computes the diagnostics of `fit` for the combination on the left of `hypothesis`.
     pub fn new(fit: &Fit, hypothesis: &LinearHypothesis, by: &ClusterBy) -> Result<Self> {
-        let r = hypothesis.vector(fit)?;
+        let (tested, r) = Tested::new(fit, hypothesis)?;
         let cs = ClusterSums::new(fit, by)?;
         let b = &fit.xtx_inv;
         let a = b.dot(&r);
@@ -110,7 +114,7 @@ impl ClusterDiagnostics {
             Summary::of(&clusters.iter().map(f).collect::<Vec<f64>>())
         };
         Ok(ClusterDiagnostics {
-            hypothesis: hypothesis.text(),
+            hypothesis: tested.text,
             cluster: by.name().to_string(),
             n_clusters: cs.ng,
             estimate: r.iter().zip(&fit.coefficients).map(|(x, y)| x * y).sum(),

@@ -13,7 +13,10 @@
 //! at the full-sample projection.
 
 use super::clusters::{ClusterBy, ClusterSums};
-use super::{Ssc, Vcov, VcovKind, VcovSpec};
+use super::covariance::sandwich;
+use super::kind::{self, Jackknife, Recipe};
+use super::ssc::{factors, Ssc};
+use super::vcov::{Vcov, VcovSpec};
 use crate::error::{Error, Result};
 use crate::estimators::Fit;
 use crate::linalg::inv_sym;
@@ -112,14 +115,15 @@ fn crv2_meat(fit: &Fit, cs: &ClusterSums) -> Result<Array2<f64>> {
 }
 
 /// CRV2 or CRV3 clustered by unit under `spec` (called by [`Fit::vcov`]).
-pub(crate) fn vcov(fit: &Fit, spec: &VcovSpec) -> Result<Vcov> {
+pub(crate) fn vcov(fit: &Fit, spec: &VcovSpec, which: Jackknife) -> Result<Vcov> {
     let cs = ClusterSums::new(fit, &ClusterBy::Unit)?;
     let g = cs.ng as f64;
-    let (matrix, factor, note) = match spec.kind {
-        VcovKind::Crv3 => {
+    let (matrix, factor, note) = match which {
+        Jackknife::Cr3 => {
             let m = jackknife_sum(fit, &cs)?;
-            let (factor, note) = if spec.ssc == Ssc::Fixest {
-                let f = super::ssc::factors(fit, VcovKind::Cluster, Ssc::Fixest, Some(&[cs.ng]))?;
+            let (factor, note) = if spec.ssc() == Ssc::fixest() {
+                let unit = Recipe::Cluster(kind::ClusterBy::Unit);
+                let f = factors(&Ssc::fixest(), unit, &fit.counts(), Some(&[cs.ng]));
                 (
                     f.factor,
                     format!(
@@ -135,20 +139,13 @@ pub(crate) fn vcov(fit: &Fit, spec: &VcovSpec) -> Result<Vcov> {
             };
             (m * factor, factor, note)
         }
-        VcovKind::Crv2 => {
+        Jackknife::Cr2 => {
             let meat = crv2_meat(fit, &cs)?;
-            let b = &fit.xtx_inv;
             (
-                b.dot(&meat).dot(b),
+                sandwich(&fit.xtx_inv, &meat),
                 1.0,
                 format!("CRV2 (Bell–McCaffrey): A_g = (I − H_gg)^(-1/2), factor 1, G = {g}; t df = G − 1"),
             )
-        }
-        other => {
-            return Err(Error::Usage(format!(
-                "{} is not a jackknife covariance",
-                other.name()
-            )))
         }
     };
     Ok(Vcov {

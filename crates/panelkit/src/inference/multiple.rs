@@ -123,7 +123,8 @@ pub fn holm(p: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inference::bootstrap::{BootOptions, LinearHypothesis};
+    use crate::inference::bootstrap::BootOptions;
+    use crate::inference::LinearHypothesis;
 
     /// Bootstraps that do not share their draws (other seed, other clusters) are refused.
     #[test]
