@@ -148,6 +148,12 @@ pub struct BestEstimate {
     pub df: Option<f64>,
     pub conf_low: f64,
     pub conf_high: f64,
+    /// The WCR bootstrap interval of the effect, when the best estimate was bootstrapped
+    /// with the null imposed and both sides are bounded (the projection then uses it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wcr_conf_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wcr_conf_high: Option<f64>,
 }
 
 impl SpecEstimates {

@@ -10,7 +10,7 @@ use panelkit::error::{Error, Result};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::etable::{EstimateTable, ModelColumn};
 use panelkit::formula::Formula;
-use panelkit::inference::bootstrap::{BootResult, WildBootstrap};
+use panelkit::inference::bootstrap::{BootKind, BootResult, WildBootstrap};
 use panelkit::inference::clusters::ClusterBy;
 use panelkit::inference::diagnostics::ClusterDiagnostics;
 use panelkit::inference::multiple::romano_wolf;
@@ -249,6 +249,8 @@ impl SpecFile {
                 df: best.df(),
                 conf_low: best.effect().conf_low,
                 conf_high: best.effect().conf_high,
+                wcr_conf_low: wcr_ci(best).and_then(|c| c.0),
+                wcr_conf_high: wcr_ci(best).and_then(|c| c.1),
             },
             presets,
             cluster_diagnostics: match best {
@@ -258,6 +260,19 @@ impl SpecFile {
                 AnyRun::Gmm(_) => None,
             },
         }
+    }
+}
+
+/// The WCR interval of a run's effect (low, high), when it was bootstrapped with the null
+/// imposed and both sides are bounded.
+fn wcr_ci(run: &AnyRun) -> Option<(Option<f64>, Option<f64>)> {
+    match run {
+        AnyRun::Panel(r) => r
+            .bootstrap
+            .as_ref()
+            .filter(|b| b.kind == BootKind::Wcr && b.ci.iter().all(Option::is_some))
+            .map(|b| (b.ci[0], b.ci[1])),
+        AnyRun::Gmm(_) => None,
     }
 }
 
