@@ -232,7 +232,8 @@ fn project(
     let b = &table.best_estimate;
     let effects = [
         Effect::published(),
-        Effect::from_coefficient(b.estimate, Some(b.std_error), b.df),
+        Effect::from_coefficient(b.estimate, Some(b.std_error), b.df)
+            .with_wcr_interval(b.wcr_conf_low, b.wcr_conf_high),
     ];
     let mut proj = projection::project(&data.panel, opts.year, opts.k, &effects)?;
     proj.synthetic = data.file.synthetic;

@@ -123,6 +123,9 @@ pub struct Effect {
     pub std_error: Option<f64>,
     /// Degrees of freedom for the t quantile; `None` means the normal quantile.
     pub df: Option<f64>,
+    /// The wild cluster restricted bootstrap interval of the saving (low, high), DKK per
+    /// inhabitant per pp; used instead of the t interval when present.
+    pub wcr_ci: Option<(f64, f64)>,
 }
 
 impl Effect {
@@ -133,6 +136,7 @@ impl Effect {
             saving_dkk_per_capita_pp: published_saving_dkk_per_capita_pp(),
             std_error: None,
             df: None,
+            wcr_ci: None,
         }
     }
 
@@ -144,7 +148,18 @@ impl Effect {
             saving_dkk_per_capita_pp: saving_of_coefficient(coefficient),
             std_error,
             df,
+            wcr_ci: None,
         }
+    }
+
+    /// The same effect with the WCR interval of its coefficient, `(conf_low, conf_high)` on
+    /// spending (the bounds swap with the sign); an unbounded side leaves the t interval.
+    pub fn with_wcr_interval(mut self, low: Option<f64>, high: Option<f64>) -> Effect {
+        if let (Some(l), Some(h)) = (low, high) {
+            let (a, b) = (saving_of_coefficient(l), saving_of_coefficient(h));
+            self.wcr_ci = Some((a.min(b), a.max(b)));
+        }
+        self
     }
 
     /// The effect as a coefficient on spending (negative = saving), via
@@ -191,7 +206,8 @@ impl Effect {
         };
         let estimate = num("estimate", true)?.unwrap_or(f64::NAN);
         let effect =
-            Effect::from_coefficient(estimate, num("std_error", false)?, num("df", false)?);
+            Effect::from_coefficient(estimate, num("std_error", false)?, num("df", false)?)
+                .with_wcr_interval(num("wcr_conf_low", false)?, num("wcr_conf_high", false)?);
         effect
             .validate()
             .map_err(|m| Error::input(path, None, Some("best_estimate"), m))?;
@@ -620,11 +636,16 @@ fn resolve(effect: &Effect, borrowed: Option<&Effect>) -> Resolved {
         ),
         (None, None) => (None, None, "none: no standard error available".to_string()),
     };
-    let ci = se.map(|se| {
+    let mut ci = se.map(|se| {
         let q = critical_value(df);
         let e = effect.saving_dkk_per_capita_pp;
         (e - q * se, e + q * se)
     });
+    let mut basis = basis;
+    if let Some((lo, hi)) = effect.wcr_ci {
+        ci = Some((lo, hi));
+        basis = "wild cluster restricted bootstrap (WCR) interval of the re-estimated effect, by test inversion".to_string();
+    }
     Resolved {
         effect: *effect,
         se,

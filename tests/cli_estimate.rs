@@ -163,6 +163,151 @@ fn errors_exit_non_zero_with_a_message() {
 }
 
 #[test]
+fn wild_cluster_bootstrap_json_and_same_seed_same_bytes() {
+    let v = json(
+        &["--boot", "wcr", "--boot-hypothesis", "value + capital = 0"],
+        "inv ~ value + capital | firm",
+    );
+    let b = &v["bootstrap"];
+    for key in [
+        "type",
+        "weights",
+        "reps",
+        "enumerated",
+        "hypothesis",
+        "t_stat",
+        "p_value",
+        "ci",
+        "seed",
+    ] {
+        assert!(!b[key].is_null(), "bootstrap.{key} missing");
+    }
+    assert_eq!(b["type"], "wcr");
+    assert_eq!(b["reps"], 1024);
+    assert_eq!(b["enumerated"], true);
+    assert_eq!(b["hypothesis"], "value + capital = 0");
+    let ci = b["ci"].as_array().unwrap();
+    let est = b["estimate"].as_f64().unwrap();
+    assert!(ci[0].as_f64().unwrap() < est && est < ci[1].as_f64().unwrap());
+    // Drawn (not enumerated) Webb weights: the same seed gives the same bytes.
+    let mut a = base("inv ~ value + capital | firm");
+    a.extend(
+        [
+            "--boot",
+            "wcu",
+            "--boot-weights",
+            "webb",
+            "--boot-reps",
+            "999",
+            "--boot-seed",
+            "7",
+            "--format",
+            "json",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok1, out1, err1) = run(&refs);
+    let (ok2, out2, _) = run(&refs);
+    assert!(ok1 && ok2, "{err1}");
+    assert_eq!(out1, out2);
+    let v: serde_json::Value = serde_json::from_str(&out1).unwrap();
+    assert_eq!(v["bootstrap"]["enumerated"], false);
+    assert_eq!(v["bootstrap"]["reps"], 999);
+    assert_eq!(v["bootstrap"]["hypothesis"], "value = 0");
+}
+
+#[test]
+fn bootstrap_and_jackknife_errors_are_clear() {
+    let f = "inv ~ value + capital | firm";
+    for (extra, msg) in [
+        (vec!["--boot", "wild"], "expected wcr or wcu"),
+        (
+            vec!["--boot", "wcr", "--boot-weights", "gauss"],
+            "unknown bootstrap weights",
+        ),
+        (
+            vec!["--boot", "wcr", "--boot-hypothesis", "vlue = 0"],
+            "no coefficient 'vlue'",
+        ),
+        (
+            vec!["--boot", "wcr", "--boot-hypothesis", "value = x"],
+            "no coefficient 'x'",
+        ),
+        (
+            vec![
+                "--boot",
+                "wcr",
+                "--boot-hypothesis",
+                "value = 0, capital = 0",
+            ],
+            "the wild cluster bootstrap tests one",
+        ),
+        (
+            vec!["--boot", "wcr", "--formula", "inv ~ value | firm"],
+            "apply to a single --formula",
+        ),
+        (
+            vec![
+                "--boot",
+                "wcr",
+                "--model",
+                "gmm-diff",
+                "--instruments",
+                "gmm(inv, 2:99)",
+            ],
+            "not to GMM",
+        ),
+        (
+            vec!["--boot", "wcr", "--format", "csv"],
+            "json, table or md",
+        ),
+        (
+            vec!["--boot", "wcr", "--boot-cluster", "region"],
+            "expected unit or time",
+        ),
+        (vec!["--vcov", "crv4"], "crv3"),
+    ] {
+        let mut a = base(f);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (ok, out, err) = run(&refs);
+        assert!(!ok && out.is_empty(), "{extra:?}");
+        assert!(err.contains(msg), "{extra:?}: {err}");
+    }
+}
+
+#[test]
+fn tests_name_the_models_they_compare_and_refuse_other_fits() {
+    let v = json(&["--tests"], "inv ~ value + capital | firm");
+    let names: Vec<&str> = v["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names[0].ends_with("[within vs pooled]"), "{names:?}");
+    assert!(names[1].ends_with("[within vs random]"), "{names:?}");
+    for (formula, extra) in [
+        ("inv ~ value + capital | firm + year", vec![]),
+        ("inv ~ value + capital | firm", vec!["--weights", "w"]),
+        ("inv ~ value + capital", vec!["--model", "fd"]),
+    ] {
+        let mut a = base(formula);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a.push("--tests".into());
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (ok, out, err) = run(&refs);
+        assert!(!ok && out.is_empty(), "{formula} {extra:?}");
+        assert!(
+            err.contains("--tests: the specification tests compare"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn wald_test_matches_car_and_level_sets_the_intervals() {
     let fixture: serde_json::Value = serde_json::from_slice(
         &std::fs::read("tests/reference/fixtures/car_grunfeld_wald.json").unwrap(),

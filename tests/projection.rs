@@ -238,6 +238,16 @@ fn intervals_propagate_the_standard_error_linearly() {
             publ.ci_basis
         );
     }
+    // A WCR interval of the coefficient replaces the t interval (bounds swap with the sign);
+    // one unbounded side keeps the t interval.
+    let wcr = estimated().with_wcr_interval(Some(-20.0), Some(-5.0));
+    let p = project(&small_panel(), 2020, 3, &[wcr]).unwrap();
+    let s = saving(&p, Approach::National, EffectSource::Estimated);
+    let m = s.total_dkk / 12.3;
+    close(s.ci_low_dkk.unwrap(), m * 5.0, 1e-12);
+    close(s.ci_high_dkk.unwrap(), m * 20.0, 1e-12);
+    assert!(s.ci_basis.starts_with("wild cluster restricted bootstrap"));
+    assert_eq!(estimated().with_wcr_interval(None, Some(-5.0)), estimated());
     // Without any standard error there is no interval, and it says so.
     let p = project(&small_panel(), 2020, 3, &[Effect::published()]).unwrap();
     let s = saving(&p, Approach::National, EffectSource::Published);

@@ -4,11 +4,14 @@
 //! ```text
 //! iku-estimate --data FILE --unit COL --time COL --formula "y ~ x + l(x, 1) | unit" [--formula ...]
 //!              [--model pooled|within|twoways|fd|between|random]
-//!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west]
+//!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west|crv2|crv3]
 //!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
 //!              [--lincom "l(x, 0) + l(x, 1)"]... [--wald "a = 0, b = 0"] [--level 0.95]
 //!              [--tests] [--drop-singletons] [--fd-across-gaps]
 //!              [--format table|json|csv|md|tex] [--out FILE]
+//!              [--boot wcr|wcu [--boot-reps B] [--boot-weights rademacher|webb|mammen|normal]
+//!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time]
+//!               [--boot-p symmetric|equal-tailed|upper|lower]]
 //! iku-estimate --data FILE --unit COL --time COL --model gmm-diff|gmm-sys
 //!              --formula "y ~ l(y, 1) + x" --instruments "gmm(y, 2:99) + gmm(x, 2:99) + iv(z)"
 //!              [--steps 1|2] [--collapse] [--effect individual|twoways] [--vcov robust|iid]
@@ -30,7 +33,12 @@
 //! `(Intercept)` first), `lincom` (same fields, when asked), `wald` ({stat, df1, df2,
 //! p_value, distribution} with `--wald`; df2 null for χ²), `level` (of the intervals, when not
 //! 0.95), `tests` ([{name, statistic, df, p_value}] with `--tests`) and, for random effects,
-//! `variance_components` ({sigma2_idios, sigma2_indiv, theta per unit}). Errors (missing
+//! `variance_components` ({sigma2_idios, sigma2_indiv, theta per unit}); with `--boot`,
+//! `bootstrap` ({type, weights, reps, enumerated, hypothesis, cluster, n_clusters, estimate,
+//! t_stat, small_sample_factor, p_kind, p_value, p_symmetric, p_equal_tailed, p_upper,
+//! p_lower, level, ci: [lo, hi], seed}: the wild cluster bootstrap, default 9,999 Rademacher
+//! draws, seed 1, clustered by unit, hypothesis `<first slope> = 0`, one restriction written
+//! as for `--wald`). Errors (missing
 //! column, everything absorbed or collinear, a single cluster, bad syntax) print a message
 //! and exit with status 2.
 //!
@@ -51,6 +59,8 @@ use panelkit::estimators::gmm::{gmm, Effect, GmmOptions, Instruments, Transforma
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::etable::EstimateTable;
 use panelkit::formula::Formula;
+use panelkit::inference::bootstrap::{BootKind, BootOptions, BootResult, BootWeights, PValueKind};
+use panelkit::inference::clusters::ClusterBy;
 use panelkit::inference::render::render_with_tests;
 use panelkit::inference::{
     parse_lincom, CoefTable, LinearHypothesis, Ssc, VcovKind, VcovSpec, WaldForm,
@@ -140,6 +150,114 @@ struct Cli {
     /// GMM: long-run effect Σβ/(1 − Σρ) of "l(x, 0) + l(x, 1)" (repeatable).
     #[arg(long)]
     long_run: Vec<String>,
+    /// Wild cluster bootstrap: wcr (null imposed) or wcu.
+    #[arg(long)]
+    boot: Option<String>,
+    /// Bootstrap draws (all 2^G sign vectors when 2^G ≤ B with Rademacher weights).
+    #[arg(long, default_value_t = 9999)]
+    boot_reps: usize,
+    /// Bootstrap weights.
+    #[arg(long, default_value = "rademacher")]
+    boot_weights: String,
+    /// Seed of the ChaCha20 generator of the bootstrap draws.
+    #[arg(long, default_value_t = 1)]
+    boot_seed: u64,
+    /// Hypothesis tested, 'TERM = 0' or 'a + b = 0' (default: the first slope = 0).
+    #[arg(long)]
+    boot_hypothesis: Option<String>,
+    /// Bootstrap clusters: unit or time.
+    #[arg(long, default_value = "unit")]
+    boot_cluster: String,
+    /// Bootstrap p-value (and interval): symmetric, equal-tailed, upper or lower.
+    #[arg(long, default_value = "symmetric")]
+    boot_p: String,
+}
+
+/// A wild cluster bootstrap request from the command line.
+struct BootRequest {
+    hypothesis: Option<String>,
+    opts: BootOptions,
+}
+
+impl BootRequest {
+    fn from_cli(cli: &Cli) -> Result<Option<BootRequest>> {
+        let Some(kind) = &cli.boot else {
+            return Ok(None);
+        };
+        let mut opts = BootOptions::new(cli.boot_seed);
+        opts.kind = BootKind::parse(kind)?;
+        opts.reps = cli.boot_reps;
+        opts.weights = BootWeights::parse(&cli.boot_weights)?;
+        opts.p_kind = PValueKind::parse(&cli.boot_p)?;
+        opts.level = cli.level;
+        opts.cluster = match cli.boot_cluster.as_str() {
+            "unit" => ClusterBy::Unit,
+            "time" => ClusterBy::Time,
+            other => {
+                return Err(Error::Usage(format!(
+                    "--boot-cluster '{other}': expected unit or time"
+                )))
+            }
+        };
+        Ok(Some(BootRequest {
+            hypothesis: cli.boot_hypothesis.clone(),
+            opts,
+        }))
+    }
+
+    /// Runs the bootstrap on `fit`; the default hypothesis is the first slope = 0.
+    fn run(&self, fit: &panelkit::estimators::Fit) -> Result<BootResult> {
+        let h = match &self.hypothesis {
+            Some(text) => LinearHypothesis::parse(text)
+                .map_err(|e| Error::Usage(format!("--boot-hypothesis '{text}': {e}")))?,
+            None => {
+                let first = fit
+                    .terms()
+                    .iter()
+                    .find(|t| t.as_str() != panelkit::estimators::INTERCEPT)
+                    .ok_or_else(|| Error::Usage("--boot: the model has no slope to test".into()))?;
+                LinearHypothesis::parse(&format!("{first} = 0"))?
+            }
+        };
+        fit.wild_bootstrap(&h, &self.opts)
+    }
+}
+
+/// Adds the bootstrap to a rendered table: a `bootstrap` field of the JSON object, a line
+/// under the table (table, md); csv and tex have no place for it.
+fn with_bootstrap(text: String, b: &BootResult, format: Format) -> Result<String> {
+    let ci = |v: Option<f64>| v.map_or("unbounded".to_string(), |x| format!("{x:.6}"));
+    match format {
+        Format::Json => {
+            let body = text.trim_end().strip_suffix('}').ok_or_else(|| {
+                Error::Numeric("internal: the JSON table is not an object".into())
+            })?;
+            let field = serde_json::to_string_pretty(b)
+                .map_err(|e| Error::Numeric(format!("bootstrap JSON: {e}")))?;
+            let field = field.replace('\n', "\n  ");
+            Ok(format!("{},\n  \"bootstrap\": {field}\n}}\n", body.trim_end()))
+        }
+        Format::Text | Format::Md => Ok(format!(
+            "{text}\nWild cluster bootstrap ({}, {} weights, {} draws{}, seed {}, {} clusters by {}): H0 {}: t = {:.4}, p ({}) = {:.4}, {}% CI [{}, {}]\n",
+            b.kind.name().to_uppercase(),
+            b.weights.name(),
+            b.reps,
+            if b.enumerated { ", full enumeration" } else { "" },
+            b.seed,
+            b.n_clusters,
+            b.cluster,
+            b.hypothesis,
+            b.t_stat,
+            b.p_kind.name(),
+            b.p_value,
+            b.level * 100.0,
+            ci(b.ci[0]),
+            ci(b.ci[1]),
+        )),
+        Format::Csv | Format::Tex => Err(Error::Usage(
+            "--boot: the bootstrap is printed with --format json, table or md".into(),
+        )),
+    }
 }
 
 /// One estimation request, independent of where it came from (flags or a spec file).
@@ -159,6 +277,7 @@ struct Job {
     fd_across_gaps: bool,
     tests: bool,
     format: Format,
+    boot: Option<BootRequest>,
 }
 
 impl Job {
@@ -174,9 +293,16 @@ impl Job {
                 "--formula is required, e.g. --formula \"y ~ x + l(x, 1)\"".into(),
             ));
         }
-        if cli.formula.len() > 1 && (cli.tests || !cli.lincom.is_empty() || cli.wald.is_some()) {
+        if cli.formula.len() > 1
+            && (cli.tests || !cli.lincom.is_empty() || cli.wald.is_some() || cli.boot.is_some())
+        {
             return Err(Error::Usage(
-                "--lincom, --wald and --tests apply to a single --formula".into(),
+                "--lincom, --wald, --tests and --boot apply to a single --formula".into(),
+            ));
+        }
+        if cli.boot.is_some() && matches!(format, Format::Csv | Format::Tex) {
+            return Err(Error::Usage(
+                "--boot: the bootstrap is printed with --format json, table or md".into(),
             ));
         }
         let need = |v: &Option<String>, flag: &str| {
@@ -210,6 +336,7 @@ impl Job {
             fd_across_gaps: cli.fd_across_gaps,
             tests: cli.tests,
             format,
+            boot: BootRequest::from_cli(cli)?,
         })
     }
 
@@ -264,11 +391,15 @@ impl Job {
             table.set_wald(fit.wald(h, &table.vcov, form)?);
         }
         let tests = if self.tests {
-            panelkit::inference::standard_tests(panel, formula)?
+            panelkit::inference::standard_for(&fit, panel, formula)?
         } else {
             Vec::new()
         };
-        Ok(render_with_tests(&fit, &table, &tests, self.format))
+        let text = render_with_tests(&fit, &table, &tests, self.format);
+        match &self.boot {
+            Some(b) => with_bootstrap(text, &b.run(&fit)?, self.format),
+            None => Ok(text),
+        }
     }
 }
 
@@ -299,6 +430,13 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
     if cli.weights.is_some() || !cli.lincom.is_empty() || cli.tests || cli.wald.is_some() {
         return Err(Error::Usage(
             "--weights, --lincom, --wald and --tests are not available for GMM models (use --long-run)"
+                .into(),
+        ));
+    }
+    if cli.boot.is_some() {
+        return Err(Error::Usage(
+            "--boot: the wild cluster bootstrap applies to linear models (pooled, within, \
+             twoways, fd, between, random), not to GMM"
                 .into(),
         ));
     }
@@ -356,7 +494,7 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
         long_run.push(fit.long_run(&refs, 0.95)?);
     }
     for w in &fit.warnings {
-        eprintln!("iku-estimate: warning: {w}");
+        panelkit::io::eprintln(&format!("iku-estimate: warning: {w}"));
     }
     panelkit::estimators::gmm::render::render(&fit, &long_run, format)
 }

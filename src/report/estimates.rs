@@ -19,6 +19,46 @@ pub struct EffectRow {
     pub p_value: f64,
     pub conf_low: f64,
     pub conf_high: f64,
+    /// Wild cluster bootstrap of effect = 0 (when the spec asks for it; never for GMM).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<EffectBootstrap>,
+}
+
+/// The bootstrap p-value and interval of an effect, beside the analytic ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectBootstrap {
+    /// `wcr` or `wcu`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub weights: String,
+    pub reps: usize,
+    pub enumerated: bool,
+    pub seed: u64,
+    pub t_stat: f64,
+    pub p_value: f64,
+    pub conf_low: Option<f64>,
+    pub conf_high: Option<f64>,
+    /// Romano–Wolf stepdown p-value over every bootstrapped spec of the table (same draws),
+    /// if all were bootstrapped alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_romano_wolf: Option<f64>,
+}
+
+impl From<&panelkit::inference::bootstrap::BootResult> for EffectBootstrap {
+    fn from(b: &panelkit::inference::bootstrap::BootResult) -> Self {
+        EffectBootstrap {
+            kind: b.kind.name().to_string(),
+            weights: b.weights.name().to_string(),
+            reps: b.reps,
+            enumerated: b.enumerated,
+            seed: b.seed,
+            t_stat: b.t_stat,
+            p_value: b.p_value,
+            conf_low: b.ci[0],
+            conf_high: b.ci[1],
+            p_romano_wolf: None,
+        }
+    }
 }
 
 /// One column of the table: the fit as panelkit summarises it, plus what the spec adds.
@@ -92,6 +132,10 @@ pub struct SpecEstimates {
     pub best_estimate: BestEstimate,
     /// The small-sample presets used, each with its formula.
     pub presets: Vec<(String, String)>,
+    /// Cluster diagnostics (summclust) of the best estimate's effect, clustered by unit;
+    /// None when a leave-one-cluster-out fit is singular or the best estimate is GMM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_diagnostics: Option<panelkit::inference::diagnostics::ClusterDiagnostics>,
 }
 
 /// The effect that feeds the projection.
@@ -104,6 +148,12 @@ pub struct BestEstimate {
     pub df: Option<f64>,
     pub conf_low: f64,
     pub conf_high: f64,
+    /// The WCR bootstrap interval of the effect, when the best estimate was bootstrapped
+    /// with the null imposed and both sides are bounded (the projection then uses it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wcr_conf_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wcr_conf_high: Option<f64>,
 }
 
 impl SpecEstimates {
@@ -114,36 +164,38 @@ impl SpecEstimates {
         let cells = |f: &dyn Fn(&SpecColumn) -> String| -> Vec<String> {
             self.columns.iter().map(f).collect()
         };
-        t.insert_after(
-            Anchor::Coefficients,
-            [
-                Row::estimate(
-                    "IKU effect (DKK/inh./pp)",
-                    self.columns
-                        .iter()
-                        .map(|c| {
-                            Some(TermEstimate {
-                                term: c.effect.terms.join(" + "),
-                                estimate: c.effect.estimate,
-                                std_error: c.effect.std_error,
-                                p_value: c.effect.p_value,
-                            })
+        let mut effect_rows = vec![
+            Row::estimate(
+                "IKU effect (DKK/inh./pp)",
+                self.columns
+                    .iter()
+                    .map(|c| {
+                        Some(TermEstimate {
+                            term: c.effect.terms.join(" + "),
+                            estimate: c.effect.estimate,
+                            std_error: c.effect.std_error,
+                            p_value: c.effect.p_value,
                         })
-                        .collect(),
-                ),
-                Row::line(
-                    "95% CI",
-                    cells(&|c| {
-                        format!(
-                            "[{}, {}]",
-                            fmt_coef(c.effect.conf_low),
-                            fmt_coef(c.effect.conf_high)
-                        )
-                    }),
-                ),
-                Row::line("Effect terms", cells(&|c| c.effect.terms.join(" + "))),
-            ],
-        );
+                    })
+                    .collect(),
+            ),
+            Row::line(
+                "95% CI",
+                cells(&|c| {
+                    format!(
+                        "[{}, {}]",
+                        fmt_coef(c.effect.conf_low),
+                        fmt_coef(c.effect.conf_high)
+                    )
+                }),
+            ),
+        ];
+        effect_rows.extend(self.bootstrap_rows());
+        effect_rows.push(Row::line(
+            "Effect terms",
+            cells(&|c| c.effect.terms.join(" + ")),
+        ));
+        t.insert_after(Anchor::Coefficients, effect_rows);
         t.insert_after(
             Anchor::Stat(Stat::FixedEffects),
             [
@@ -167,6 +219,99 @@ impl SpecEstimates {
         t
     }
 
+    /// The bootstrap of each effect (WCR p-value and interval; Romano–Wolf across specs)
+    /// when any spec was bootstrapped; GMM columns and specs without a bootstrap stay empty.
+    fn bootstrap_rows(&self) -> Vec<Row> {
+        let boot = |c: &SpecColumn| c.effect.bootstrap.clone();
+        let Some(first) = self.columns.iter().find_map(boot) else {
+            return Vec::new();
+        };
+        let kind = first.kind.to_uppercase();
+        let cells = |f: &dyn Fn(&EffectBootstrap) -> String| -> Vec<String> {
+            self.columns
+                .iter()
+                .map(|c| c.effect.bootstrap.as_ref().map_or(String::new(), f))
+                .collect()
+        };
+        let opt = |x: Option<f64>| x.map_or("unbounded".to_string(), fmt_coef);
+        let mut rows = vec![
+            Row::line(
+                &format!("{kind} p-value"),
+                cells(&|b| format!("{:.4}", b.p_value)),
+            ),
+            Row::line(
+                &format!("{kind} 95% CI"),
+                cells(&|b| format!("[{}, {}]", opt(b.conf_low), opt(b.conf_high))),
+            ),
+        ];
+        if self.has_romano_wolf() {
+            rows.push(Row::line(
+                "Romano–Wolf p (bootstrapped specs)",
+                cells(&|b| b.p_romano_wolf.map_or(String::new(), |p| format!("{p:.4}"))),
+            ));
+        }
+        rows
+    }
+
+    /// Whether the effects carry Romano–Wolf p-values.
+    fn has_romano_wolf(&self) -> bool {
+        self.columns.iter().any(|c| {
+            c.effect
+                .bootstrap
+                .as_ref()
+                .is_some_and(|b| b.p_romano_wolf.is_some())
+        })
+    }
+
+    /// One note per distinct bootstrap design, Romano–Wolf's, and the GMM columns left out.
+    fn bootstrap_notes(&self) -> Vec<String> {
+        let mut n: Vec<String> = Vec::new();
+        for b in self
+            .columns
+            .iter()
+            .filter_map(|c| c.effect.bootstrap.as_ref())
+        {
+            let line = format!(
+                "{} p-value and 95% CI: wild cluster {} bootstrap of effect = 0, clustered by unit, {} {} draws{} (seed {}), symmetric p-value, interval by test inversion.",
+                b.kind.to_uppercase(),
+                if b.kind == "wcr" { "restricted" } else { "unrestricted" },
+                b.reps,
+                b.weights,
+                if b.enumerated { ", full enumeration" } else { "" },
+                b.seed
+            );
+            if !n.contains(&line) {
+                n.push(line);
+            }
+        }
+        if n.is_empty() {
+            return n;
+        }
+        let bootstrapped = self
+            .columns
+            .iter()
+            .filter(|c| c.effect.bootstrap.is_some())
+            .count();
+        if self.has_romano_wolf() {
+            n.push(format!(
+                "Romano–Wolf p: stepdown adjusted p-values over the {bootstrapped} bootstrapped specs' effects = 0, from the same bootstrap draws (as pyfixest `rwolf`), controlling the familywise error rate.",
+            ));
+        }
+        let gmm: Vec<&str> = self
+            .columns
+            .iter()
+            .filter(|c| c.fit.model.starts_with("gmm"))
+            .map(|c| c.name.as_str())
+            .collect();
+        if !gmm.is_empty() {
+            n.push(format!(
+                "Not bootstrapped (GMM, normal inference only): {}.",
+                gmm.join(", ")
+            ));
+        }
+        n
+    }
+
     /// Star legend, sample and provenance, the presets' formulas, the best estimate.
     fn notes(&self, t: &EstimateTable) -> Vec<String> {
         let mut n = vec![
@@ -181,6 +326,7 @@ impl SpecEstimates {
                 &self.spec_sha256[..12.min(self.spec_sha256.len())]
             ),
         ];
+        n.extend(self.bootstrap_notes());
         n.extend(t.preset_notes());
         let b = &self.best_estimate;
         n.push(format!(

@@ -6,6 +6,7 @@ use crate::report::estimates::{SpecColumn, SpecEstimates};
 use crate::report::projection::{
     approximation_warning, dkk, savings_table, sensitivity_table, Layout,
 };
+use panelkit::inference::diagnostics::ClusterDiagnostics;
 use panelkit::panel::PanelSummary;
 use panelkit::table::{col, fmt_coef, Align, Table};
 
@@ -52,6 +53,7 @@ pub fn render(r: &ReportInputs) -> String {
         what_ran(r),
         estimates(r),
         best_estimate(r),
+        cluster_diagnostics(r),
         projection(r),
         figures(r),
     ]
@@ -139,6 +141,78 @@ fn best_estimate(r: &ReportInputs) -> String {
         s.push_str(&truth_check(r, truth));
     }
     s
+}
+
+/// The summclust table of the best estimate (linear models; none for GMM): how unequal the
+/// clusters are, how many effectively inform the estimate, and which move it most.
+fn cluster_diagnostics(r: &ReportInputs) -> String {
+    let Some(d) = &r.table.cluster_diagnostics else {
+        return String::new();
+    };
+    let mut s = String::from("### Cluster diagnostics (best estimate, summclust)\n\n");
+    s.push_str(&format!(
+        "Clustered by municipality: G = {}, effective number of clusters G*(ρ = 0) = **{:.1}** \
+         (Carter, Schnepel & Steigerwald 2017). Partial leverage is a municipality's share of \
+         the variation that identifies `{}`; \"estimate without\" refits with the municipality \
+         left out.\n\n",
+        d.n_clusters,
+        d.g_star,
+        d.hypothesis.trim_end_matches(" = 0")
+    ));
+    s.push_str(&summary_table(d).to_markdown());
+    s.push_str(&format!(
+        "\nThe five municipalities whose omission moves the estimate ({}) most:\n\n",
+        fmt_coef(d.estimate)
+    ));
+    let mut t = Table::new([
+        "municipality",
+        "observations",
+        "partial leverage",
+        "estimate without",
+        "change",
+    ]);
+    for c in d.most_influential(5) {
+        t.push_row([
+            c.label.clone(),
+            c.size.to_string(),
+            format!("{:.4}", c.partial_leverage),
+            fmt_coef(c.estimate_without),
+            fmt_coef(c.estimate_without - d.estimate),
+        ]);
+    }
+    s.push_str(&t.to_markdown());
+    s.push('\n');
+    s
+}
+
+/// Five-number summaries and means of cluster sizes, leverages and leave-one-out estimates.
+fn summary_table(d: &ClusterDiagnostics) -> Table {
+    // Observation counts as counts (one decimal where a quartile interpolates).
+    let count = |x: f64| {
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.1}")
+        }
+    };
+    let mut t = Table::new(["", "min", "q1", "median", "mean", "q3", "max"]);
+    for (name, m, f) in [
+        ("observations", &d.sizes, &count as &dyn Fn(f64) -> String),
+        ("leverage", &d.leverage, &fmt_coef),
+        ("partial leverage", &d.partial_leverage, &fmt_coef),
+        ("estimate without", &d.estimate_without, &fmt_coef),
+    ] {
+        t.push_row([
+            name.to_string(),
+            f(m.min),
+            f(m.q1),
+            f(m.median),
+            f(m.mean),
+            f(m.q3),
+            f(m.max),
+        ]);
+    }
+    t
 }
 
 /// The true effect against the best estimate's interval and each spec's.

@@ -54,6 +54,52 @@ pub struct Study {
     /// Lag length for Driscoll–Kraay / Newey–West.
     #[serde(default)]
     pub lags: Option<usize>,
+    /// Wild cluster bootstrap of every spec's effect (a spec may override).
+    #[serde(default)]
+    pub bootstrap: Option<BootstrapSpec>,
+}
+
+/// `bootstrap = { type = "wcr", reps = 9999, weights = "webb", seed = 1 }`: a wild cluster
+/// bootstrap (clustered by unit) of the effect = 0, its p-value and interval beside the
+/// analytic ones.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapSpec {
+    /// `wcr` (null imposed) or `wcu`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default = "default_boot_reps")]
+    pub reps: usize,
+    /// `rademacher`, `webb`, `mammen` or `normal`.
+    #[serde(default = "default_boot_weights")]
+    pub weights: String,
+    #[serde(default = "default_boot_seed")]
+    pub seed: u64,
+}
+
+fn default_boot_reps() -> usize {
+    9999
+}
+fn default_boot_weights() -> String {
+    "rademacher".into()
+}
+fn default_boot_seed() -> u64 {
+    1
+}
+
+impl BootstrapSpec {
+    /// The library's options (clustered by unit, symmetric p-value, 95 % interval).
+    pub fn options(&self) -> Result<panelkit::inference::bootstrap::BootOptions> {
+        use panelkit::inference::bootstrap::{BootKind, BootOptions, BootWeights};
+        let mut o = BootOptions::new(self.seed);
+        o.kind = BootKind::parse(&self.kind)?;
+        o.weights = BootWeights::parse(&self.weights)?;
+        if self.reps == 0 {
+            return Err(Error::Usage("bootstrap reps must be at least 1".into()));
+        }
+        o.reps = self.reps;
+        Ok(o)
+    }
 }
 
 fn default_unit() -> String {
@@ -122,6 +168,9 @@ pub struct Spec {
     pub ssc: Option<String>,
     #[serde(default)]
     pub lags: Option<usize>,
+    /// Wild cluster bootstrap of this spec's effect (overrides the study's).
+    #[serde(default)]
+    pub bootstrap: Option<BootstrapSpec>,
     /// GMM models (`gmm-diff`, `gmm-sys`): instruments, e.g. "gmm(y, 2:99) + iv(x, 1)".
     #[serde(default)]
     pub instruments: Option<String>,
@@ -173,6 +222,16 @@ impl SpecFile {
             if s.effect.is_empty() {
                 return Err(err(format!("spec '{}' lists no effect terms", s.name)));
             }
+            if let Some(b) = &s.bootstrap {
+                b.options()
+                    .map_err(|e| err(format!("spec '{}': bootstrap: {e}", s.name)))?;
+                if gmm::transformation(s).is_some() {
+                    return Err(err(format!(
+                        "spec '{}': bootstrap applies to linear models; GMM specs are not bootstrapped",
+                        s.name
+                    )));
+                }
+            }
             gmm::check(s).map_err(err)?;
         }
         if !names.contains(self.study.best_estimate.as_str()) {
@@ -181,6 +240,10 @@ impl SpecFile {
                 self.study.best_estimate,
                 names.into_iter().collect::<Vec<_>>().join(", ")
             )));
+        }
+        if let Some(b) = &self.study.bootstrap {
+            b.options()
+                .map_err(|e| err(format!("[study] bootstrap: {e}")))?;
         }
         if self.study.from > self.study.to {
             return Err(err(format!(
@@ -441,5 +504,53 @@ effect = ["dx"]
         let f = SpecFile::load(path).unwrap();
         assert_eq!(f.best().name, "fd_year");
         assert!(f.specs.len() >= 7);
+    }
+}
+
+#[cfg(test)]
+mod bootstrap_tests {
+    use super::*;
+
+    const BASE: &str = "[study]\ntitle = \"t\"\nbest_estimate = \"a\"\nfrom = 2007\nto = 2018\nSTUDY\n\n[[spec]]\nname = \"a\"\nlabel = \"A\"\nformula = \"y ~ x\"\neffect = [\"x\"]\nSPEC\n";
+
+    fn parse(study: &str, spec: &str) -> Result<SpecFile> {
+        let text = BASE.replace("STUDY", study).replace("SPEC", spec);
+        SpecFile::parse(Path::new("s.toml"), &text)
+    }
+
+    #[test]
+    fn bootstrap_per_study_or_spec_with_defaults() {
+        let f = parse(
+            "bootstrap = { type = \"wcr\", reps = 999, weights = \"webb\", seed = 3 }",
+            "",
+        )
+        .unwrap();
+        let o = f.study.bootstrap.as_ref().unwrap().options().unwrap();
+        assert_eq!((o.reps, o.seed, o.weights.name()), (999, 3, "webb"));
+        let f = parse("", "bootstrap = { type = \"wcu\" }").unwrap();
+        let o = f.specs[0].bootstrap.as_ref().unwrap().options().unwrap();
+        assert_eq!((o.kind.name(), o.reps, o.seed), ("wcu", 9999, 1));
+        assert_eq!(o.weights.name(), "rademacher");
+    }
+
+    #[test]
+    fn bad_bootstrap_settings_are_errors_naming_the_file() {
+        for (study, spec, msg) in [
+            ("bootstrap = { type = \"wild\" }", "", "expected wcr or wcu"),
+            (
+                "",
+                "bootstrap = { type = \"wcr\", weights = \"x\" }",
+                "spec 'a': bootstrap",
+            ),
+            ("", "bootstrap = { type = \"wcr\", reps = 0 }", "at least 1"),
+            (
+                "bootstrap = { type = \"wcr\", draws = 9 }",
+                "",
+                "unknown field `draws`",
+            ),
+        ] {
+            let e = parse(study, spec).unwrap_err().to_string();
+            assert!(e.contains("s.toml") && e.contains(msg), "{e}");
+        }
     }
 }

@@ -3,12 +3,18 @@
 
 use super::gmm::GmmRun;
 use super::{Spec, SpecFile};
-use crate::report::estimates::{BestEstimate, EffectRow, SpecColumn, SpecEstimates};
+use crate::report::estimates::{
+    BestEstimate, EffectBootstrap, EffectRow, SpecColumn, SpecEstimates,
+};
 use panelkit::error::{Error, Result};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::etable::{EstimateTable, ModelColumn};
 use panelkit::formula::Formula;
-use panelkit::inference::{CoefRow, CoefTable, Ssc, VcovKind, VcovSpec};
+use panelkit::inference::bootstrap::{BootKind, BootResult, WildBootstrap};
+use panelkit::inference::clusters::ClusterBy;
+use panelkit::inference::diagnostics::ClusterDiagnostics;
+use panelkit::inference::multiple::romano_wolf;
+use panelkit::inference::{CoefRow, CoefTable, LinearHypothesis, Ssc, VcovKind, VcovSpec};
 use panelkit::panel::Panel;
 use std::path::Path;
 
@@ -20,6 +26,10 @@ pub struct SpecRun {
     pub table: CoefTable,
     /// The IKU effect: the term itself, or the sum of the listed terms.
     pub effect: CoefRow,
+    /// Wild cluster bootstrap of effect = 0, when the spec or the study asks for it.
+    pub bootstrap: Option<BootResult>,
+    /// Its draws (for multiple-testing adjustments across specs).
+    pub draws: Option<WildBootstrap>,
 }
 
 /// One estimated spec of either kind.
@@ -129,17 +139,42 @@ impl SpecFile {
         }
         let weights: Vec<(&str, f64)> = spec.effect.iter().map(|t| (t.as_str(), 1.0)).collect();
         let effect = fit.lincom(&weights, &table.vcov, 0.95).map_err(ctx)?;
+        let draws = match spec.bootstrap.as_ref().or(self.study.bootstrap.as_ref()) {
+            Some(b) => {
+                let h = effect_hypothesis(spec).map_err(ctx)?;
+                Some(WildBootstrap::new(&fit, &h, &b.options().map_err(ctx)?).map_err(ctx)?)
+            }
+            None => None,
+        };
+        let bootstrap = draws.as_ref().map(WildBootstrap::result);
         Ok(AnyRun::Panel(Box::new(SpecRun {
             spec: spec.clone(),
             fit,
             table,
             effect,
+            bootstrap,
+            draws,
         })))
     }
 
     /// The estimate table (one column per spec) with the best estimate and provenance.
     pub fn table(&self, runs: &[AnyRun], prov: &Provenance) -> SpecEstimates {
         let (unit, time) = (&self.study.unit, &self.study.time);
+        // Romano–Wolf across the bootstrapped specs (GMM specs are never bootstrapped) when
+        // their bootstraps share clusters, seed and draws.
+        let boots: Vec<(usize, &WildBootstrap)> = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r {
+                AnyRun::Panel(p) => p.draws.as_ref().map(|d| (i, d)),
+                AnyRun::Gmm(_) => None,
+            })
+            .collect();
+        let draws: Vec<&WildBootstrap> = boots.iter().map(|(_, d)| *d).collect();
+        let rw: Option<Vec<(usize, f64)>> = (!draws.is_empty())
+            .then(|| romano_wolf(&draws).ok())
+            .flatten()
+            .map(|p| boots.iter().map(|(i, _)| *i).zip(p).collect());
         let models: Vec<ModelColumn> = runs
             .iter()
             .map(|r| match r {
@@ -162,8 +197,19 @@ impl SpecFile {
         let columns: Vec<SpecColumn> = runs
             .iter()
             .zip(EstimateTable::new(models).columns)
-            .map(|(r, fit)| {
+            .enumerate()
+            .map(|(i, (r, fit))| {
                 let (spec, effect) = (r.spec(), r.effect());
+                let bootstrap = match r {
+                    AnyRun::Panel(p) => p.bootstrap.as_ref().map(|b| {
+                        let mut e = EffectBootstrap::from(b);
+                        e.p_romano_wolf = rw
+                            .as_ref()
+                            .and_then(|p| p.iter().find(|(j, _)| *j == i).map(|(_, v)| *v));
+                        e
+                    }),
+                    AnyRun::Gmm(_) => None,
+                };
                 SpecColumn {
                     name: spec.name.clone(),
                     fit,
@@ -175,6 +221,7 @@ impl SpecFile {
                         p_value: effect.p_value,
                         conf_low: effect.conf_low,
                         conf_high: effect.conf_high,
+                        bootstrap,
                     },
                     controls: spec.controls.clone(),
                     weights: spec.weights.clone(),
@@ -202,8 +249,34 @@ impl SpecFile {
                 df: best.df(),
                 conf_low: best.effect().conf_low,
                 conf_high: best.effect().conf_high,
+                wcr_conf_low: wcr_ci(best).and_then(|c| c.0),
+                wcr_conf_high: wcr_ci(best).and_then(|c| c.1),
             },
             presets,
+            cluster_diagnostics: match best {
+                AnyRun::Panel(b) => effect_hypothesis(&b.spec)
+                    .and_then(|h| ClusterDiagnostics::new(&b.fit, &h, &ClusterBy::Unit))
+                    .ok(),
+                AnyRun::Gmm(_) => None,
+            },
         }
     }
+}
+
+/// The WCR interval of a run's effect (low, high), when it was bootstrapped with the null
+/// imposed and both sides are bounded.
+fn wcr_ci(run: &AnyRun) -> Option<(Option<f64>, Option<f64>)> {
+    match run {
+        AnyRun::Panel(r) => r
+            .bootstrap
+            .as_ref()
+            .filter(|b| b.kind == BootKind::Wcr && b.ci.iter().all(Option::is_some))
+            .map(|b| (b.ci[0], b.ci[1])),
+        AnyRun::Gmm(_) => None,
+    }
+}
+
+/// The hypothesis "sum of the spec's effect terms = 0".
+fn effect_hypothesis(spec: &Spec) -> Result<LinearHypothesis> {
+    LinearHypothesis::parse(&format!("{} = 0", spec.effect.join(" + ")))
 }

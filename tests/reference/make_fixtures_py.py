@@ -15,15 +15,10 @@ import platform
 import sys
 import warnings
 
-# Reruns must be byte-identical.  pyfixest's two-way demeaning result depends (in the
-# last digits) on Python's string-hash randomisation, so fix PYTHONHASHSEED by
-# re-executing this script once; also keep numerics single-threaded.
-if os.environ.get("PYTHONHASHSEED") != "0":
-    os.environ["PYTHONHASHSEED"] = "0"
-    os.execv(sys.executable, [sys.executable] + sys.argv)
-for _v in ("NUMBA_NUM_THREADS", "RAYON_NUM_THREADS", "OMP_NUM_THREADS",
-           "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_v] = "1"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reproducible  # noqa: E402
+
+reproducible.setup()
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

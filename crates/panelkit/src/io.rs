@@ -116,7 +116,7 @@ pub fn eprint(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
 }
 
-/// [`eprint`] followed by a newline.
+/// [`eprint()`] followed by a newline.
 pub fn eprintln(text: &str) {
     eprint(&format!("{text}\n"));
 }

@@ -5,7 +5,9 @@
 //! Arellano–Bond and Blundell–Bond GMM for dynamic panels in [`estimators::gmm`]),
 //! and [`inference`] chosen after estimation: covariances with small-sample corrections as
 //! knobs ([`Ssc`], five named presets), coefficient tables and linear combinations at any
-//! confidence level, Wald tests of hypotheses written as text, specification tests; and
+//! confidence level, Wald tests of hypotheses written as text, specification tests, and for
+//! few clusters CRV2/CRV3, the wild cluster bootstrap ([`inference::bootstrap`]), cluster
+//! diagnostics and multiple-testing adjustments; and
 //! tables: one grid rendered as text, Markdown, CSV or LaTeX ([`table`]) and fits side by
 //! side ([`etable`]).
 //!

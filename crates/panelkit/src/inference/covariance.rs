@@ -220,6 +220,7 @@ pub(crate) fn meat(recipe: Recipe, d: &MeatInputs, lags: usize) -> Meat {
             let (m, t) = newey_west_meat(&s, d.unit, d.time, lags);
             Meat::One(m, Some(t))
         }
+        Recipe::Jackknife(_) => unreachable!("CRV2/CRV3 are built in jackknife.rs"),
     }
 }
 

@@ -27,6 +27,10 @@ pub enum VcovKind {
     DriscollKraay,
     /// Panel Newey–West: serial correlation within units (Bartlett kernel).
     NeweyWest,
+    /// Bell–McCaffrey CR2 clustered by unit: scores of cluster g scaled by (I − H_gg)^{-1/2}.
+    Crv2,
+    /// Cluster jackknife CR3 by unit: the spread of the leave-one-cluster-out estimates.
+    Crv3,
 }
 
 /// Leverage scaling of heteroskedasticity-robust scores.
@@ -60,6 +64,15 @@ pub(crate) enum Hac {
     NeweyWest,
 }
 
+/// Covariances for few or unequal clusters, built cluster by cluster (`jackknife.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Jackknife {
+    /// CRV2: B (Σ_g X_g'A_g û_g û_g'A_g X_g) B, A_g = (I − H_gg)^{-1/2}.
+    Cr2,
+    /// CRV3: Σ_g (β̂_(g) − β̂)(β̂_(g) − β̂)'.
+    Cr3,
+}
+
 /// How a kind's covariance is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Recipe {
@@ -72,11 +85,14 @@ pub(crate) enum Recipe {
     Cluster(ClusterBy),
     /// B M_HAC B with a lag length.
     Hac(Hac),
+    /// Cluster by cluster, by unit, with t(G − 1) ([`Fit::vcov`](crate::Fit::vcov) hands
+    /// these to `jackknife.rs`; the meat and factor routines never see them).
+    Jackknife(Jackknife),
 }
 
 impl VcovKind {
     /// Every kind, in documentation order.
-    pub const ALL: [VcovKind; 10] = [
+    pub const ALL: [VcovKind; 12] = [
         VcovKind::Iid,
         VcovKind::Hc0,
         VcovKind::Hc1,
@@ -87,6 +103,8 @@ impl VcovKind {
         VcovKind::ClusterTwoway,
         VcovKind::DriscollKraay,
         VcovKind::NeweyWest,
+        VcovKind::Crv2,
+        VcovKind::Crv3,
     ];
 
     /// The definition of each kind: its command-line / JSON name and its recipe.
@@ -103,6 +121,8 @@ impl VcovKind {
             VcovKind::ClusterTwoway => ("cluster-twoway", Recipe::Cluster(ClusterBy::UnitAndTime)),
             VcovKind::DriscollKraay => ("driscoll-kraay", Recipe::Hac(Hac::DriscollKraay)),
             VcovKind::NeweyWest => ("newey-west", Recipe::Hac(Hac::NeweyWest)),
+            VcovKind::Crv2 => ("crv2", Recipe::Jackknife(Jackknife::Cr2)),
+            VcovKind::Crv3 => ("crv3", Recipe::Jackknife(Jackknife::Cr3)),
         }
     }
 

@@ -29,10 +29,15 @@
 //! assert_eq!((w.df1, w.df2), (2.0, Some(9.0))); // F(2, G − 1)
 //! ```
 
+pub mod bootstrap;
+pub mod clusters;
 mod coef;
 mod covariance;
+pub mod diagnostics;
 mod hypothesis;
+pub mod jackknife;
 mod kind;
+pub mod multiple;
 #[allow(missing_docs)] // moving to the presentation module (panelkit::table), documented there
 pub mod render;
 mod spectests;
@@ -44,8 +49,8 @@ pub use coef::{p_and_quantile, CoefRow, CoefTable};
 pub use hypothesis::{parse_lincom, LinearHypothesis, Restriction};
 pub use kind::VcovKind;
 pub use spectests::{
-    breusch_pagan, hausman, hausman_robust, pesaran_cd, pftest, pwartest, standard_tests,
-    TestResult,
+    breusch_pagan, hausman, hausman_robust, pesaran_cd, pftest, pwartest, standard_for,
+    standard_tests, TestResult,
 };
 pub use ssc::{AdjScope, ClusterDf, FixefK, Ssc, TDf};
 pub use vcov::{default_lags, Vcov, VcovSpec};

@@ -68,7 +68,9 @@ pub fn pftest(within: &Fit, pooled: &Fit) -> Result<TestResult> {
 }
 
 /// Classic Hausman test (plm `phtest`): H = (b_W − b_R)'(V_W − V_R)⁻¹(b_W − b_R) over the
-/// slopes both fits share, iid covariances of each fit; χ² with that many df.
+/// slopes both fits share, iid covariances of each fit; χ² with that many df. When V_W − V_R
+/// is not positive definite the quadratic form can be negative: as plm, |H| is reported, and
+/// the test's name says so (the test is then unreliable in that sample).
 pub fn hausman(within: &Fit, random: &Fit) -> Result<TestResult> {
     require(random, Model::Random, "Hausman")?;
     let common: Vec<(usize, usize)> = within
@@ -93,7 +95,21 @@ pub fn hausman(within: &Fit, random: &Fit) -> Result<TestResult> {
         }
     }
     let stat = d.dot(&inv_sym(&v)?.dot(&d));
-    chi2_test("Hausman test", stat, m as f64)
+    let name = if positive_definite(&v)? {
+        "Hausman test".to_string()
+    } else {
+        "Hausman test (V_W − V_R is not positive definite: |H| reported, as plm)".to_string()
+    };
+    chi2_test(&name, stat.abs(), m as f64)
+}
+
+/// Whether a symmetric matrix has only positive eigenvalues.
+fn positive_definite(v: &Array2<f64>) -> Result<bool> {
+    use ndarray_linalg::{EigValsh, UPLO};
+    let ev = v
+        .eigvalsh(UPLO::Lower)
+        .map_err(|e| Error::Numeric(format!("Hausman: eigenvalues of V_W − V_R: {e}")))?;
+    Ok(ev.iter().all(|l| *l > 0.0))
 }
 
 /// Wooldridge's test for serial correlation in FE panels (plm `pwartest`): regress the
@@ -180,8 +196,10 @@ pub fn breusch_pagan(pooled: &Fit) -> Result<TestResult> {
 }
 
 /// Pesaran's CD test for cross-sectional dependence (plm `pcdtest(test = "cd")`):
-/// CD = √(2/(N(N − 1))) Σ_{i<j} √T_ij ρ_ij, ρ_ij the correlation of the residuals of units
-/// i and j over their T_ij common periods; two-sided normal p-value.
+/// CD = √(1/P) Σ_{i<j} √T_ij ρ_ij, ρ_ij the correlation of the residuals of units i and j
+/// over their T_ij common periods; pairs sharing at most one period are skipped, and P counts
+/// the pairs used (N(N − 1)/2 on a balanced panel), as plm; the name reports skipped pairs.
+/// Two-sided normal p-value.
 pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
     let nu = fit.n_units();
     let (unit, time) = (fit.ids.unit(), fit.ids.time());
@@ -189,7 +207,7 @@ pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
     for i in 0..fit.n {
         by_unit[unit[i]].insert(time[i], fit.resid[i]);
     }
-    let mut sum = 0.0;
+    let (mut sum, mut used, mut skipped) = (0.0, 0usize, 0usize);
     for i in 0..nu {
         for j in (i + 1)..nu {
             let common: Vec<(f64, f64)> = by_unit[i]
@@ -198,8 +216,10 @@ pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
                 .collect();
             let t = common.len() as f64;
             if t < 2.0 {
+                skipped += 1;
                 continue;
             }
+            used += 1;
             let ma = common.iter().map(|p| p.0).sum::<f64>() / t;
             let mb = common.iter().map(|p| p.1).sum::<f64>() / t;
             let sab: f64 = common.iter().map(|p| (p.0 - ma) * (p.1 - mb)).sum();
@@ -208,11 +228,22 @@ pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
             sum += t.sqrt() * sab / (saa * sbb).sqrt();
         }
     }
-    let nf = nu as f64;
-    let stat = (2.0 / (nf * (nf - 1.0))).sqrt() * sum;
+    if used == 0 {
+        return Err(Error::Data(
+            "Pesaran CD: no pair of units shares two or more periods".into(),
+        ));
+    }
+    let stat = (1.0 / used as f64).sqrt() * sum;
     let norm = Normal::new(0.0, 1.0).expect("standard normal");
+    let mut name = "Pesaran CD test for cross-sectional dependence".to_string();
+    if skipped > 0 {
+        name.push_str(&format!(
+            " ({skipped} of {} unit pairs skipped: at most one common period)",
+            used + skipped
+        ));
+    }
     Ok(TestResult {
-        name: "Pesaran CD test for cross-sectional dependence".into(),
+        name,
         statistic: stat,
         df: vec![],
         p_value: 2.0 * crate::dist::sf(&norm, stat.abs()),
@@ -298,7 +329,8 @@ fn hausman_aux(panel: &Panel, formula: &Formula, ssc: Ssc) -> Result<(Array1<f64
 }
 
 /// The standard battery on `formula` (unweighted, as plm): F test for unit effects, classic
-/// and cluster-robust Hausman, Wooldridge serial correlation, Breusch–Pagan LM, Pesaran CD.
+/// and cluster-robust Hausman, Wooldridge serial correlation, Breusch–Pagan LM, Pesaran CD;
+/// each test's name ends with the models it compares, e.g. `[within vs pooled]`.
 pub fn standard_tests(panel: &Panel, formula: &Formula) -> Result<Vec<TestResult>> {
     let fit = |m| estimate(panel, formula, &EstimateOptions::new(m));
     let (w, p, r) = (
@@ -306,14 +338,45 @@ pub fn standard_tests(panel: &Panel, formula: &Formula) -> Result<Vec<TestResult
         fit(Model::Pooled)?,
         fit(Model::Random)?,
     );
+    let labelled = |t: Result<TestResult>, what: &str| -> Result<TestResult> {
+        let mut t = t?;
+        t.name = format!("{} [{what}]", t.name);
+        Ok(t)
+    };
     Ok(vec![
-        pftest(&w, &p)?,
-        hausman(&w, &r)?,
-        hausman_robust(panel, formula, Ssc::none())?,
-        pwartest(&w)?,
-        breusch_pagan(&p)?,
-        pesaran_cd(&w)?,
+        labelled(pftest(&w, &p), "within vs pooled")?,
+        labelled(hausman(&w, &r), "within vs random")?,
+        labelled(
+            hausman_robust(panel, formula, Ssc::none()),
+            "within vs random, cluster-robust",
+        )?,
+        labelled(pwartest(&w), "within residuals")?,
+        labelled(breusch_pagan(&p), "pooled residuals")?,
+        labelled(pesaran_cd(&w), "within residuals")?,
     ])
+}
+
+/// The standard battery for a fitted model, refusing when it would test a different model:
+/// the battery compares one-way unit-effects models fitted without weights (within, pooled,
+/// random), so a two-way, time-effects, first-difference or between fit, or a weighted one,
+/// is an error saying so.
+pub fn standard_for(fit: &Fit, panel: &Panel, formula: &Formula) -> Result<Vec<TestResult>> {
+    let one_way = matches!(fit.model, Model::Within | Model::Pooled | Model::Random);
+    if !one_way || fit.sqrt_w.is_some() {
+        return Err(Error::Usage(format!(
+            "--tests: the specification tests compare unweighted one-way unit-effects models \
+             (within vs pooled vs random, as plm's pFtest, phtest, pwartest, plmtest and \
+             pcdtest); the fitted model is {}{}. Fit --model within (or pooled) without \
+             --weights to run them",
+            fit.model.name(),
+            if fit.sqrt_w.is_some() {
+                ", weighted"
+            } else {
+                ""
+            }
+        )));
+    }
+    standard_tests(panel, formula)
 }
 
 #[cfg(test)]

@@ -568,6 +568,7 @@ pub(crate) fn factors(
         Recipe::Hetero { leverage, hc1 } => hetero(ssc, leverage, hc1, c, &d),
         Recipe::Cluster(by) => clustered(ssc, by, clusters.unwrap_or(&[]), &d),
         Recipe::Hac(_) => hac(ssc, c, &d),
+        Recipe::Jackknife(_) => unreachable!("CRV2/CRV3 take their factors in jackknife.rs"),
     };
     if ssc.kfe_scale {
         kfe_scale(&mut p, recipe, c, d.n);

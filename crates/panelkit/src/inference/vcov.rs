@@ -2,7 +2,7 @@
 //! that hands a fit's arrays to the covariance routines and the small-sample corrections.
 
 use super::covariance::{meat, sandwich, Meat, MeatInputs};
-use super::kind::VcovKind;
+use super::kind::{Recipe, VcovKind};
 use super::ssc::{factors, Counts, Ssc};
 use crate::error::{Error, Result};
 use crate::estimators::Fit;
@@ -104,6 +104,9 @@ impl Fit {
     /// The covariance of the coefficients under `spec`.
     pub fn vcov(&self, spec: &VcovSpec) -> Result<Vcov> {
         let (_, recipe) = spec.kind().recipe();
+        if let Recipe::Jackknife(j) = recipe {
+            return super::jackknife::vcov(self, spec, j);
+        }
         let lags = spec
             .kind
             .uses_lags()
