@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Monte Carlo study of the VIVE spec set on the calibrated SYNTHETIC panel.
 
-For every seed and true effect, `iku-data simulate` draws a panel (seeds whose calibration
-targets cannot be met are refused and counted) and `iku-estimate --spec` fits every spec of
-the spec file. Reported per spec and true effect: mean estimate, bias, empirical SD, mean SE,
-SE/SD, coverage of the 95 % CI and the rate at which H0: effect = 0 is rejected at 5 %
-(size under the placebo effect 0, power otherwise). Standard library only.
+For every seed and true effect, `iku-data montecarlo` draws a panel (seeds whose calibration
+targets cannot be met are refused and counted) and fits every spec of the spec file, all in
+one process (the library's simulate -> spec set path); this script reads its CSV once and
+reports per spec and true effect: mean estimate, bias, empirical SD, mean SE, SE/SD, coverage
+of the 95 % CI and the rate at which H0: effect = 0 is rejected at 5 % (size under the placebo
+effect 0, power otherwise). Standard library only.
 
     cargo build --release --bins
     python3 notebooks/montecarlo.py --seeds 200 --effects=-12.5,0 --jobs 2
 """
 import argparse
+import csv
 import json
 import math
 import os
@@ -19,32 +21,37 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def one(bin_dir, spec, seed, effect):
-    """Simulate and estimate one replication; return ("ok", columns) or ("refused", reason)."""
-    with tempfile.TemporaryDirectory(prefix="iku-mc-") as tmp:
-        panel = os.path.join(tmp, "panel.csv")
-        sim = subprocess.run(
-            [os.path.join(bin_dir, "iku-data"), "simulate", "--seed", str(seed), "--effect", repr(effect),
-             "--out", panel, "--manifest", os.path.join(tmp, "panel.manifest.toml")],
-            capture_output=True, text=True)
-        if sim.returncode != 0:
-            lines = [ln for ln in (sim.stderr + sim.stdout).splitlines() if ln.strip()]
-            return seed, effect, "refused", (lines[0] if lines else f"exit {sim.returncode}")
-        est = subprocess.run(
-            [os.path.join(bin_dir, "iku-estimate"), "--spec", spec, "--data", panel, "--out-dir", tmp],
-            capture_output=True, text=True)
-        if est.returncode != 0:
-            raise SystemExit(f"seed {seed} effect {effect}: iku-estimate failed:\n{est.stderr}")
-        with open(os.path.join(tmp, "estimates.json")) as f:
-            d = json.load(f)
-        cols = {c["name"]: (c["label"], c["effect"]["estimate"], c["effect"]["std_error"],
-                            c["effect"]["conf_low"], c["effect"]["conf_high"]) for c in d["columns"]}
-        return seed, effect, "ok", cols
+def run_montecarlo(bin_dir, spec, first, last, effects, ssc, jobs, out):
+    """All replications in one `iku-data montecarlo` process; its progress goes to stderr."""
+    cmd = [os.path.join(bin_dir, "iku-data"), "montecarlo", "--seeds", f"{first}..{last}",
+           "--effect=" + ",".join(repr(e) for e in effects), "--spec", spec,
+           "--jobs", str(jobs), "--out", out]
+    if ssc:
+        cmd += ["--ssc", ssc]
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise SystemExit(f"iku-data montecarlo failed (exit {done.returncode})")
+
+
+def read_results(path):
+    """[(seed, effect, "ok", {spec: (label, estimate, se, conf_low, conf_high)}) or
+    (seed, effect, "refused", reason)] in the order of the replications."""
+    results = []
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            seed, effect = int(row["seed"]), float(row["effect"])
+            if row["status"] == "refused":
+                results.append((seed, effect, "refused", row["reason"]))
+                continue
+            if not results or results[-1][:3] != (seed, effect, "ok"):
+                results.append((seed, effect, "ok", {}))
+            results[-1][3][row["spec"]] = (row["label"], float(row["estimate"]), float(row["std_error"]),
+                                           float(row["conf_low"]), float(row["conf_high"]))
+    return results
 
 
 def reason_kind(why):
@@ -102,28 +109,23 @@ def main():
     ap.add_argument("--effects", default="-12.5,0", help="comma-separated true effects")
     ap.add_argument("--spec", default=os.path.join(ROOT, "specs", "vive.toml"))
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, "target", "release"))
-    ap.add_argument("--ssc", help="override the spec file's small-sample preset (e.g. fixest)")
-    ap.add_argument("--jobs", type=int, default=1, help="replications run in parallel")
+    ap.add_argument("--ssc", help="override the spec file's study-wide small-sample preset (e.g. stata)")
+    ap.add_argument("--jobs", type=int, default=1, help="replications run in parallel (threads)")
     ap.add_argument("--json", help="also write every replication's estimates here")
+    ap.add_argument("--csv", help="also keep the CSV of `iku-data montecarlo` here")
     a = ap.parse_args()
     effects = [float(e) for e in a.effects.split(",")]
     seeds = list(range(a.first_seed, a.first_seed + a.seeds))
-    for b in ("iku-data", "iku-estimate"):
-        if not os.access(os.path.join(a.bin_dir, b), os.X_OK):
-            sys.exit(f"{os.path.join(a.bin_dir, b)} not found: run `cargo build --release --bins`")
-    jobs = [(s, e) for e in effects for s in seeds]
-    with tempfile.TemporaryDirectory(prefix="iku-mc-spec-") as tmp:
-        spec = a.spec
-        if a.ssc:
-            # the same spec set with another study-wide preset (the line `ssc = "..."`)
-            text, n = re.subn(r'(?m)^ssc = "[^"]*"$', f'ssc = "{a.ssc}"', open(a.spec).read())
-            if n != 1:
-                sys.exit(f"{a.spec}: expected one study-level line `ssc = \"...\"`, found {n}")
-            spec = os.path.join(tmp, os.path.basename(a.spec))
-            with open(spec, "w") as f:
-                f.write(text)
-        with ThreadPoolExecutor(max_workers=a.jobs) as pool:
-            results = list(pool.map(lambda j: one(a.bin_dir, spec, *j), jobs))
+    exe = os.path.join(a.bin_dir, "iku-data")
+    if not os.access(exe, os.X_OK):
+        sys.exit(f"{exe} not found: run `cargo build --release --bins`")
+    with tempfile.TemporaryDirectory(prefix="iku-mc-") as tmp:
+        out = os.path.join(tmp, "montecarlo.csv")
+        run_montecarlo(a.bin_dir, a.spec, seeds[0], seeds[-1], effects, a.ssc, a.jobs, out)
+        if a.csv:
+            with open(out, "rb") as src, open(a.csv, "wb") as dst:
+                dst.write(src.read())
+        results = read_results(out)
     print(f"Seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} per true effect), spec {os.path.relpath(a.spec, ROOT)}"
           + (f" with ssc = \"{a.ssc}\"" if a.ssc else "") + ".\n")
     for e in effects:

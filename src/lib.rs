@@ -7,9 +7,10 @@
 //! calibrated synthetic panel with a known true effect, [`simulate`]) → spec files
 //! ([`spec`]) → panelkit's estimators and inference → [`projection`] (best practice, gaps,
 //! savings under every reading) → [`report`] (tables, figures, REPORT.md), run end to end
-//! by the [`pipeline`].
+//! by the [`pipeline`]. [`montecarlo`] repeats simulate → spec set in process over seeds.
 
 pub mod canonical;
+pub mod montecarlo;
 pub mod pipeline;
 pub mod projection;
 pub mod report;

@@ -5,7 +5,8 @@
 //! half-written report.
 
 use crate::canonical;
-use crate::projection::{self, Effect};
+use crate::projection::{self, Effect, Projection};
+use crate::report::estimates::SpecEstimates;
 use crate::report::figures;
 use crate::report::markdown::{self, ReportInputs, Target, Truth};
 use crate::spec::run::Provenance;
@@ -48,23 +49,46 @@ pub struct Outcome {
     pub truth_inside_ci: Option<bool>,
 }
 
+/// The progress clock: one line when a stage begins and one when it ends.
 struct Stages {
     progress: bool,
     start: Instant,
     done: Vec<(String, f64)>,
 }
 
+/// What a stage returns: its result and the detail of its progress line.
+type Staged<T> = Result<(T, String)>;
+
 impl Stages {
+    fn new(progress: bool) -> Stages {
+        Stages {
+            progress,
+            start: Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    /// Runs one stage between its two progress lines.
+    fn run<T>(&mut self, name: &str, stage: impl FnOnce() -> Staged<T>) -> Result<T> {
+        self.begin(name);
+        let (out, detail) = stage()?;
+        self.end(name, &detail);
+        Ok(out)
+    }
+
     fn begin(&mut self, name: &str) {
         if self.progress {
-            eprintln!("[{}/5] {name} ...", self.done.len() + 1);
+            panelkit::io::eprintln(&format!("[{}/5] {name} ...", self.done.len() + 1));
         }
         self.start = Instant::now();
     }
     fn end(&mut self, name: &str, detail: &str) {
         let secs = self.start.elapsed().as_secs_f64();
         if self.progress {
-            eprintln!("[{}/5] {name}: {detail} ({secs:.2} s)", self.done.len() + 1);
+            panelkit::io::eprintln(&format!(
+                "[{}/5] {name}: {detail} ({secs:.2} s)",
+                self.done.len() + 1
+            ));
         }
         self.done.push((name.to_string(), secs));
     }
@@ -118,9 +142,9 @@ pub fn estimate_specs(
     file: &PanelFile,
     panel: &crate::Panel,
     spec_path: &Path,
-) -> Result<crate::report::estimates::EstimateTable> {
+) -> Result<SpecEstimates> {
     let specs = SpecFile::load(spec_path)?;
-    let runs = specs.run(spec_path, panel)?;
+    let runs = crate::spec::run_spec_set(panel, &specs)?.runs;
     let prov = Provenance {
         data_file: file.path.display().to_string(),
         data_sha256: file.sha256.clone(),
@@ -132,10 +156,7 @@ pub fn estimate_specs(
 }
 
 /// `estimates.{csv,json,md,tex}` in `dir`, rendered but not written.
-pub fn estimate_files(
-    table: &crate::report::estimates::EstimateTable,
-    dir: &Path,
-) -> Vec<(PathBuf, Vec<u8>)> {
+pub fn estimate_files(table: &SpecEstimates, dir: &Path) -> Files {
     vec![
         (dir.join("estimates.csv"), table.to_csv()),
         (dir.join("estimates.json"), table.to_json()),
@@ -144,101 +165,122 @@ pub fn estimate_files(
     ]
 }
 
-/// Runs the pipeline and writes every output under `opts.out_dir`.
-pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
-    let mut st = Stages {
-        progress: opts.progress,
-        start: Instant::now(),
-        done: Vec::new(),
-    };
-    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+/// The rendered outputs, (path, bytes), in the order they are written.
+type Files = Vec<(PathBuf, Vec<u8>)>;
 
-    st.begin("data");
+/// The panel and the facts about it that every later stage reports.
+struct Loaded {
+    panel: crate::Panel,
+    file: PanelFile,
+    truth: Option<Truth>,
+    summary: panelkit::panel::PanelSummary,
+}
+
+/// Stage 1: the canonical panel, its hash and SYNTHETIC mark, and (when synthetic) its truth.
+fn load(opts: &Options) -> Staged<Loaded> {
     let panel = canonical::load(&opts.panel)?;
     let file = PanelFile::describe(&opts.panel)?;
-    let panel_sha = file.sha256.clone();
-    let synthetic = file.synthetic;
-    let truth = if synthetic {
+    let truth = if file.synthetic {
         crate::simulate::truth_of(&opts.panel)?
             .map(|(effect, structure)| Truth { effect, structure })
     } else {
         None
     };
     let summary = panel.summary();
-    st.end(
-        "data",
-        &format!(
-            "{} ({} rows, {} municipalities{})",
-            opts.panel.display(),
-            summary.n_rows,
-            summary.n_units,
-            if synthetic { ", SYNTHETIC" } else { "" }
-        ),
+    let detail = format!(
+        "{} ({} rows, {} municipalities{})",
+        opts.panel.display(),
+        summary.n_rows,
+        summary.n_units,
+        if file.synthetic { ", SYNTHETIC" } else { "" }
     );
+    Ok((
+        Loaded {
+            panel,
+            file,
+            truth,
+            summary,
+        },
+        detail,
+    ))
+}
 
-    st.begin("estimates");
-    let table = estimate_specs(&file, &panel, &opts.spec)?;
+/// Stage 2: the spec set on the panel, and `estimates.{csv,json,md,tex}`.
+fn estimate(opts: &Options, data: &Loaded, files: &mut Files) -> Staged<SpecEstimates> {
+    let table = estimate_specs(&data.file, &data.panel, &opts.spec)?;
     files.extend(estimate_files(&table, &opts.out_dir));
     let b = &table.best_estimate;
-    st.end(
-        "estimates",
-        &format!(
-            "{} specs; best estimate {} = {:.3} DKK/inh./pp [{:.3}, {:.3}]",
-            table.columns.len(),
-            b.spec,
-            b.estimate,
-            b.conf_low,
-            b.conf_high
-        ),
+    let detail = format!(
+        "{} specs; best estimate {} = {:.3} DKK/inh./pp [{:.3}, {:.3}]",
+        table.columns.len(),
+        b.spec,
+        b.estimate,
+        b.conf_low,
+        b.conf_high
     );
+    Ok((table, detail))
+}
 
-    st.begin("projection");
+/// Stage 3: the savings projection with the published and the best estimated effect, and
+/// `projection.{json,csv,md}`.
+fn project(
+    opts: &Options,
+    data: &Loaded,
+    table: &SpecEstimates,
+    files: &mut Files,
+) -> Staged<Projection> {
+    let b = &table.best_estimate;
     let effects = [
         Effect::published(),
         Effect::from_coefficient(b.estimate, Some(b.std_error), b.df),
     ];
-    let mut proj = projection::project(&panel, opts.year, opts.k, &effects)?;
-    proj.synthetic = synthetic;
-    proj.panel_sha256 = Some(panel_sha.clone());
+    let mut proj = projection::project(&data.panel, opts.year, opts.k, &effects)?;
+    proj.synthetic = data.file.synthetic;
+    proj.panel_sha256 = Some(data.file.sha256.clone());
     files.push((opts.out_dir.join("projection.json"), proj.to_json()?));
     files.push((opts.out_dir.join("projection.csv"), proj.to_csv()?));
     files.push((
         opts.out_dir.join("projection.md"),
         proj.to_markdown().into_bytes(),
     ));
-    st.end(
-        "projection",
-        &format!(
-            "{}: national IKU {:.2} %, best practice {:.2} %, extra tendering {:.2} bn DKK",
-            opts.year,
-            proj.national_iku,
-            proj.best_practice_iku,
-            proj.extra_tendered_dkk / 1e9
-        ),
+    let detail = format!(
+        "{}: national IKU {:.2} %, best practice {:.2} %, extra tendering {:.2} bn DKK",
+        opts.year,
+        proj.national_iku,
+        proj.best_practice_iku,
+        proj.extra_tendered_dkk / 1e9
     );
+    Ok((proj, detail))
+}
 
-    st.begin("figures");
+/// Stage 4: the five projection figures and the spec coefficient plot (PNG and SVG each);
+/// returns the captions of the PNGs with their paths relative to the report.
+fn figures(
+    opts: &Options,
+    data: &Loaded,
+    table: &SpecEstimates,
+    proj: &Projection,
+    files: &mut Files,
+) -> Staged<Vec<(String, String)>> {
     let fig_dir = opts.out_dir.join("figures");
+    let synthetic = data.file.synthetic;
     let coef: Vec<(String, f64, f64, f64)> = table
         .columns
         .iter()
         .map(|c| {
             (
-                c.label.clone(),
+                c.fit.label.clone(),
                 c.effect.estimate,
                 c.effect.conf_low,
                 c.effect.conf_high,
             )
         })
         .collect();
-    let (ref_value, ref_label) = match &truth {
+    let (ref_value, ref_label) = match &data.truth {
         Some(t) => (t.effect, format!("true effect {}", t.effect)),
-        None => (
-            -projection::published_saving_dkk_per_capita_pp(),
-            "published −12.5".to_string(),
-        ),
+        None => figures::published_reference(),
     };
-    let mut figs = figures::render_all_bytes(&proj, &panel, &fig_dir, synthetic)?;
+    let mut figs = figures::render_all_bytes(proj, &data.panel, &fig_dir, synthetic)?;
     figs.extend(figures::coefficient_plot(
         &coef,
         Some((ref_value, &ref_label)),
@@ -259,82 +301,117 @@ pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
         }
         files.push((path, bytes));
     }
-    st.end(
-        "figures",
-        &format!("{} files in {}", captions.len() * 2, fig_dir.display()),
-    );
+    let detail = format!("{} files in {}", captions.len() * 2, fig_dir.display());
+    Ok((captions, detail))
+}
 
-    st.begin("report");
+/// The published figures REPORT.md sets beside this run's (in the order the report expects:
+/// national IKU, best practice, extra tendering, effect, savings), from `published.toml`.
+fn report_targets(k: usize) -> Result<Vec<Target>> {
     let published = crate::sources::published::published();
-    let targets = vec![
-        Target {
-            label: "national IKU on main account 6".into(),
-            published: published.value("national_iku_hk6_2020")?,
-            unit: "%".into(),
-            source: "DI (2022)".into(),
-        },
-        Target {
-            label: format!("best practice (mean of top {})", opts.k),
-            published: published.value("best_practice_iku_hk6_2020")?,
-            unit: "%".into(),
-            source: "DI (2022)".into(),
-        },
-        Target {
-            label: "extra tendering at best practice".into(),
-            published: published.value("extra_tendered_dkk")?,
-            unit: "DKK".into(),
-            source: "DI (2022)".into(),
-        },
-        Target {
-            label: "saving per inhabitant per pp (best estimate)".into(),
-            published: published.value("effect_dkk_per_capita_pp")?,
-            unit: "DKK/inh./pp".into(),
-            source: "VIVE (2020) via DI (2022)".into(),
-        },
-        Target {
-            label: "total saving at best practice".into(),
-            published: published.value("savings_dkk")?,
-            unit: "DKK".into(),
-            source: "DI (2022)".into(),
-        },
-    ];
-    let inside = truth
-        .as_ref()
-        .map(|t| t.effect >= b.conf_low && t.effect <= b.conf_high);
+    let target = |label: String, key: &str, unit: &str, source: &str| -> Result<Target> {
+        Ok(Target {
+            label,
+            published: published.value(key)?,
+            unit: unit.into(),
+            source: source.into(),
+        })
+    };
+    Ok(vec![
+        target(
+            "national IKU on main account 6".into(),
+            "national_iku_hk6_2020",
+            "%",
+            "DI (2022)",
+        )?,
+        target(
+            format!("best practice (mean of top {k})"),
+            "best_practice_iku_hk6_2020",
+            "%",
+            "DI (2022)",
+        )?,
+        target(
+            "extra tendering at best practice".into(),
+            "extra_tendered_dkk",
+            "DKK",
+            "DI (2022)",
+        )?,
+        target(
+            "saving per inhabitant per pp (best estimate)".into(),
+            "effect_dkk_per_capita_pp",
+            "DKK/inh./pp",
+            "VIVE (2020) via DI (2022)",
+        )?,
+        target(
+            "total saving at best practice".into(),
+            "savings_dkk",
+            "DKK",
+            "DI (2022)",
+        )?,
+    ])
+}
+
+/// Stage 5a: REPORT.md, rendered from everything before it.
+fn report(
+    opts: &Options,
+    command: &str,
+    data: &Loaded,
+    table: &SpecEstimates,
+    proj: &Projection,
+    captions: Vec<(String, String)>,
+) -> Result<(PathBuf, Vec<u8>)> {
     let md = markdown::render(&ReportInputs {
         command: command.to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         panel_file: opts.panel.display().to_string(),
-        panel_sha256: panel_sha,
-        synthetic,
-        summary,
-        truth: truth.clone(),
-        table: &table,
-        projection: &proj,
-        targets,
+        panel_sha256: data.file.sha256.clone(),
+        synthetic: data.file.synthetic,
+        summary: data.summary.clone(),
+        truth: data.truth.clone(),
+        table,
+        projection: proj,
+        targets: report_targets(opts.k)?,
         figures: captions,
     });
-    files.push((opts.out_dir.join("REPORT.md"), md.into_bytes()));
-    let refs: Vec<(&Path, Vec<u8>)> = files
-        .iter()
-        .map(|(p, b)| (p.as_path(), b.clone()))
-        .collect();
-    panelkit::io::write_all_atomic(&refs)?;
-    st.end(
-        "report",
-        &format!(
-            "{} files written under {}",
-            files.len(),
-            opts.out_dir.display()
-        ),
-    );
+    Ok((opts.out_dir.join("REPORT.md"), md.into_bytes()))
+}
+
+/// Stage 5b: every output as one all-or-nothing set (see `panelkit::outset`).
+fn write(files: &Files, out_dir: &Path) -> Result<String> {
     if files.is_empty() {
         return Err(Error::Data("nothing to write".into()));
     }
+    panelkit::outset::write_set(out_dir, files)?;
+    Ok(format!(
+        "{} files written under {}",
+        files.len(),
+        out_dir.display()
+    ))
+}
+
+/// Runs the pipeline and writes every output under `opts.out_dir`: load → estimate →
+/// project → figures → report → write, one progress line pair per stage.
+pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
+    let mut st = Stages::new(opts.progress);
+    let mut files = Files::new();
+    let data = st.run("data", || load(opts))?;
+    let table = st.run("estimates", || estimate(opts, &data, &mut files))?;
+    let proj = st.run("projection", || project(opts, &data, &table, &mut files))?;
+    let captions = st.run("figures", || {
+        figures(opts, &data, &table, &proj, &mut files)
+    })?;
+    st.run("report", || {
+        files.push(report(opts, command, &data, &table, &proj, captions)?);
+        Ok(((), write(&files, &opts.out_dir)?))
+    })?;
+    let b = &table.best_estimate;
     Ok(Outcome {
         files: files.into_iter().map(|(p, _)| p).collect(),
-        synthetic,
+        synthetic: data.file.synthetic,
         best_estimate: b.estimate,
-        truth_inside_ci: inside,
+        truth_inside_ci: data
+            .truth
+            .as_ref()
+            .map(|t| t.effect >= b.conf_low && t.effect <= b.conf_high),
     })
 }

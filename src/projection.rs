@@ -2,39 +2,40 @@
 //! extra tendering that closing the gaps means, and the savings under every reading of the
 //! effect, side by side, with intervals propagated from the effect's standard error.
 //!
-//! # Definitions (year `y`, municipalities `i` with complete data in `y`)
-//! - national IKU `N = Σ tendered_i / Σ tenderable_i × 100` (main account 6, %);
-//! - best practice `B` = unweighted mean of `iku_i` over the `k` municipalities with the
-//!   highest `iku_i` (ties broken by the lower code, so the choice is deterministic);
-//! - gap `g_i = max(0, B − iku_i)` in percentage points (municipalities above `B` count zero);
-//! - extra tendered volume `X = Σ g_i / 100 × tenderable_i` (DKK, prices of year `y`).
+//! The definitions (national IKU, best practice and its tie rule, gaps, extra tendering, the
+//! three readings) live in [`definitions`], shared with the simulator's calibration; DI's
+//! published figures come from `data/reference/published.toml` ([`di_2022`]).
 //!
-//! # Effect convention
-//! An [`Effect`] is a **saving** in DKK per inhabitant per year for each +1 pp IKU: DI's
-//! published 12.5 is `saving_dkk_per_capita_pp = 12.5`. A regression coefficient on
-//! spending is the negative of that (−12.3 on spending = a saving of 12.3); the one place
-//! that converts is [`Effect::from_coefficient`]. Savings are reported as positive DKK when
-//! the effect is a reduction in spending.
+//! # Sign convention (the one place it is written down)
+//! - An **effect on spending** — a regression coefficient, the simulator's true effect β, the
+//!   estimates table, the coefficient plots — is in DKK per inhabitant per year for +1 pp
+//!   IKU, **negative = spending falls**.
+//! - An [`Effect`] in the projection and every **saving** is the opposite sign, **positive =
+//!   spending falls**: DI's published 12.5 is `saving_dkk_per_capita_pp = 12.5`, and a
+//!   coefficient of −12.3 on spending is a saving of 12.3.
+//! - Only [`saving_of_coefficient`] / [`coefficient_of_saving`] convert between the two;
+//!   [`Effect::from_coefficient`], [`Effect::coefficient`] and
+//!   [`Saving::effect_as_coefficient`] use them. `published.toml` stores the published
+//!   magnitude with a `direction`; nothing else flips a sign.
 //!
-//! # The three readings (effect `e`, DKK per inhabitant per pp)
-//! - `national`: `e × (B − N) × Σ population_i` — one average gap for the whole country;
-//! - `municipal-absolute`: `Σ e × g_i × population_i` — each municipality's own gap, the
-//!   effect in DKK per inhabitant everywhere;
-//! - `municipal-relative` (scale-independent): the effect as a share of administrative
-//!   spending per inhabitant, `s = e / (Σ netexp_i / Σ population_i)` per pp, applied to
-//!   each municipality's own spending: `Σ s × g_i × netexp_i`.
-//!
+//! # Intervals
 //! Every saving is linear in `e`, so a 95 % interval for `e` (`e ± q × SE`, `q` the 97.5 %
 //! quantile of Student's t with the effect's degrees of freedom, or of the normal when none
-//! are given) maps to the interval of the saving by the same multiplier.
+//! are given, from [`panelkit::inference::p_and_quantile`]) maps to the interval of the
+//! saving by the same multiplier.
+//!
+//! The outputs (`Projection::to_json`, `to_csv`, `to_markdown`) are rendered in
+//! [`crate::report::projection`].
 
-use crate::canonical::{CODE, IKU, NAME, NETEXP, POPULATION, TENDERABLE, TENDERED};
+pub mod definitions;
+
+pub use definitions::Approach;
+
+use crate::canonical::{IKU, NAME, NETEXP, POPULATION, TENDERABLE, TENDERED};
 use crate::Panel;
+use definitions::Multipliers;
 use panelkit::error::{Error, Result};
-use panelkit::panel::io::fmt_num;
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// The values of k shown in the sensitivity table.
@@ -71,6 +72,25 @@ pub fn di_2022() -> PublishedFigures {
 /// VIVE's best estimate as cited by DI: DKK saved per inhabitant per year per +1 pp IKU.
 pub fn published_saving_dkk_per_capita_pp() -> f64 {
     di_2022().effect_dkk_per_capita_pp
+}
+
+/// A saving per inhabitant per pp from an effect on spending (see the sign convention in the
+/// module documentation): `−coefficient`.
+pub fn saving_of_coefficient(coefficient: f64) -> f64 {
+    -coefficient
+}
+
+/// An effect on spending from a saving per inhabitant per pp: `−saving`.
+pub fn coefficient_of_saving(saving: f64) -> f64 {
+    -saving
+}
+
+/// The confidence level of every interval in the projection.
+pub const LEVEL: f64 = 0.95;
+
+/// The two-sided critical value at [`LEVEL`]: Student's t with `df`, or the normal.
+fn critical_value(df: Option<f64>) -> f64 {
+    panelkit::inference::p_and_quantile(0.0, df, LEVEL).1
 }
 
 /// Where an effect comes from.
@@ -117,19 +137,20 @@ impl Effect {
     }
 
     /// A re-estimated effect from the coefficient on IKU in a spending regression (DKK per
-    /// inhabitant per pp; negative = spending falls = saving). The only sign conversion.
+    /// inhabitant per pp; negative = spending falls = saving), via [`saving_of_coefficient`].
     pub fn from_coefficient(coefficient: f64, std_error: Option<f64>, df: Option<f64>) -> Effect {
         Effect {
             source: EffectSource::Estimated,
-            saving_dkk_per_capita_pp: -coefficient,
+            saving_dkk_per_capita_pp: saving_of_coefficient(coefficient),
             std_error,
             df,
         }
     }
 
-    /// The effect as a coefficient on spending (negative = saving).
+    /// The effect as a coefficient on spending (negative = saving), via
+    /// [`coefficient_of_saving`].
     pub fn coefficient(&self) -> f64 {
-        -self.saving_dkk_per_capita_pp
+        coefficient_of_saving(self.saving_dkk_per_capita_pp)
     }
 
     /// Reads `best_estimate {estimate, std_error, df}` from an estimates JSON file
@@ -205,48 +226,6 @@ impl Effect {
     }
 }
 
-/// The 97.5 % quantile for a two-sided 95 % interval: Student's t with `df`, or normal.
-pub fn quantile_975(df: Option<f64>) -> Result<f64> {
-    match df {
-        Some(df) => StudentsT::new(0.0, 1.0, df)
-            .map(|t| t.inverse_cdf(0.975))
-            .map_err(|e| Error::Numeric(format!("t distribution with df = {df}: {e}"))),
-        None => Normal::new(0.0, 1.0)
-            .map(|n| n.inverse_cdf(0.975))
-            .map_err(|e| Error::Numeric(format!("normal distribution: {e}"))),
-    }
-}
-
-/// A reading of the effect: how a per-pp effect becomes a national saving.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Approach {
-    /// `e × (B − N) × Σ population`.
-    National,
-    /// `Σ e × g_i × population_i`.
-    MunicipalAbsolute,
-    /// `Σ e / (Σ netexp / Σ population) × g_i × netexp_i`.
-    MunicipalRelative,
-}
-
-impl Approach {
-    /// All readings, in report order.
-    pub const ALL: [Approach; 3] = [
-        Approach::National,
-        Approach::MunicipalAbsolute,
-        Approach::MunicipalRelative,
-    ];
-
-    /// The label used in every output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Approach::National => "national",
-            Approach::MunicipalAbsolute => "municipal-absolute",
-            Approach::MunicipalRelative => "municipal-relative",
-        }
-    }
-}
-
 /// One saving: a reading × an effect, with its 95 % interval.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Saving {
@@ -265,6 +244,18 @@ pub struct Saving {
     pub ci_high_dkk: Option<f64>,
     /// How the interval was obtained.
     pub ci_basis: String,
+}
+
+impl Saving {
+    /// The effect of this saving as an effect on spending with its interval, `(estimate,
+    /// conf_low, conf_high)` (negative = saving; the bounds swap with the sign).
+    pub fn effect_as_coefficient(&self) -> (f64, Option<f64>, Option<f64>) {
+        (
+            coefficient_of_saving(self.effect_dkk_per_capita_pp),
+            self.effect_ci_high.map(coefficient_of_saving),
+            self.effect_ci_low.map(coefficient_of_saving),
+        )
+    }
 }
 
 /// One row of the sensitivity table: k × effect level, all three readings.
@@ -368,13 +359,97 @@ struct YearData {
     approximated: Vec<String>,
 }
 
-fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
-    let iku = panel.require_num(IKU)?;
-    let pop = panel.require_num(POPULATION)?;
-    let tenderable = panel.require_num(TENDERABLE)?;
-    let tendered = panel.require_num(TENDERED)?;
-    let netexp = panel.require_num(NETEXP)?;
-    let names = panel.text(NAME);
+/// One municipality's complete values in the year.
+struct Row {
+    iku: f64,
+    pop: f64,
+    tenderable: f64,
+    tendered: f64,
+    netexp: f64,
+    /// Tenderable and tendered approximated from net expenditure.
+    approximated: bool,
+}
+
+/// The columns the projection reads, one value per panel row.
+struct Columns<'a> {
+    iku: &'a [f64],
+    pop: &'a [f64],
+    tenderable: &'a [f64],
+    tendered: &'a [f64],
+    netexp: &'a [f64],
+}
+
+impl<'a> Columns<'a> {
+    fn of(panel: &'a Panel) -> Result<Columns<'a>> {
+        Ok(Columns {
+            iku: panel.require_num(IKU)?,
+            pop: panel.require_num(POPULATION)?,
+            tenderable: panel.require_num(TENDERABLE)?,
+            tendered: panel.require_num(TENDERED)?,
+            netexp: panel.require_num(NETEXP)?,
+        })
+    }
+
+    /// Row `r` when complete, else the columns missing (or not usable).
+    ///
+    /// Sources that publish IKU only (noegletal.dk gives the percentage) leave the DKK amounts
+    /// missing: tenderable tasks are then approximated by net operating expenditure on main
+    /// account 6 (the order of magnitude DI's 2.7 bn implies), and tendered = IKU ×
+    /// tenderable. Flagged in every output.
+    fn row(&self, r: usize) -> std::result::Result<Row, Vec<String>> {
+        let (iku, pop, netexp) = (self.iku[r], self.pop[r], self.netexp[r]);
+        let approximated = !self.tenderable[r].is_finite()
+            && !self.tendered[r].is_finite()
+            && iku.is_finite()
+            && netexp.is_finite()
+            && netexp > 0.0;
+        let (tenderable, tendered) = if approximated {
+            (netexp, iku / 100.0 * netexp)
+        } else {
+            (self.tenderable[r], self.tendered[r])
+        };
+        let checks = [
+            (IKU, iku.is_finite()),
+            (POPULATION, pop.is_finite() && pop > 0.0),
+            (TENDERABLE, tenderable.is_finite()),
+            (TENDERED, tendered.is_finite()),
+            (NETEXP, netexp.is_finite()),
+        ];
+        let missing: Vec<String> = checks
+            .iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(c, _)| c.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        Ok(Row {
+            iku,
+            pop,
+            tenderable,
+            tendered,
+            netexp,
+            approximated,
+        })
+    }
+}
+
+/// The municipality's name: the panel's, else the reference list's, else its code.
+fn name_of(names: Option<&[String]>, r: usize, code: &str) -> String {
+    names
+        .map(|n| n[r].clone())
+        .filter(|n| !n.is_empty())
+        .or_else(|| {
+            code.parse::<u32>()
+                .ok()
+                .and_then(crate::sources::reference::municipality)
+                .map(|m| m.name)
+        })
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// Refuses a year the panel does not have, naming the years it has.
+fn check_year(panel: &Panel, year: i64) -> Result<()> {
     let times = panel.distinct_times();
     if times.binary_search(&year).is_err() {
         let span = match (times.first(), times.last()) {
@@ -385,6 +460,51 @@ fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
             "the panel has no rows for year {year} (years present: {span}); choose another --year"
         )));
     }
+    Ok(())
+}
+
+impl YearData {
+    /// Refuses a year without complete municipalities or with totals the definitions cannot use.
+    fn check(&self, year: i64) -> Result<()> {
+        if self.codes.is_empty() {
+            return Err(Error::Data(format!(
+                "no municipality has complete data ({IKU}, {POPULATION}, {TENDERABLE}, {TENDERED}, {NETEXP}) in {year}"
+            )));
+        }
+        let tot_tenderable: f64 = self.tenderable.iter().sum();
+        if tot_tenderable <= 0.0 {
+            return Err(Error::Data(format!(
+                "total {TENDERABLE} is zero in {year}: national IKU is undefined"
+            )));
+        }
+        let tot_netexp: f64 = self.netexp.iter().sum();
+        if tot_netexp <= 0.0 {
+            return Err(Error::Data(format!(
+                "total {NETEXP} is not positive in {year}: the relative reading is undefined"
+            )));
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, code: &str, name: String, row: Row) {
+        self.codes.push(code.to_string());
+        self.names.push(name);
+        self.iku.push(row.iku);
+        self.pop.push(row.pop);
+        if row.approximated {
+            self.approximated.push(code.to_string());
+        }
+        self.tenderable.push(row.tenderable);
+        self.tendered.push(row.tendered);
+        self.netexp.push(row.netexp);
+    }
+}
+
+/// The year's complete municipalities (code order) and the ones left out.
+fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
+    let cols = Columns::of(panel)?;
+    let names = panel.text(NAME);
+    check_year(panel, year)?;
     let mut d = YearData {
         codes: vec![],
         names: vec![],
@@ -400,90 +520,45 @@ fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
         let Some(r) = panel.row_of(u, year) else {
             continue;
         };
-        // Sources that publish IKU only (noegletal.dk gives the percentage) leave the DKK
-        // amounts missing: tenderable tasks are then approximated by net operating
-        // expenditure on main account 6 (the order of magnitude DI's 2.7 bn implies), and
-        // tendered = IKU × tenderable. Flagged in every output.
-        let approx = !tenderable[r].is_finite()
-            && !tendered[r].is_finite()
-            && iku[r].is_finite()
-            && netexp[r].is_finite()
-            && netexp[r] > 0.0;
-        let (ten_r, ted_r) = if approx {
-            (netexp[r], iku[r] / 100.0 * netexp[r])
-        } else {
-            (tenderable[r], tendered[r])
-        };
-        let checks = [
-            (IKU, iku[r].is_finite()),
-            (POPULATION, pop[r].is_finite() && pop[r] > 0.0),
-            (TENDERABLE, ten_r.is_finite()),
-            (TENDERED, ted_r.is_finite()),
-            (NETEXP, netexp[r].is_finite()),
-        ];
-        let missing: Vec<String> = checks
-            .iter()
-            .filter(|(_, ok)| !ok)
-            .map(|(c, _)| c.to_string())
-            .collect();
-        if !missing.is_empty() {
-            d.excluded.push(Excluded {
+        match cols.row(r) {
+            Ok(row) => d.push(code, name_of(names, r, code), row),
+            Err(missing) => d.excluded.push(Excluded {
                 code: code.clone(),
                 missing,
-            });
-            continue;
+            }),
         }
-        let name = names
-            .map(|n| n[r].clone())
-            .filter(|n| !n.is_empty())
-            .or_else(|| {
-                code.parse::<u32>()
-                    .ok()
-                    .and_then(crate::sources::reference::municipality)
-                    .map(|m| m.name)
-            })
-            .unwrap_or_else(|| code.clone());
-        d.codes.push(code.clone());
-        d.names.push(name);
-        d.iku.push(iku[r]);
-        d.pop.push(pop[r]);
-        if approx {
-            d.approximated.push(code.clone());
-        }
-        d.tenderable.push(ten_r);
-        d.tendered.push(ted_r);
-        d.netexp.push(netexp[r]);
     }
-    if d.codes.is_empty() {
-        return Err(Error::Data(format!(
-            "no municipality has complete data ({IKU}, {POPULATION}, {TENDERABLE}, {TENDERED}, {NETEXP}) in {year}"
-        )));
-    }
-    let tot_tenderable: f64 = d.tenderable.iter().sum();
-    if tot_tenderable <= 0.0 {
-        return Err(Error::Data(format!(
-            "total {TENDERABLE} is zero in {year}: national IKU is undefined"
-        )));
-    }
-    let tot_netexp: f64 = d.netexp.iter().sum();
-    if tot_netexp <= 0.0 {
-        return Err(Error::Data(format!(
-            "total {NETEXP} is not positive in {year}: the relative reading is undefined"
-        )));
-    }
+    d.check(year)?;
     Ok(d)
 }
 
-/// Units ordered by IKU, highest first, ties by the lower (numeric) code.
-fn ranking(d: &YearData) -> Vec<usize> {
-    let key = |c: &str| (c.parse::<i64>().unwrap_or(i64::MAX), c.to_string());
-    let mut order: Vec<usize> = (0..d.codes.len()).collect();
-    order.sort_by(|&a, &b| {
-        d.iku[b]
-            .total_cmp(&d.iku[a])
-            .then_with(|| key(&d.codes[a]).cmp(&key(&d.codes[b])))
-    });
-    order
+/// The year's totals over the municipalities with complete data.
+struct Totals {
+    population: f64,
+    tenderable: f64,
+    tendered: f64,
+    netexp: f64,
+    /// `Σ netexp / Σ population`, DKK per inhabitant.
+    netexp_per_capita: f64,
+    /// `Σ tendered / Σ tenderable × 100`, %.
+    national_iku: f64,
+}
+
+impl Totals {
+    fn of(d: &YearData) -> Totals {
+        let population: f64 = d.pop.iter().sum();
+        let tenderable: f64 = d.tenderable.iter().sum();
+        let tendered: f64 = d.tendered.iter().sum();
+        let netexp: f64 = d.netexp.iter().sum();
+        Totals {
+            population,
+            tenderable,
+            tendered,
+            netexp,
+            netexp_per_capita: definitions::netexp_per_capita(netexp, population),
+            national_iku: definitions::national_iku(tendered, tenderable),
+        }
+    }
 }
 
 /// Best practice, gaps and the multipliers that turn an effect into savings, for one k.
@@ -493,32 +568,26 @@ struct Base {
     gaps: Vec<f64>,
     extra_tendered: f64,
     /// Savings per DKK of effect, by reading (the savings are linear in the effect).
-    multiplier: [f64; 3],
+    multiplier: Multipliers,
 }
 
-fn base(d: &YearData, order: &[usize], national_iku: f64, netexp_pc: f64, k: usize) -> Base {
-    let top: Vec<usize> = order[..k].to_vec();
-    let best_practice = top.iter().map(|&i| d.iku[i]).sum::<f64>() / k as f64;
-    let gaps: Vec<f64> = d
-        .iku
-        .iter()
-        .map(|&x| (best_practice - x).max(0.0))
-        .collect();
-    let extra_tendered = gaps
-        .iter()
-        .zip(&d.tenderable)
-        .map(|(g, t)| g / 100.0 * t)
-        .sum();
-    let pop_total: f64 = d.pop.iter().sum();
-    let national = (best_practice - national_iku) * pop_total;
-    let absolute = gaps.iter().zip(&d.pop).map(|(g, p)| g * p).sum();
-    let relative = gaps.iter().zip(&d.netexp).map(|(g, n)| g * n).sum::<f64>() / netexp_pc;
+/// Best practice over the top `k` of `order` (a [`definitions::ranking`]) and what follows.
+fn base(d: &YearData, order: &[usize], t: &Totals, k: usize) -> Base {
+    let best_practice = definitions::best_practice_of(&d.iku, order, k);
+    let gaps = definitions::gaps(&d.iku, best_practice);
     Base {
         best_practice,
-        top,
+        top: order[..k].to_vec(),
+        extra_tendered: definitions::extra_tendering(&gaps, &d.tenderable),
+        multiplier: Multipliers::new(
+            &gaps,
+            best_practice,
+            t.national_iku,
+            &d.pop,
+            &d.netexp,
+            t.netexp_per_capita,
+        ),
         gaps,
-        extra_tendered,
-        multiplier: [national, absolute, relative],
     }
 }
 
@@ -531,7 +600,7 @@ struct Resolved {
     ci: Option<(f64, f64)>,
 }
 
-fn resolve(effect: &Effect, borrowed: Option<&Effect>) -> Result<Resolved> {
+fn resolve(effect: &Effect, borrowed: Option<&Effect>) -> Resolved {
     let (se, df, basis) = match (effect.std_error, borrowed) {
         (Some(se), _) => (
             Some(se),
@@ -551,21 +620,26 @@ fn resolve(effect: &Effect, borrowed: Option<&Effect>) -> Result<Resolved> {
         ),
         (None, None) => (None, None, "none: no standard error available".to_string()),
     };
-    let ci = match se {
-        Some(se) => {
-            let q = quantile_975(df)?;
-            let e = effect.saving_dkk_per_capita_pp;
-            Some((e - q * se, e + q * se))
-        }
-        None => None,
-    };
-    Ok(Resolved {
+    let ci = se.map(|se| {
+        let q = critical_value(df);
+        let e = effect.saving_dkk_per_capita_pp;
+        (e - q * se, e + q * se)
+    });
+    Resolved {
         effect: *effect,
         se,
         df,
         basis,
         ci,
-    })
+    }
+}
+
+/// Every effect resolved; one without a standard error borrows the first estimated effect's.
+fn resolve_all(effects: &[Effect]) -> Vec<Resolved> {
+    let borrowed = effects
+        .iter()
+        .find(|e| e.source == EffectSource::Estimated && e.std_error.is_some());
+    effects.iter().map(|e| resolve(e, borrowed)).collect()
 }
 
 fn dist_label(df: Option<f64>) -> String {
@@ -575,13 +649,8 @@ fn dist_label(df: Option<f64>) -> String {
     }
 }
 
-/// Projects savings for `year` on a canonical panel with best practice over the top `k`.
-///
-/// `effects` are savings per inhabitant per pp (see [`Effect`]); the first published effect
-/// (else the first effect) is the headline used in the per-municipality columns. An effect
-/// without a standard error borrows the first estimated effect's SE and df for its interval
-/// (labelled in `ci_basis`); with none available its interval is left empty.
-pub fn project(panel: &Panel, year: i64, k: usize, effects: &[Effect]) -> Result<Projection> {
+/// Refuses an empty or invalid list of effects.
+fn check_effects(effects: &[Effect]) -> Result<()> {
     if effects.is_empty() {
         return Err(Error::Usage(
             "at least one effect is needed to project savings".into(),
@@ -590,34 +659,25 @@ pub fn project(panel: &Panel, year: i64, k: usize, effects: &[Effect]) -> Result
     for e in effects {
         e.validate().map_err(Error::Usage)?;
     }
-    let d = year_data(panel, year)?;
-    let n = d.codes.len();
+    Ok(())
+}
+
+/// Refuses a k outside `1..=n` (`n` municipalities with complete data in `year`).
+fn check_k(k: usize, n: usize, year: i64) -> Result<()> {
     if k == 0 || k > n {
         return Err(Error::Usage(format!(
             "best practice over the top k = {k} needs 1 ≤ k ≤ {n} (municipalities with complete data in {year})"
         )));
     }
-    let total_population: f64 = d.pop.iter().sum();
-    let total_tenderable: f64 = d.tenderable.iter().sum();
-    let total_tendered: f64 = d.tendered.iter().sum();
-    let total_netexp: f64 = d.netexp.iter().sum();
-    let netexp_pc = total_netexp / total_population;
-    let national_iku = total_tendered / total_tenderable * 100.0;
-    let order = ranking(&d);
-    let main = base(&d, &order, national_iku, netexp_pc, k);
+    Ok(())
+}
 
-    let borrowed = effects
-        .iter()
-        .find(|e| e.source == EffectSource::Estimated && e.std_error.is_some());
-    let resolved: Vec<Resolved> = effects
-        .iter()
-        .map(|e| resolve(e, borrowed))
-        .collect::<Result<_>>()?;
-
+/// The savings table: every reading × every effect, with intervals.
+fn savings(main: &Base, resolved: &[Resolved]) -> Vec<Saving> {
     let mut savings = Vec::new();
-    for (a, approach) in Approach::ALL.iter().enumerate() {
-        for r in &resolved {
-            let m = main.multiplier[a];
+    for approach in Approach::ALL {
+        for r in resolved {
+            let m = main.multiplier.of(approach);
             let (lo, hi) = match r.ci {
                 Some((l, h)) => {
                     let (x, y) = (m * l, m * h);
@@ -626,7 +686,7 @@ pub fn project(panel: &Panel, year: i64, k: usize, effects: &[Effect]) -> Result
                 None => (None, None),
             };
             savings.push(Saving {
-                approach: *approach,
+                approach,
                 effect_source: r.effect.source,
                 effect_dkk_per_capita_pp: r.effect.saving_dkk_per_capita_pp,
                 effect_std_error: r.se,
@@ -640,83 +700,126 @@ pub fn project(panel: &Panel, year: i64, k: usize, effects: &[Effect]) -> Result
             });
         }
     }
+    savings
+}
 
-    let mut sensitivity = Vec::new();
-    for &kk in SENSITIVITY_K.iter().filter(|&&kk| kk <= n) {
-        let b = base(&d, &order, national_iku, netexp_pc, kk);
-        for r in &resolved {
+/// The sensitivity table: every k of [`SENSITIVITY_K`] that fits × every effect level.
+fn sensitivity(
+    d: &YearData,
+    order: &[usize],
+    t: &Totals,
+    resolved: &[Resolved],
+) -> Vec<SensitivityRow> {
+    let mut rows = Vec::new();
+    for &kk in SENSITIVITY_K.iter().filter(|&&kk| kk <= d.codes.len()) {
+        let b = base(d, order, t, kk);
+        for r in resolved {
             let mut levels = vec![("point", r.effect.saving_dkk_per_capita_pp)];
             if let Some((l, h)) = r.ci {
                 levels.push(("ci_low", l));
                 levels.push(("ci_high", h));
             }
             for (level, e) in levels {
-                sensitivity.push(SensitivityRow {
+                rows.push(SensitivityRow {
                     k: kk,
                     best_practice_iku: b.best_practice,
                     extra_tendered_dkk: b.extra_tendered,
                     effect_source: r.effect.source,
                     effect_level: level,
                     effect_dkk_per_capita_pp: e,
-                    national_dkk: e * b.multiplier[0],
-                    municipal_absolute_dkk: e * b.multiplier[1],
-                    municipal_relative_dkk: e * b.multiplier[2],
+                    national_dkk: e * b.multiplier.national,
+                    municipal_absolute_dkk: e * b.multiplier.municipal_absolute,
+                    municipal_relative_dkk: e * b.multiplier.municipal_relative,
                 });
             }
         }
     }
+    rows
+}
 
+/// One row per municipality (code order) with the headline effect `e`.
+fn municipality_rows(
+    d: &YearData,
+    order: &[usize],
+    main: &Base,
+    t: &Totals,
+    e: f64,
+) -> Vec<MunicipalityRow> {
+    let k = main.top.len();
+    let mut rank = vec![0usize; d.codes.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        rank[i] = pos + 1;
+    }
+    (0..d.codes.len())
+        .map(|i| {
+            let g = main.gaps[i];
+            MunicipalityRow {
+                code: d.codes[i].clone(),
+                name: d.names[i].clone(),
+                iku: d.iku[i],
+                rank: rank[i],
+                in_best_practice: rank[i] <= k,
+                gap_pp: g,
+                population: d.pop[i],
+                tenderable_dkk: d.tenderable[i],
+                tendered_dkk: d.tendered[i],
+                netexp_dkk: d.netexp[i],
+                extra_tendered_dkk: definitions::extra_tendered(g, d.tenderable[i]),
+                savings_dkk: definitions::municipal_absolute_saving(e, g, d.pop[i]),
+                savings_relative_dkk: definitions::municipal_relative_saving(
+                    e,
+                    t.netexp_per_capita,
+                    g,
+                    d.netexp[i],
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Projects savings for `year` on a canonical panel with best practice over the top `k`.
+///
+/// `effects` are savings per inhabitant per pp (see [`Effect`]); the first published effect
+/// (else the first effect) is the headline used in the per-municipality columns. An effect
+/// without a standard error borrows the first estimated effect's SE and df for its interval
+/// (labelled in `ci_basis`); with none available its interval is left empty.
+pub fn project(panel: &Panel, year: i64, k: usize, effects: &[Effect]) -> Result<Projection> {
+    check_effects(effects)?;
+    let d = year_data(panel, year)?;
+    check_k(k, d.codes.len(), year)?;
+    let t = Totals::of(&d);
+    let order = definitions::ranking(&d.iku, &d.codes);
+    let main = base(&d, &order, &t, k);
+    let resolved = resolve_all(effects);
     let headline = effects
         .iter()
         .find(|e| e.source == EffectSource::Published)
         .unwrap_or(&effects[0]);
     let e = headline.saving_dkk_per_capita_pp;
-    let mut rank = vec![0usize; n];
-    for (pos, &i) in order.iter().enumerate() {
-        rank[i] = pos + 1;
-    }
-    let municipalities = (0..n)
-        .map(|i| MunicipalityRow {
-            code: d.codes[i].clone(),
-            name: d.names[i].clone(),
-            iku: d.iku[i],
-            rank: rank[i],
-            in_best_practice: rank[i] <= k,
-            gap_pp: main.gaps[i],
-            population: d.pop[i],
-            tenderable_dkk: d.tenderable[i],
-            tendered_dkk: d.tendered[i],
-            netexp_dkk: d.netexp[i],
-            extra_tendered_dkk: main.gaps[i] / 100.0 * d.tenderable[i],
-            savings_dkk: e * main.gaps[i] * d.pop[i],
-            savings_relative_dkk: e / netexp_pc * main.gaps[i] * d.netexp[i],
-        })
-        .collect();
-
     Ok(Projection {
         synthetic: false,
         panel_sha256: None,
         year,
-        n_municipalities: n,
+        n_municipalities: d.codes.len(),
         excluded: d.excluded.clone(),
         tenderable_approximated: d.approximated.clone(),
-        total_population,
-        total_tenderable_dkk: total_tenderable,
-        total_tendered_dkk: total_tendered,
-        total_netexp_dkk: total_netexp,
-        netexp_per_capita_dkk: netexp_pc,
-        national_iku,
+        total_population: t.population,
+        total_tenderable_dkk: t.tenderable,
+        total_tendered_dkk: t.tendered,
+        total_netexp_dkk: t.netexp,
+        netexp_per_capita_dkk: t.netexp_per_capita,
+        national_iku: t.national_iku,
         best_practice_iku: main.best_practice,
         best_practice_k: k,
         best_practice_units: main.top.iter().map(|&i| d.codes[i].clone()).collect(),
-        national_gap_pp: main.best_practice - national_iku,
-        mean_gap_pp_population_weighted: main.multiplier[1] / total_population,
+        national_gap_pp: main.best_practice - t.national_iku,
+        mean_gap_pp_population_weighted: main.multiplier.municipal_absolute / t.population,
         extra_tendered_dkk: main.extra_tendered,
         headline_effect_source: headline.source,
         headline_effect_dkk_per_capita_pp: e,
-        savings,
-        sensitivity,
-        municipalities,
+        savings: savings(&main, &resolved),
+        sensitivity: sensitivity(&d, &order, &t, &resolved),
+        municipalities: municipality_rows(&d, &order, &main, &t, e),
         published: di_2022(),
     })
 }
@@ -742,266 +845,6 @@ pub fn national_iku_series(panel: &Panel) -> Result<Vec<(i64, f64)>> {
     Ok(out
         .into_iter()
         .filter(|x| x.2 > 0.0)
-        .map(|(t, a, b)| (t, a / b * 100.0))
+        .map(|(t, a, b)| (t, definitions::national_iku(a, b)))
         .collect())
-}
-
-const SYNTHETIC_NOTE: &str = "SYNTHETIC DATA — not real municipal figures";
-
-impl Projection {
-    /// Pretty JSON with a trailing newline (missing intervals are `null`).
-    pub fn to_json(&self) -> Result<Vec<u8>> {
-        let mut v = serde_json::to_vec_pretty(self)
-            .map_err(|e| Error::Data(format!("cannot render projection JSON: {e}")))?;
-        v.push(b'\n');
-        Ok(v)
-    }
-
-    /// One row per municipality (code order). The last column `synthetic` is `true` on every
-    /// row when the panel is synthetic, so the mark survives any CSV reader.
-    pub fn to_csv(&self) -> Result<Vec<u8>> {
-        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-        let err = |e: csv::Error| Error::Data(format!("cannot render projection CSV: {e}"));
-        w.write_record([
-            CODE,
-            NAME,
-            "year",
-            IKU,
-            "rank",
-            "in_best_practice",
-            "gap_pp",
-            POPULATION,
-            TENDERABLE,
-            TENDERED,
-            NETEXP,
-            "extra_tendered_dkk",
-            "savings_dkk",
-            "savings_relative_dkk",
-            "synthetic",
-        ])
-        .map_err(err)?;
-        for m in &self.municipalities {
-            w.write_record([
-                m.code.clone(),
-                m.name.clone(),
-                self.year.to_string(),
-                fmt_num(m.iku),
-                m.rank.to_string(),
-                m.in_best_practice.to_string(),
-                fmt_num(m.gap_pp),
-                fmt_num(m.population),
-                fmt_num(m.tenderable_dkk),
-                fmt_num(m.tendered_dkk),
-                fmt_num(m.netexp_dkk),
-                fmt_num(m.extra_tendered_dkk),
-                fmt_num(m.savings_dkk),
-                fmt_num(m.savings_relative_dkk),
-                self.synthetic.to_string(),
-            ])
-            .map_err(err)?;
-        }
-        w.into_inner()
-            .map_err(|e| Error::Data(format!("cannot render projection CSV: {e}")))
-    }
-
-    /// A readable report: the figures next to DI's, the savings table, the sensitivity table,
-    /// the formulas, and the municipalities.
-    pub fn to_markdown(&self) -> String {
-        let mut s = String::new();
-        let p = &self.published;
-        let _ = writeln!(
-            s,
-            "# Savings projection, {} (best practice = top {}){}\n",
-            self.year,
-            self.best_practice_k,
-            if self.synthetic {
-                " — SYNTHETIC DATA"
-            } else {
-                ""
-            }
-        );
-        if self.synthetic {
-            let _ = writeln!(
-                s,
-                "**{SYNTHETIC_NOTE}: every number below is computed on a synthetic panel and illustrates the method only.**\n"
-            );
-        }
-        if let Some(h) = &self.panel_sha256 {
-            let _ = writeln!(s, "Panel sha256: `{h}`\n");
-        }
-        let _ = writeln!(
-            s,
-            "{} municipalities with complete data in {}{}.\n",
-            self.n_municipalities,
-            self.year,
-            if self.excluded.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; left out: {}",
-                    self.excluded
-                        .iter()
-                        .map(|e| format!("{} ({})", e.code, e.missing.join(", ")))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            }
-        );
-        if !self.tenderable_approximated.is_empty() {
-            let _ = writeln!(
-                s,
-                "**Tenderable and tendered amounts were missing for {} municipalities and are approximated by net operating expenditure on main account 6 (tendered = IKU × that): the national IKU and the extra tendering rest on that approximation.**\n",
-                self.tenderable_approximated.len()
-            );
-        }
-        let _ = writeln!(s, "| figure | this projection | DI (2022), {} |", p.year);
-        let _ = writeln!(s, "|---|---:|---:|");
-        let _ = writeln!(
-            s,
-            "| national IKU, main account 6 (%) | {:.2} | {:.1} |",
-            self.national_iku, p.national_iku
-        );
-        let _ = writeln!(
-            s,
-            "| best practice, mean IKU of top {} (%) | {:.2} | {:.1} (top {}) |",
-            self.best_practice_k, self.best_practice_iku, p.best_practice_iku, p.best_practice_k
-        );
-        let _ = writeln!(
-            s,
-            "| best practice − national (pp) | {:.2} | {:.1} |",
-            self.national_gap_pp,
-            p.best_practice_iku - p.national_iku
-        );
-        let _ = writeln!(
-            s,
-            "| population-weighted mean gap (pp) | {:.2} | — |",
-            self.mean_gap_pp_population_weighted
-        );
-        let _ = writeln!(
-            s,
-            "| extra tendered at best practice (bn DKK) | {:.3} | {:.1} |",
-            self.extra_tendered_dkk / 1e9,
-            p.extra_tendered_dkk / 1e9
-        );
-        let _ = writeln!(
-            s,
-            "| net spending, main account 6, per inhabitant (DKK) | {:.0} | — |",
-            self.netexp_per_capita_dkk
-        );
-        let _ = writeln!(
-            s,
-            "| savings per year (mio. DKK) | see below | {:.0} |",
-            p.savings_dkk / 1e6
-        );
-        let _ = writeln!(
-            s,
-            "\nBest practice municipalities (codes): {}\n",
-            self.best_practice_units.join(", ")
-        );
-
-        let _ = writeln!(s, "## Savings per year by reading\n");
-        let _ = writeln!(
-            s,
-            "Effects are savings in DKK per inhabitant per year for +1 pp IKU (a coefficient of −12.3 on spending is a saving of 12.3).\n"
-        );
-        let _ = writeln!(
-            s,
-            "| reading | effect | DKK/inh./pp | 95 % CI of effect | saving (mio. DKK) | 95 % CI (mio. DKK) |"
-        );
-        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
-        for sv in &self.savings {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {:.2} | {} | {:.1} | {} |",
-                sv.approach.as_str(),
-                sv.effect_source.as_str(),
-                sv.effect_dkk_per_capita_pp,
-                interval(sv.effect_ci_low, sv.effect_ci_high, 1.0, 2),
-                sv.total_dkk / 1e6,
-                interval(sv.ci_low_dkk, sv.ci_high_dkk, 1e6, 1)
-            );
-        }
-        let mut bases: Vec<(&str, &str)> = Vec::new();
-        for sv in &self.savings {
-            let b = (sv.effect_source.as_str(), sv.ci_basis.as_str());
-            if !bases.contains(&b) {
-                bases.push(b);
-            }
-        }
-        let _ = writeln!(s, "\nInterval basis:");
-        for (src, b) in bases {
-            let _ = writeln!(s, "- {src}: {b}");
-        }
-
-        let _ = writeln!(s, "\n## Sensitivity: k × effect (mio. DKK per year)\n");
-        let _ = writeln!(
-            s,
-            "| k | best practice (%) | extra tendered (bn DKK) | effect | level | DKK/inh./pp | national | municipal-absolute | municipal-relative |"
-        );
-        let _ = writeln!(s, "|---:|---:|---:|---|---|---:|---:|---:|---:|");
-        for r in &self.sensitivity {
-            let _ = writeln!(
-                s,
-                "| {} | {:.2} | {:.3} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} |",
-                r.k,
-                r.best_practice_iku,
-                r.extra_tendered_dkk / 1e9,
-                r.effect_source.as_str(),
-                r.effect_level,
-                r.effect_dkk_per_capita_pp,
-                r.national_dkk / 1e6,
-                r.municipal_absolute_dkk / 1e6,
-                r.municipal_relative_dkk / 1e6
-            );
-        }
-
-        let _ = writeln!(s, "\n## Formulas\n");
-        let _ = writeln!(
-            s,
-            "- national IKU N = Σ tendered / Σ tenderable × 100; best practice B = mean IKU of the top k (ties by lower code); gap g_i = max(0, B − IKU_i) pp.\n\
-             - extra tendered = Σ g_i / 100 × tenderable_i (DKK, {} prices).\n\
-             - national: e × (B − N) × Σ population.\n\
-             - municipal-absolute: Σ e × g_i × population_i.\n\
-             - municipal-relative: s = e / (Σ netexp / Σ population) per pp (= {:.4} % of spending per inhabitant for e = {}), saving Σ s × g_i × netexp_i.\n\
-             - 95 % interval: e ± q × SE (q from Student's t with the estimate's df, normal without df), multiplied through (savings are linear in e).",
-            self.year,
-            self.headline_effect_dkk_per_capita_pp / self.netexp_per_capita_dkk * 100.0,
-            self.headline_effect_dkk_per_capita_pp
-        );
-
-        let _ = writeln!(
-            s,
-            "\n## Municipalities ({} effect, {} DKK/inh./pp)\n",
-            self.headline_effect_source.as_str(),
-            self.headline_effect_dkk_per_capita_pp
-        );
-        let _ = writeln!(
-            s,
-            "| code | name | IKU (%) | rank | gap (pp) | population | extra tendered (mio. DKK) | saving, absolute (mio. DKK) | saving, relative (mio. DKK) |"
-        );
-        let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-        for m in &self.municipalities {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {:.2} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} |",
-                m.code,
-                m.name,
-                m.iku,
-                m.rank,
-                m.gap_pp,
-                m.population,
-                m.extra_tendered_dkk / 1e6,
-                m.savings_dkk / 1e6,
-                m.savings_relative_dkk / 1e6
-            );
-        }
-        s
-    }
-}
-
-fn interval(lo: Option<f64>, hi: Option<f64>, scale: f64, decimals: usize) -> String {
-    match (lo, hi) {
-        (Some(l), Some(h)) => format!("[{:.*}, {:.*}]", decimals, l / scale, decimals, h / scale),
-        _ => "—".to_string(),
-    }
 }

@@ -161,3 +161,253 @@ fn errors_exit_non_zero_with_a_message() {
     let (ok, _, err) = run(&a);
     assert!(!ok && err.contains("at least 2 clusters"), "{err}");
 }
+
+#[test]
+fn wald_test_matches_car_and_level_sets_the_intervals() {
+    let fixture: serde_json::Value = serde_json::from_slice(
+        &std::fs::read("tests/reference/fixtures/car_grunfeld_wald.json").unwrap(),
+    )
+    .unwrap();
+    let case = |id: &str| {
+        fixture["wald"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let v = json(
+        &[
+            "--vcov",
+            "cluster",
+            "--ssc",
+            "none",
+            "--wald",
+            "value = 0, capital = 0",
+        ],
+        "inv ~ value + capital | firm",
+    );
+    let w = &v["wald"];
+    let mut keys: Vec<&str> = w.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["df1", "df2", "distribution", "p_value", "stat"]);
+    let want = case("grunfeld/within/cluster/F/value = 0, capital = 0");
+    assert_eq!(w["distribution"], "F");
+    assert_eq!(
+        (&w["df1"], &w["df2"]),
+        (&serde_json::json!(2.0), &serde_json::json!(188.0))
+    );
+    for k in ["stat", "p_value"] {
+        let (a, b) = (w[k].as_f64().unwrap(), want[k].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-6 * b.abs(), "{k}: {a} vs {b}");
+    }
+    // Normal inference (linearmodels): χ², no df2; spacing in names is ignored.
+    let v = json(
+        &[
+            "--ssc",
+            "linearmodels",
+            "--wald",
+            "l(value,1) = 0",
+            "--lincom",
+            "value+l(value,1)",
+        ],
+        "inv ~ value + l(value, 1) | firm",
+    );
+    assert_eq!(v["wald"]["distribution"], "chi2");
+    assert!(v["wald"]["df2"].is_null());
+    assert_eq!(v["lincom"][0]["term"], "value + l(value, 1)");
+    // --level: narrower intervals at 0.90, reported; absent at the default.
+    let d = json(&[], "inv ~ value + capital | firm");
+    let l = json(&["--level", "0.9"], "inv ~ value + capital | firm");
+    assert!(d.get("level").is_none());
+    assert_eq!(l["level"], 0.9);
+    let width = |v: &serde_json::Value| {
+        v["coefficients"][0]["conf_high"].as_f64().unwrap()
+            - v["coefficients"][0]["conf_low"].as_f64().unwrap()
+    };
+    assert!(width(&l) < width(&d));
+    assert_eq!(
+        l["coefficients"][0]["std_error"],
+        d["coefficients"][0]["std_error"]
+    );
+    // Table output carries both.
+    let mut a = base("inv ~ value + capital | firm");
+    a.extend(["--level", "0.9", "--wald", "value = 0"].map(String::from));
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok, out, err) = run(&refs);
+    assert!(ok, "{err}");
+    assert!(out.contains("Confidence intervals at level 0.9"), "{out}");
+    assert!(out.contains("Wald test of value = 0: F(1, 9) = "), "{out}");
+    // Errors: a bad level, a bad hypothesis, --wald with csv.
+    for extra in [
+        &["--level", "1.5"][..],
+        &["--wald", "value = = 0"][..],
+        &["--wald", "nope = 0"][..],
+        &["--wald", "value = 0", "--format", "csv"][..],
+    ] {
+        let mut a = base("inv ~ value + capital | firm");
+        a.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (ok, out, err) = run(&refs);
+        assert!(
+            !ok && out.is_empty() && err.starts_with("iku-estimate: "),
+            "{extra:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn repeated_formulas_give_one_multi_model_table() {
+    let mut a = base("inv ~ value + capital | firm");
+    a.extend(
+        [
+            "--formula",
+            "inv ~ value + capital | firm + year",
+            "--format",
+            "md",
+        ]
+        .map(String::from),
+    );
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok, out, err) = run(&refs);
+    assert!(ok, "{err}");
+    // Grunfeld within: value 0.110124 (published), clustered by firm: stars and SE below.
+    assert!(out.starts_with("|  | (1) | (2) |\n"), "{out}");
+    assert!(out.contains("| value | 0.110*** | "), "{out}");
+    assert!(
+        out.contains("| Fixed effects | firm | firm, year |"),
+        "{out}"
+    );
+    assert!(out.contains("| SE | cluster(firm), ssc=fixest |"), "{out}");
+    assert!(
+        out.contains("Small-sample preset `fixest`: cluster"),
+        "{out}"
+    );
+    for fmt in ["table", "csv", "tex", "json"] {
+        let mut b = a.clone();
+        let n = b.len();
+        b[n - 1] = fmt.to_string();
+        let refs: Vec<&str> = b.iter().map(String::as_str).collect();
+        let (ok, out, err) = run(&refs);
+        assert!(ok && out.contains("value"), "{fmt}: {err}");
+    }
+    a.push("--tests".into());
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok, _, err) = run(&refs);
+    assert!(!ok && err.contains("single --formula"), "{err}");
+}
+
+// --- GMM (--model gmm-diff|gmm-sys): the JSON contract, agreement with the plm pgmm
+// fixture through the binary, and bad input.
+
+const EMPLUK: &str = "tests/reference/data/emplUK.csv";
+const GMM_FIXTURE: &str = "tests/reference/fixtures/gmm/plm_pgmm_emplUK.json";
+
+fn gmm_base<'a>(model: &'a str, formula: &'a str, inst: &'a str) -> Vec<&'a str> {
+    vec![
+        "--data",
+        EMPLUK,
+        "--unit",
+        "firm",
+        "--time",
+        "year",
+        "--model",
+        model,
+        "--formula",
+        formula,
+        "--instruments",
+        inst,
+    ]
+}
+
+fn case(id: &str) -> serde_json::Value {
+    let fx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(GMM_FIXTURE).unwrap()).unwrap();
+    fx["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn two_step_system_json_matches_plm() {
+    let c = case("bb98_2s_collapse");
+    let mut a = gmm_base(
+        "gmm-sys",
+        c["formula"].as_str().unwrap(),
+        c["instruments"].as_str().unwrap(),
+    );
+    a.extend(["--steps", "2", "--collapse", "--format", "json"]);
+    a.extend(["--long-run", "l(w, 0) + l(w, 1)"]);
+    let (ok, out, err) = run(&a);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["model"], "gmm-sys");
+    assert_eq!(v["gmm"]["steps"], 2);
+    assert_eq!(v["gmm"]["n_instruments"], c["n_instruments"]);
+    let rows = v["coefficients"].as_array().unwrap();
+    let terms: Vec<&str> = c["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    for (j, t) in terms.iter().enumerate() {
+        let r = rows.iter().find(|r| r["term"] == *t).unwrap();
+        let want_b = c["estimate"][j].as_f64().unwrap();
+        let want_se = c["vcov_robust"][j][j].as_f64().unwrap().sqrt();
+        assert!(
+            (r["estimate"].as_f64().unwrap() - want_b).abs() < 1e-6,
+            "{t}"
+        );
+        assert!(
+            (r["std_error"].as_f64().unwrap() - want_se).abs() < 1e-6,
+            "{t}"
+        );
+    }
+    let h = &c["sargan_twosteps"];
+    assert!(
+        (v["gmm"]["hansen"]["stat"].as_f64().unwrap() - h["stat"].as_f64().unwrap()).abs() < 1e-6
+    );
+    assert_eq!(v["gmm"]["hansen"]["df"], h["df"]);
+    let ar2 = c["ar2_robust"]["z"].as_f64().unwrap();
+    assert!((v["gmm"]["ar2"]["z"].as_f64().unwrap() - ar2).abs() < 1e-6);
+    for key in ["sargan", "hansen"] {
+        assert!(v["gmm"][key]["p_value"].as_f64().is_some(), "{key}");
+    }
+    assert!(v["gmm"]["diff_hansen_levels"]["difference"]["df"] == 3);
+    assert_eq!(v["long_run"][0]["term"], "long-run(l(w, 0) + l(w, 1))");
+    assert_eq!(v["nobs"], 891);
+}
+
+#[test]
+fn bad_instruments_and_flags_exit_2_and_write_nothing() {
+    let out = std::env::temp_dir().join(format!("iku-gmm-{}.json", std::process::id()));
+    let outs = out.to_str().unwrap();
+    let mut a = gmm_base("gmm-diff", "n ~ l(n, 1)", "gmm(n, 2:99) + iv(w, 0:x)");
+    a.extend(["--out", outs]);
+    let (ok, _, err) = run(&a);
+    assert!(!ok);
+    assert!(err.contains("instruments error"), "{err}");
+    assert!(err.contains('^'), "{err}");
+    assert!(!out.exists());
+    let (ok, _, err) = run(&gmm_base("gmm-diff", "n ~ l(n, 1)", "gmm(nn, 2:99)"));
+    assert!(!ok && err.contains("no numeric column 'nn'"), "{err}");
+    let mut a = gmm_base("gmm-diff", "n ~ l(n, 1)", "gmm(n, 2:99)");
+    a.extend(["--vcov", "iid"]);
+    let (ok, _, err) = run(&a);
+    assert!(!ok && err.contains("robust"), "{err}");
+    let mut a = gmm_base("gmm-diff", "n ~ l(n, 1)", "gmm(n, 2:99)");
+    a.extend(["--format", "tex"]);
+    let (ok, _, err) = run(&a);
+    assert!(!ok && err.contains("table or json"), "{err}");
+    // Without --model gmm-*: drop "--model within" from the GMM argument list.
+    let mut a = gmm_base("within", "n ~ w", "gmm(n, 2:99)");
+    a.drain(6..8);
+    let (ok, _, err) = run(&a);
+    assert!(!ok && err.contains("need --model gmm-diff"), "{err}");
+}

@@ -2,8 +2,9 @@
 //! `iku-project` binary and the figures.
 
 use iku::canonical::{IKU, NAME, NETEXP, POPULATION, PRICE_INDEX, TENDERABLE, TENDERED};
-use iku::projection::{project, quantile_975, Approach, Effect, EffectSource, Projection};
+use iku::projection::{project, Approach, Effect, EffectSource, Projection};
 use iku::Panel;
+use panelkit::inference::p_and_quantile;
 use panelkit::panel::{Column, ColumnData};
 use std::path::Path;
 
@@ -210,9 +211,14 @@ fn national_reading_is_12_5_times_gap_times_population_to_the_krone() {
 
 #[test]
 fn intervals_propagate_the_standard_error_linearly() {
-    let q97 = quantile_975(Some(97.0)).unwrap();
+    // The projection's one quantile function is panelkit's.
+    let q97 = p_and_quantile(0.0, Some(97.0), 0.95).1;
     close(q97, 1.984_723, 1e-6);
-    close(quantile_975(None).unwrap(), 1.959_963_984_540_054, 1e-12);
+    close(
+        p_and_quantile(0.0, None, 0.95).1,
+        1.959_963_984_540_054,
+        1e-12,
+    );
     let p = project(&small_panel(), 2020, 3, &[Effect::published(), estimated()]).unwrap();
     for a in Approach::ALL {
         let est = saving(&p, a, EffectSource::Estimated);
@@ -256,6 +262,15 @@ fn a_positive_coefficient_is_a_negative_saving() {
     assert_eq!(e.coefficient(), 4.0);
     let p = project(&small_panel(), 2020, 3, &[e]).unwrap();
     assert!(saving(&p, Approach::National, EffectSource::Estimated).total_dkk < 0.0);
+    // Back on spending, the interval's bounds swap with the sign.
+    let e = Effect::from_coefficient(-10.0, Some(2.0), None);
+    let p = project(&small_panel(), 2020, 3, &[e]).unwrap();
+    let s = saving(&p, Approach::National, EffectSource::Estimated);
+    let (c, lo, hi) = s.effect_as_coefficient();
+    assert_eq!(c, -10.0);
+    assert_eq!(lo, s.effect_ci_high.map(|v| -v));
+    assert_eq!(hi, s.effect_ci_low.map(|v| -v));
+    assert!(lo.unwrap() < c && c < hi.unwrap());
 }
 
 #[test]

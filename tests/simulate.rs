@@ -2,7 +2,7 @@
 //! honest recovery of the known true effect by a first-difference regression done by hand.
 
 use iku::canonical::{IKU, NETEXP, POPULATION, PRICE_INDEX};
-use iku::simulate::{is_synthetic, simulate, SimConfig, DEFAULT_EFFECT, DEFAULT_SEED};
+use iku::simulate::{default_effect, is_synthetic, simulate, SimConfig, DEFAULT_SEED};
 use iku::Panel;
 use ndarray::{Array1, Array2};
 use ndarray_linalg::Inverse;
@@ -38,7 +38,7 @@ fn default_panel_regenerates_byte_identically_and_meets_every_target() {
     );
     assert_eq!(
         manifest["true_effect"]["dkk_per_inhabitant_per_pp"].as_float(),
-        Some(DEFAULT_EFFECT)
+        Some(default_effect())
     );
     let targets = manifest["target"].as_array().unwrap();
     assert_eq!(targets.len(), sim.report.len());
@@ -159,14 +159,13 @@ fn fd_lag1(panel: &Panel) -> (f64, f64, usize) {
 fn first_differences_recover_the_true_effect_on_the_default_panel() {
     let panel = iku::canonical::load(&repo("data/synthetic/panel.csv")).unwrap();
     let (b, se, n) = fd_lag1(&panel);
-    eprintln!(
-        "default panel: FD estimate {b:.3} (cluster se {se:.3}, n = {n}), truth {DEFAULT_EFFECT}"
-    );
+    let truth = default_effect();
+    eprintln!("default panel: FD estimate {b:.3} (cluster se {se:.3}, n = {n}), truth {truth}");
     assert_eq!(n, 98 * 12);
     assert!(se > 0.5 && se < 6.0, "implausible precision: se {se}");
     assert!(
-        (b - DEFAULT_EFFECT).abs() < 3.0 * se,
-        "estimate {b} is more than 3 se from the truth {DEFAULT_EFFECT}"
+        (b - truth).abs() < 3.0 * se,
+        "estimate {b} is more than 3 se from the truth {truth}"
     );
 }
 

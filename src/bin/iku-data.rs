@@ -1,8 +1,10 @@
 //! `iku-data`: validate, simulate, fetch and build the municipal panel.
 
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
@@ -23,26 +25,10 @@ enum Cmd {
         file: PathBuf,
     },
     /// Generate the calibrated SYNTHETIC panel and its manifest (refuses if a target is missed).
-    Simulate {
-        /// Seed of the ChaCha20 generator (the shipped panel uses 20220301).
-        #[arg(long, default_value_t = iku::simulate::DEFAULT_SEED)]
-        seed: u64,
-        /// Where to write the panel CSV.
-        #[arg(long)]
-        out: PathBuf,
-        /// True effect: DKK per inhabitant (2020 prices) per pp IKU of the previous year.
-        #[arg(long, default_value_t = iku::simulate::DEFAULT_EFFECT, allow_negative_numbers = true)]
-        effect: f64,
-        /// First year of the panel (2007–2017).
-        #[arg(long, default_value_t = 2007)]
-        first_year: i64,
-        /// Last year of the panel (2020–2022).
-        #[arg(long, default_value_t = 2020)]
-        last_year: i64,
-        /// Where to write the manifest [default: <out without .csv>.manifest.toml].
-        #[arg(long)]
-        manifest: Option<PathBuf>,
-    },
+    Simulate(SimulateArgs),
+    /// Monte Carlo in process: for every true effect and seed, simulate a panel and estimate
+    /// the whole spec set on it; one CSV row per replication and spec (refused seeds kept).
+    Montecarlo(MontecarloArgs),
     /// Download the official series (statbank, noegletal.dk) into a raw directory, with a manifest.
     Fetch(FetchArgs),
     /// Turn raw official exports into the canonical panel CSV (validated, written atomically).
@@ -60,6 +46,68 @@ enum Cmd {
         #[arg(long)]
         to: Option<i64>,
     },
+}
+
+#[derive(clap::Args)]
+struct SimulateArgs {
+    /// Seed of the ChaCha20 generator (the shipped panel uses 20220301); at most 2^63 − 1,
+    /// since the manifest records it as a TOML integer.
+    #[arg(long, default_value_t = iku::simulate::DEFAULT_SEED,
+          value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
+    seed: u64,
+    /// Where to write the panel CSV.
+    #[arg(long)]
+    out: PathBuf,
+    /// True effect: DKK per inhabitant (2020 prices) per pp IKU of the previous year.
+    #[arg(long, default_value_t = iku::simulate::default_effect(), allow_negative_numbers = true)]
+    effect: f64,
+    /// First year of the panel (2007–2017).
+    #[arg(long, default_value_t = 2007)]
+    first_year: i64,
+    /// Last year of the panel (2020–2022).
+    #[arg(long, default_value_t = 2020)]
+    last_year: i64,
+    /// Where to write the manifest [default: <out without .csv>.manifest.toml].
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// Spending persistence φ in [0, 1) (coefficient of last year's spending; 0: static).
+    #[arg(long, default_value_t = 0.0)]
+    persistence: f64,
+}
+
+#[derive(clap::Args)]
+struct MontecarloArgs {
+    /// Seeds tried for every true effect, both ends included: A..B (e.g. 1..200) or A.
+    #[arg(long)]
+    seeds: String,
+    /// True effect(s), DKK per inhabitant per pp: repeat the flag or separate by commas
+    /// (--effect=-12.5,0). Replications run effect by effect, seeds ascending.
+    #[arg(
+        long,
+        required = true,
+        value_delimiter = ',',
+        allow_negative_numbers = true
+    )]
+    effect: Vec<f64>,
+    /// The spec set estimated on every panel.
+    #[arg(long, default_value = "specs/vive.toml")]
+    spec: PathBuf,
+    /// Replace the spec set's study-wide small-sample preset (e.g. stata).
+    #[arg(long)]
+    ssc: Option<String>,
+    /// Where to write the CSV (seed, effect, status, reason, spec, label, estimate,
+    /// std_error, df, p_value, conf_low, conf_high).
+    #[arg(long)]
+    out: PathBuf,
+    /// Replications run in parallel (worker threads); the output does not depend on it.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// First year of every panel (2007–2017).
+    #[arg(long, default_value_t = 2007)]
+    first_year: i64,
+    /// Last year of every panel (2020–2022).
+    #[arg(long, default_value_t = 2020)]
+    last_year: i64,
 }
 
 #[derive(clap::Args)]
@@ -90,90 +138,145 @@ struct FetchArgs {
     timeout: u64,
 }
 
+fn validate(file: PathBuf) -> iku::Result<()> {
+    let panel = iku::canonical::load(&file)?;
+    panelkit::io::println(&format!("{}: valid canonical panel", file.display()));
+    if iku::simulate::is_synthetic(&file) {
+        panelkit::io::println(
+            "SYNTHETIC: generated data with a known true effect, not official statistics",
+        );
+    }
+    panelkit::io::print(&format!("{}", panel.summary()));
+    Ok(())
+}
+
+fn simulate(a: SimulateArgs) -> iku::Result<()> {
+    let cfg = iku::simulate::SimConfig {
+        seed: a.seed,
+        true_effect: a.effect,
+        years: a.first_year..=a.last_year,
+        persistence: a.persistence,
+    };
+    let sim = iku::simulate::simulate(&cfg)?;
+    let out = a.out;
+    let manifest = a
+        .manifest
+        .unwrap_or_else(|| iku::simulate::default_manifest_path(&out));
+    if manifest == out {
+        return Err(iku::Error::Usage(format!(
+            "--manifest {} is the panel file itself; choose another path",
+            manifest.display()
+        )));
+    }
+    let file_name = out
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .ok_or_else(|| iku::Error::Usage(format!("--out {}: not a file path", out.display())))?;
+    let text = sim.manifest(&file_name)?;
+    panelkit::io::write_all_atomic(&[(&out, sim.csv.clone()), (&manifest, text.into_bytes())])?;
+    panelkit::io::println(&format!(
+        "SYNTHETIC panel: {} rows, seed {}, true effect {} DKK per inhabitant per pp (lag 1)",
+        sim.panel.nrows(),
+        a.seed,
+        a.effect
+    ));
+    panelkit::io::println(&format!(
+        "wrote {} and {}",
+        out.display(),
+        manifest.display()
+    ));
+    panelkit::io::print(&sim.report_table());
+    Ok(())
+}
+
+/// Prints `montecarlo: done/total replications (refused), seconds` to stderr: one line
+/// rewritten in place on a terminal, else a line at every 5 % and at the end.
+fn progress_printer(start: Instant) -> impl Fn(iku::montecarlo::Progress) + Sync {
+    let tty = std::io::stderr().is_terminal();
+    move |p: iku::montecarlo::Progress| {
+        let step = (p.total / 20).max(1);
+        if !(tty || p.done.is_multiple_of(step) || p.done == p.total) {
+            return;
+        }
+        let line = format!(
+            "montecarlo: {}/{} replications ({} refused), {:.1} s",
+            p.done,
+            p.total,
+            p.refused,
+            start.elapsed().as_secs_f64()
+        );
+        if tty {
+            panelkit::io::eprint(&format!(
+                "\r{line}{}",
+                if p.done == p.total { "\n" } else { "" }
+            ));
+        } else {
+            panelkit::io::eprintln(&line);
+        }
+    }
+}
+
+fn montecarlo(a: MontecarloArgs) -> iku::Result<()> {
+    let start = Instant::now();
+    let mut spec = iku::spec::SpecFile::load(&a.spec)?;
+    if let Some(ssc) = a.ssc {
+        panelkit::inference::Ssc::parse(&ssc)?;
+        spec.study.ssc = ssc;
+    }
+    let design = iku::montecarlo::Design {
+        seeds: iku::montecarlo::parse_seeds(&a.seeds)?,
+        effects: a.effect,
+        years: a.first_year..=a.last_year,
+    };
+    let reps = iku::montecarlo::run(&design, &spec, a.jobs, &progress_printer(start))?;
+    panelkit::io::write_atomic(&a.out, &iku::montecarlo::to_csv(&reps)?)?;
+    let refused = reps
+        .iter()
+        .filter(|r| matches!(r.outcome, iku::montecarlo::Outcome::Refused(_)))
+        .count();
+    panelkit::io::println(&format!(
+        "{} replications ({refused} refused) in {:.1} s; wrote {}",
+        reps.len(),
+        start.elapsed().as_secs_f64(),
+        a.out.display()
+    ));
+    Ok(())
+}
+
+fn fetch(a: FetchArgs) -> iku::Result<()> {
+    let mut noegletal = Vec::new();
+    for nv in &a.noegletal {
+        let (n, v) = nv.split_once('=').ok_or_else(|| {
+            iku::Error::Usage(format!("--noegletal expects NAME=ID, found '{nv}'"))
+        })?;
+        noegletal.push((n.to_string(), v.to_string()));
+    }
+    let cfg = iku::sources::fetch::FetchConfig {
+        out: a.out,
+        base_statbank: a.base_statbank.trim_end_matches('/').to_string(),
+        base_noegletal: a.base_noegletal.trim_end_matches('/').to_string(),
+        from: a.from,
+        to: a.to,
+        noegletal,
+        noegletal_version: a.noegletal_version,
+        timeout: std::time::Duration::from_secs(a.timeout),
+    };
+    let entries = iku::sources::fetch::fetch(&cfg, panelkit::io::eprintln)?;
+    panelkit::io::println(&format!(
+        "{} files and {} written to {}",
+        entries.len(),
+        iku::sources::fetch::MANIFEST,
+        cfg.out.display()
+    ));
+    Ok(())
+}
+
 fn run(cli: Cli) -> iku::Result<()> {
     match cli.cmd {
-        Cmd::Validate { file } => {
-            let panel = iku::canonical::load(&file)?;
-            panelkit::io::println(&format!("{}: valid canonical panel", file.display()));
-            if iku::simulate::is_synthetic(&file) {
-                panelkit::io::println(
-                    "SYNTHETIC: generated data with a known true effect, not official statistics",
-                );
-            }
-            panelkit::io::print(&format!("{}", panel.summary()));
-            Ok(())
-        }
-        Cmd::Simulate {
-            seed,
-            out,
-            effect,
-            first_year,
-            last_year,
-            manifest,
-        } => {
-            let cfg = iku::simulate::SimConfig {
-                seed,
-                true_effect: effect,
-                years: first_year..=last_year,
-            };
-            let sim = iku::simulate::simulate(&cfg)?;
-            let manifest = manifest.unwrap_or_else(|| iku::simulate::default_manifest_path(&out));
-            if manifest == out {
-                return Err(iku::Error::Usage(format!(
-                    "--manifest {} is the panel file itself; choose another path",
-                    manifest.display()
-                )));
-            }
-            let file_name = out
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .ok_or_else(|| {
-                    iku::Error::Usage(format!("--out {}: not a file path", out.display()))
-                })?;
-            let text = sim.manifest(&file_name)?;
-            panelkit::io::write_all_atomic(&[
-                (&out, sim.csv.clone()),
-                (&manifest, text.into_bytes()),
-            ])?;
-            panelkit::io::println(&format!(
-                "SYNTHETIC panel: {} rows, seed {seed}, true effect {effect} DKK per inhabitant per pp (lag 1)",
-                sim.panel.nrows()
-            ));
-            panelkit::io::println(&format!(
-                "wrote {} and {}",
-                out.display(),
-                manifest.display()
-            ));
-            panelkit::io::print(&sim.report_table());
-            Ok(())
-        }
-        Cmd::Fetch(a) => {
-            let mut noegletal = Vec::new();
-            for nv in &a.noegletal {
-                let (n, v) = nv.split_once('=').ok_or_else(|| {
-                    iku::Error::Usage(format!("--noegletal expects NAME=ID, found '{nv}'"))
-                })?;
-                noegletal.push((n.to_string(), v.to_string()));
-            }
-            let cfg = iku::sources::fetch::FetchConfig {
-                out: a.out,
-                base_statbank: a.base_statbank.trim_end_matches('/').to_string(),
-                base_noegletal: a.base_noegletal.trim_end_matches('/').to_string(),
-                from: a.from,
-                to: a.to,
-                noegletal,
-                noegletal_version: a.noegletal_version,
-                timeout: std::time::Duration::from_secs(a.timeout),
-            };
-            let entries = iku::sources::fetch::fetch(&cfg, |l| eprintln!("{l}"))?;
-            panelkit::io::println(&format!(
-                "{} files and {} written to {}",
-                entries.len(),
-                iku::sources::fetch::MANIFEST,
-                cfg.out.display()
-            ));
-            Ok(())
-        }
+        Cmd::Validate { file } => validate(file),
+        Cmd::Simulate(a) => simulate(a),
+        Cmd::Montecarlo(a) => montecarlo(a),
+        Cmd::Fetch(a) => fetch(a),
         Cmd::Build { raw, out, from, to } => {
             let report = iku::sources::build::build_to(&raw, &out, from, to)?;
             panelkit::io::println(&format!("{}: canonical panel built", out.display()));
@@ -187,7 +290,7 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("iku-data: error: {e}");
+            panelkit::io::eprintln(&format!("iku-data: error: {e}"));
             ExitCode::FAILURE
         }
     }

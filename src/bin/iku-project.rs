@@ -71,11 +71,7 @@ fn run(cli: Cli) -> iku::Result<()> {
             synthetic,
         )?);
     }
-    let refs: Vec<(&std::path::Path, Vec<u8>)> = files
-        .iter()
-        .map(|(p, b)| (p.as_path(), b.clone()))
-        .collect();
-    panelkit::io::write_all_atomic(&refs)?;
+    panelkit::outset::write_set(&cli.out_dir, &files)?;
     for (p, _) in &files {
         panelkit::io::println(&format!("wrote {}", p.display()));
     }
@@ -86,7 +82,7 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("iku-project: error: {e}");
+            panelkit::io::eprintln(&format!("iku-project: error: {e}"));
             ExitCode::FAILURE
         }
     }

@@ -42,15 +42,15 @@ fn main() -> ExitCode {
     match iku::pipeline::run(&opts, &command.join(" ")) {
         Ok(out) => {
             if let Some(inside) = out.truth_inside_ci {
-                eprintln!(
+                panelkit::io::eprintln(&format!(
                     "true effect {} the best estimate's 95 % CI",
                     if inside { "inside" } else { "OUTSIDE" }
-                );
+                ));
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("iku-reproduce: error: {e}");
+            panelkit::io::eprintln(&format!("iku-reproduce: error: {e}"));
             ExitCode::FAILURE
         }
     }

@@ -1,16 +1,11 @@
-//! The estimate table of a spec set: one column per spec, like esttab or fixest's etable,
-//! rendered as CSV, JSON, Markdown and LaTeX from one structure.
+//! The estimate table of a spec set: panelkit's multi-model table ([`panelkit::etable`]), one
+//! column per spec, with the study's rows (the IKU effect, controls, weights) and notes
+//! (sample, provenance, best estimate), rendered as CSV, Markdown and LaTeX through the grid;
+//! JSON is the study's own document ([`SpecEstimates`]).
 
-use serde::Serialize;
-
-/// One coefficient of one spec.
-#[derive(Debug, Clone, Serialize)]
-pub struct TermRow {
-    pub term: String,
-    pub estimate: f64,
-    pub std_error: f64,
-    pub p_value: f64,
-}
+use panelkit::etable::{Anchor, EstimateTable, ModelColumn, Row, Stat, TermEstimate};
+use panelkit::table::{fmt_coef, LatexNotes, Table, STARS_NOTE};
+use serde::{Serialize, Serializer};
 
 /// The IKU effect of a spec: one term, or the sum of several (cumulative distributed lag).
 #[derive(Debug, Clone, Serialize)]
@@ -26,30 +21,65 @@ pub struct EffectRow {
     pub conf_high: f64,
 }
 
-/// Everything one column of the table shows.
-#[derive(Debug, Clone, Serialize)]
+/// One column of the table: the fit as panelkit summarises it, plus what the spec adds.
+#[derive(Debug, Clone)]
 pub struct SpecColumn {
+    /// The spec's name in the spec file.
     pub name: String,
-    pub label: String,
-    pub formula: String,
-    pub model: String,
-    pub coefficients: Vec<TermRow>,
+    /// Label, formula, model, coefficients, N, R², fixed effects, SE type, drops.
+    pub fit: ModelColumn,
     pub effect: EffectRow,
-    pub nobs: usize,
-    pub r2: f64,
-    pub r2_within: Option<f64>,
-    pub fixed_effects: String,
     pub controls: Vec<String>,
     pub weights: Option<String>,
-    /// Covariance and small-sample preset, e.g. "cluster(code), ssc=stata".
-    pub se_type: String,
-    /// Observations dropped, by reason.
-    pub dropped: Vec<(String, usize)>,
 }
 
-/// The whole table plus its provenance.
+/// The JSON record of a column (flat, in the published field order).
+#[derive(Serialize)]
+struct SpecColumnJson<'a> {
+    name: &'a str,
+    label: &'a str,
+    formula: &'a str,
+    model: &'a str,
+    coefficients: &'a [TermEstimate],
+    effect: &'a EffectRow,
+    nobs: usize,
+    r2: f64,
+    r2_within: Option<f64>,
+    fixed_effects: &'a str,
+    controls: &'a [String],
+    weights: &'a Option<String>,
+    /// Covariance and small-sample preset, e.g. "cluster(code), ssc=stata".
+    se_type: &'a str,
+    /// Observations dropped, by reason.
+    dropped: &'a [(String, usize)],
+}
+
+impl Serialize for SpecColumn {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let f = &self.fit;
+        SpecColumnJson {
+            name: &self.name,
+            label: &f.label,
+            formula: &f.formula,
+            model: &f.model,
+            coefficients: &f.coefficients,
+            effect: &self.effect,
+            nobs: f.nobs,
+            r2: f.r2,
+            r2_within: f.r2_within,
+            fixed_effects: &f.fixed_effects,
+            controls: &self.controls,
+            weights: &self.weights,
+            se_type: &f.se_type,
+            dropped: &f.dropped,
+        }
+        .serialize(s)
+    }
+}
+
+/// The estimates of a spec set plus their provenance.
 #[derive(Debug, Clone, Serialize)]
-pub struct EstimateTable {
+pub struct SpecEstimates {
     pub title: String,
     pub synthetic: bool,
     pub data_file: String,
@@ -76,134 +106,71 @@ pub struct BestEstimate {
     pub conf_high: f64,
 }
 
-fn stars(p: f64) -> &'static str {
-    if p < 0.01 {
-        "***"
-    } else if p < 0.05 {
-        "**"
-    } else if p < 0.1 {
-        "*"
-    } else {
-        ""
-    }
-}
-
-/// Fixed-width number for tables: 3 decimals, or 4 significant digits for small values.
-pub fn fmt_coef(x: f64) -> String {
-    if !x.is_finite() {
-        return "".into();
-    }
-    if x != 0.0 && x.abs() < 0.01 {
-        format!("{x:.3e}")
-    } else {
-        format!("{x:.3}")
-    }
-}
-
-/// A plain grid: header + rows of cells; every renderer formats it.
-struct Grid {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl EstimateTable {
-    /// Ordered union of coefficient names over all columns.
-    fn terms(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for c in &self.columns {
-            for t in &c.coefficients {
-                if !out.contains(&t.term) {
-                    out.push(t.term.clone());
-                }
-            }
-        }
-        out
-    }
-
-    fn grid(&self) -> Grid {
-        let mut header = vec![String::new()];
-        header.extend(self.columns.iter().map(|c| c.label.clone()));
-        let mut rows = Vec::new();
-        for term in self.terms() {
-            let mut est = vec![term.clone()];
-            let mut se = vec![String::new()];
-            for c in &self.columns {
-                match c.coefficients.iter().find(|t| t.term == term) {
-                    Some(t) => {
-                        est.push(format!("{}{}", fmt_coef(t.estimate), stars(t.p_value)));
-                        se.push(format!("({})", fmt_coef(t.std_error)));
-                    }
-                    None => {
-                        est.push(String::new());
-                        se.push(String::new());
-                    }
-                }
-            }
-            rows.push(est);
-            rows.push(se);
-        }
-        let row = |name: &str, f: &dyn Fn(&SpecColumn) -> String| {
-            let mut r = vec![name.to_string()];
-            r.extend(self.columns.iter().map(f));
-            r
+impl SpecEstimates {
+    /// The multi-model table: panelkit's layout with the effect after the coefficients and
+    /// controls and weights after the fixed effects.
+    pub fn etable(&self) -> EstimateTable {
+        let mut t = EstimateTable::new(self.columns.iter().map(|c| c.fit.clone()).collect());
+        let cells = |f: &dyn Fn(&SpecColumn) -> String| -> Vec<String> {
+            self.columns.iter().map(f).collect()
         };
-        rows.push(row("IKU effect (DKK/inh./pp)", &|c| {
-            format!("{}{}", fmt_coef(c.effect.estimate), stars(c.effect.p_value))
-        }));
-        rows.push(row("", &|c| format!("({})", fmt_coef(c.effect.std_error))));
-        rows.push(row("95% CI", &|c| {
-            format!(
-                "[{}, {}]",
-                fmt_coef(c.effect.conf_low),
-                fmt_coef(c.effect.conf_high)
-            )
-        }));
-        rows.push(row("Effect terms", &|c| c.effect.terms.join(" + ")));
-        rows.push(row("Model", &|c| c.model.clone()));
-        rows.push(row("N", &|c| c.nobs.to_string()));
-        rows.push(row("R²", &|c| format!("{:.4}", c.r2)));
-        rows.push(row("R² within", &|c| {
-            c.r2_within.map(|r| format!("{r:.4}")).unwrap_or_default()
-        }));
-        rows.push(row("Fixed effects", &|c| c.fixed_effects.clone()));
-        rows.push(row("Controls", &|c| {
-            if c.controls.is_empty() {
-                "no".into()
-            } else {
-                c.controls.join(", ")
-            }
-        }));
-        rows.push(row("Weights", &|c| {
-            c.weights.clone().unwrap_or_else(|| "none".into())
-        }));
-        rows.push(row("SE", &|c| c.se_type.clone()));
-        Grid { header, rows }
+        t.insert_after(
+            Anchor::Coefficients,
+            [
+                Row::estimate(
+                    "IKU effect (DKK/inh./pp)",
+                    self.columns
+                        .iter()
+                        .map(|c| {
+                            Some(TermEstimate {
+                                term: c.effect.terms.join(" + "),
+                                estimate: c.effect.estimate,
+                                std_error: c.effect.std_error,
+                                p_value: c.effect.p_value,
+                            })
+                        })
+                        .collect(),
+                ),
+                Row::line(
+                    "95% CI",
+                    cells(&|c| {
+                        format!(
+                            "[{}, {}]",
+                            fmt_coef(c.effect.conf_low),
+                            fmt_coef(c.effect.conf_high)
+                        )
+                    }),
+                ),
+                Row::line("Effect terms", cells(&|c| c.effect.terms.join(" + "))),
+            ],
+        );
+        t.insert_after(
+            Anchor::Stat(Stat::FixedEffects),
+            [
+                Row::line(
+                    "Controls",
+                    cells(&|c| {
+                        if c.controls.is_empty() {
+                            "no".into()
+                        } else {
+                            c.controls.join(", ")
+                        }
+                    }),
+                ),
+                Row::line(
+                    "Weights",
+                    cells(&|c| c.weights.clone().unwrap_or_else(|| "none".into())),
+                ),
+            ],
+        );
+        t.notes = self.notes(&t);
+        t
     }
 
-    /// CSV: one column per spec.
-    pub fn to_csv(&self) -> Vec<u8> {
-        let g = self.grid();
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = g.header.clone();
-        header[0] = "row".into();
-        // Writing to memory cannot fail.
-        let _ = w.write_record(&header);
-        for r in &g.rows {
-            let _ = w.write_record(r);
-        }
-        w.into_inner().unwrap_or_default()
-    }
-
-    /// JSON: the full structure, numbers at full precision.
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
-        v.push(b'\n');
-        v
-    }
-
-    fn notes(&self) -> Vec<String> {
+    /// Star legend, sample and provenance, the presets' formulas, the best estimate.
+    fn notes(&self, t: &EstimateTable) -> Vec<String> {
         let mut n = vec![
-            "Standard errors in parentheses. * p<0.1, ** p<0.05, *** p<0.01.".to_string(),
+            STARS_NOTE.to_string(),
             format!(
                 "Sample: dependent variable in {}-{}. Data: {} (sha256 {}). Spec: {} (sha256 {}).",
                 self.sample.0,
@@ -214,9 +181,7 @@ impl EstimateTable {
                 &self.spec_sha256[..12.min(self.spec_sha256.len())]
             ),
         ];
-        for (name, formula) in &self.presets {
-            n.push(format!("Small-sample preset `{name}`: {formula}"));
-        }
+        n.extend(t.preset_notes());
         let b = &self.best_estimate;
         n.push(format!(
             "Best estimate ({}): {} DKK per inhabitant per pp IKU, 95% CI [{}, {}].",
@@ -228,73 +193,43 @@ impl EstimateTable {
         n
     }
 
+    /// The grid as the study prints it: plain Markdown rules, notes as LaTeX comments.
+    fn grid(&self) -> Table {
+        self.etable()
+            .grid()
+            .markdown_alignment(false)
+            .latex_notes(LatexNotes::Comments)
+    }
+
+    /// CSV: one column per spec.
+    pub fn to_csv(&self) -> Vec<u8> {
+        self.etable().to_csv().into_bytes()
+    }
+
+    /// JSON: the full structure, numbers at full precision.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
+        v.push(b'\n');
+        v
+    }
+
     /// Markdown table with notes underneath.
     pub fn to_markdown(&self) -> String {
-        let g = self.grid();
         let mut s = String::new();
         if self.synthetic {
             s.push_str("**SYNTHETIC DATA — not a finding.**\n\n");
         }
-        let esc = |x: &str| x.replace('|', "\\|");
-        s.push_str(&format!(
-            "| {} |\n",
-            g.header
-                .iter()
-                .map(|h| esc(h))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        ));
-        s.push_str(&format!("|{}\n", "---|".repeat(g.header.len())));
-        for r in &g.rows {
-            s.push_str(&format!(
-                "| {} |\n",
-                r.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | ")
-            ));
-        }
-        s.push('\n');
-        for n in self.notes() {
-            s.push_str(&format!("{n}\n\n"));
-        }
+        s.push_str(&self.grid().to_markdown());
         s
     }
 
-    /// LaTeX tabular (booktabs) with notes.
+    /// LaTeX tabular (booktabs) with the notes as comments.
     pub fn to_tex(&self) -> String {
-        let g = self.grid();
-        let esc = |x: &str| {
-            x.replace('\\', "\\textbackslash{}")
-                .replace('&', "\\&")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-                .replace('#', "\\#")
-                .replace('²', "$^2$")
-        };
         let mut s = String::new();
         if self.synthetic {
             s.push_str("% SYNTHETIC DATA -- not a finding.\n");
         }
-        s.push_str(&format!(
-            "\\begin{{tabular}}{{l{}}}\n\\toprule\n",
-            "c".repeat(self.columns.len())
-        ));
-        s.push_str(&format!(
-            "{} \\\\\n\\midrule\n",
-            g.header
-                .iter()
-                .map(|h| esc(h))
-                .collect::<Vec<_>>()
-                .join(" & ")
-        ));
-        for r in &g.rows {
-            s.push_str(&format!(
-                "{} \\\\\n",
-                r.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" & ")
-            ));
-        }
-        s.push_str("\\bottomrule\n\\end{tabular}\n");
-        for n in self.notes() {
-            s.push_str(&format!("% {n}\n"));
-        }
+        s.push_str(&self.grid().to_latex());
         s
     }
 }

@@ -10,7 +10,7 @@
 //! On synthetic data every title says "SYNTHETIC DATA".
 
 use crate::canonical::{PRICE_INDEX, TENDERED};
-use crate::projection::{national_iku_series, EffectSource, Projection};
+use crate::projection::{national_iku_series, Effect, EffectSource, Projection};
 use crate::Panel;
 use panelkit::error::{Error, Result};
 use plotters::coord::Shift;
@@ -746,7 +746,8 @@ pub fn tendered_bn_dkk(
 
 /// A coefficient plot as files `dir/{stem}.{png,svg}`: one row per `(label, estimate,
 /// conf_low, conf_high)` (first row at the top), horizontal 95 % intervals, and a dashed
-/// reference line at `reference` (e.g. the true effect on synthetic data, or −12.5).
+/// reference line at `reference` (e.g. the true effect on synthetic data, or
+/// [`published_reference`]).
 pub fn coefficient_plot(
     rows: &[CoefRow],
     reference: Option<(f64, &str)>,
@@ -789,6 +790,13 @@ pub fn write_coefficient_plot(
 pub const EFFECT_X_DESC: &str =
     "Effect of +1 pp IKU on net spending, main account 6 (DKK per inhabitant per year)";
 
+/// The reference line of the effect plots: DI's published effect as an effect on spending
+/// (negative = saving) and its label, e.g. `(-12.5, "published −12.5")`.
+pub fn published_reference() -> (f64, String) {
+    let c = Effect::published().coefficient();
+    (c, format!("published {}", format!("{c}").replace('-', "−")))
+}
+
 /// Figure 4 of the projection: its effects as coefficients on spending (negative = saving).
 pub fn projection_effects(p: &Projection, dir: &Path, synthetic: bool) -> Result<Files> {
     let mut rows: Vec<CoefRow> = Vec::new();
@@ -801,19 +809,18 @@ pub fn projection_effects(p: &Projection, dir: &Path, synthetic: bool) -> Result
             EffectSource::Published => "published (VIVE 2020, via DI 2022)".to_string(),
             EffectSource::Estimated => "re-estimated (best estimate)".to_string(),
         };
+        let (estimate, low, high) = s.effect_as_coefficient();
         rows.push((
             label,
-            -s.effect_dkk_per_capita_pp,
-            s.effect_ci_high.map(|v| -v).unwrap_or(f64::NAN),
-            s.effect_ci_low.map(|v| -v).unwrap_or(f64::NAN),
+            estimate,
+            low.unwrap_or(f64::NAN),
+            high.unwrap_or(f64::NAN),
         ));
     }
+    let (reference, reference_label) = published_reference();
     coefficient_plot(
         &rows,
-        Some((
-            -crate::projection::published_saving_dkk_per_capita_pp(),
-            "published −12.5",
-        )),
+        Some((reference, &reference_label)),
         "Effect of competition exposure on administrative spending",
         EFFECT_X_DESC,
         dir,

@@ -2,8 +2,12 @@
 //! truth (synthetic data), the projection beside each of DI's published figures, the figures.
 
 use crate::projection::{Approach, EffectSource, Projection};
-use crate::report::estimates::{fmt_coef, EstimateTable};
+use crate::report::estimates::{SpecColumn, SpecEstimates};
+use crate::report::projection::{
+    approximation_warning, dkk, savings_table, sensitivity_table, Layout,
+};
 use panelkit::panel::PanelSummary;
+use panelkit::table::{col, fmt_coef, Align, Table};
 
 /// The known truth of a synthetic panel.
 #[derive(Debug, Clone)]
@@ -33,7 +37,7 @@ pub struct ReportInputs<'a> {
     pub synthetic: bool,
     pub summary: PanelSummary,
     pub truth: Option<Truth>,
-    pub table: &'a EstimateTable,
+    pub table: &'a SpecEstimates,
     pub projection: &'a Projection,
     /// Published national IKU, best practice, extra tendering, effect, savings (in that order).
     pub targets: Vec<Target>,
@@ -41,33 +45,26 @@ pub struct ReportInputs<'a> {
     pub figures: Vec<(String, String)>,
 }
 
-fn dkk(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e9 {
-        format!("{:.3} bn DKK", x / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.1} mio. DKK", x / 1e6)
-    } else {
-        format!("{x:.0} DKK")
-    }
-}
-
-fn opt_dkk(x: Option<f64>) -> String {
-    x.map(dkk).unwrap_or_else(|| "—".into())
-}
-
 /// Renders REPORT.md.
 pub fn render(r: &ReportInputs) -> String {
-    let p = r.projection;
-    let t = r.table;
-    let b = &t.best_estimate;
-    let mut s = String::new();
-    let title = if r.synthetic {
+    [
+        heading(r),
+        what_ran(r),
+        estimates(r),
+        best_estimate(r),
+        projection(r),
+        figures(r),
+    ]
+    .concat()
+}
+
+/// Title and, on synthetic data, the banner that says what the numbers are.
+fn heading(r: &ReportInputs) -> String {
+    let mut s = String::from(if r.synthetic {
         "# REPORT — SYNTHETIC DATA: competition exposure and administrative spending"
     } else {
         "# REPORT: competition exposure and administrative spending"
-    };
-    s.push_str(title);
+    });
     s.push_str("\n\n");
     if r.synthetic {
         s.push_str(
@@ -78,8 +75,13 @@ pub fn render(r: &ReportInputs) -> String {
              `make reproduce PANEL=...`) for real numbers.\n\n",
         );
     }
+    s
+}
 
-    s.push_str("## What ran\n\n");
+/// Command, data, specs, panel shape, stages.
+fn what_ran(r: &ReportInputs) -> String {
+    let t = r.table;
+    let mut s = String::from("## What ran\n\n");
     s.push_str(&format!("- Command: `{}` (iku {})\n", r.command, r.version));
     s.push_str(&format!(
         "- Data: `{}`, sha256 `{}`{}\n",
@@ -107,12 +109,22 @@ pub fn render(r: &ReportInputs) -> String {
         "- Stages: data → estimates → projection → figures → report (timings are printed on \
          the console, not here, so that the same inputs give a byte-identical report)\n\n",
     );
+    s
+}
 
-    s.push_str("## Estimates (`reports/estimates.{csv,json,md,tex}`)\n\n");
-    s.push_str(&format!("{}\n\n", t.title));
-    s.push_str(&t.to_markdown());
+/// The estimate table, as in `estimates.md`.
+fn estimates(r: &ReportInputs) -> String {
+    format!(
+        "## Estimates (`reports/estimates.{{csv,json,md,tex}}`)\n\n{}\n\n{}",
+        r.table.title,
+        r.table.to_markdown()
+    )
+}
 
-    s.push_str("## Best estimate\n\n");
+/// The best estimate and, on synthetic data, the check against the truth.
+fn best_estimate(r: &ReportInputs) -> String {
+    let b = &r.table.best_estimate;
+    let mut s = String::from("## Best estimate\n\n");
     s.push_str(&format!(
         "Spec `{}` ({}): **{} DKK per inhabitant per pp IKU** (SE {}, 95 % CI [{}, {}]); a \
          negative coefficient is a saving.\n\n",
@@ -124,46 +136,86 @@ pub fn render(r: &ReportInputs) -> String {
         fmt_coef(b.conf_high)
     ));
     if let Some(truth) = &r.truth {
-        let inside = truth.effect >= b.conf_low && truth.effect <= b.conf_high;
-        s.push_str(&format!(
-            "The synthetic panel's true effect is **{} DKK** per inhabitant per pp ({}). It lies \
-             **{}** the best estimate's 95 % confidence interval [{}, {}] (estimate − truth = {}).\n\n",
-            fmt_coef(truth.effect),
-            truth.structure,
-            if inside { "inside" } else { "OUTSIDE" },
-            fmt_coef(b.conf_low),
-            fmt_coef(b.conf_high),
-            fmt_coef(b.estimate - truth.effect)
-        ));
-        s.push_str("| spec | estimate | 95 % CI | truth inside CI |\n|---|---|---|---|\n");
-        for c in &t.columns {
-            let e = &c.effect;
-            let inside = truth.effect >= e.conf_low && truth.effect <= e.conf_high;
-            s.push_str(&format!(
-                "| {} | {} | [{}, {}] | {} |\n",
-                c.label,
-                fmt_coef(e.estimate),
-                fmt_coef(e.conf_low),
-                fmt_coef(e.conf_high),
-                if inside { "yes" } else { "no" }
-            ));
-        }
-        s.push('\n');
+        s.push_str(&truth_check(r, truth));
     }
+    s
+}
 
+/// The true effect against the best estimate's interval and each spec's.
+fn truth_check(r: &ReportInputs, truth: &Truth) -> String {
+    let b = &r.table.best_estimate;
+    let mut s = String::new();
+    let covers = |lo: f64, hi: f64| truth.effect >= lo && truth.effect <= hi;
     s.push_str(&format!(
+        "The synthetic panel's true effect is **{} DKK** per inhabitant per pp ({}). It lies \
+         **{}** the best estimate's 95 % confidence interval [{}, {}] (estimate − truth = {}).\n\n",
+        fmt_coef(truth.effect),
+        truth.structure,
+        if covers(b.conf_low, b.conf_high) {
+            "inside"
+        } else {
+            "OUTSIDE"
+        },
+        fmt_coef(b.conf_low),
+        fmt_coef(b.conf_high),
+        fmt_coef(b.estimate - truth.effect)
+    ));
+    let l = Align::Left;
+    let table = Table::from_records(
+        &r.table.columns,
+        &[
+            col("spec", l, |c: &SpecColumn| c.fit.label.clone()),
+            col("estimate", l, |c: &SpecColumn| fmt_coef(c.effect.estimate)),
+            col("95 % CI", l, |c: &SpecColumn| {
+                format!(
+                    "[{}, {}]",
+                    fmt_coef(c.effect.conf_low),
+                    fmt_coef(c.effect.conf_high)
+                )
+            }),
+            col("truth inside CI", l, |c: &SpecColumn| {
+                if covers(c.effect.conf_low, c.effect.conf_high) {
+                    "yes".into()
+                } else {
+                    "no".into()
+                }
+            }),
+        ],
+    );
+    s.push_str(&table.to_markdown());
+    s.push('\n');
+    s
+}
+
+/// The projection beside each published figure, then the savings and sensitivity tables.
+fn projection(r: &ReportInputs) -> String {
+    let p = r.projection;
+    let mut s = format!(
         "## Projection {} beside DI (2022) (`reports/projection.{{json,csv,md}}`)\n\n",
         p.year
-    ));
-    if !p.tenderable_approximated.is_empty() {
-        s.push_str(&format!(
-            "**Tenderable and tendered amounts were missing for {} municipalities and are \
-             approximated by net operating expenditure on main account 6 (tendered = IKU × \
-             that); the national IKU and the extra tendering rest on that approximation.**\n\n",
-            p.tenderable_approximated.len()
-        ));
-    }
-    s.push_str("| figure | published | this run | difference | source |\n|---|---|---|---|---|\n");
+    );
+    s.push_str(&approximation_warning(p, ";").unwrap_or_default());
+    s.push_str(&published_comparison(r).to_markdown());
+    s.push_str(
+        "\nThe savings row compares DI's 550 mio. with the per-municipality absolute reading \
+         and the published effect; every reading is below.\n\n",
+    );
+    s.push_str("### Savings under every reading\n\n");
+    s.push_str(&savings_table(p, Layout::Report).to_markdown());
+    s.push_str(
+        "\n- national: effect × (best practice − national IKU) × population;\n\
+         - municipal-absolute: Σ effect × gap_i × population_i, gap_i = max(0, best practice − IKU_i);\n\
+         - municipal-relative: the effect as a share of national spending per inhabitant, applied to each municipality's own spending: Σ (effect / national spending per inhabitant) × gap_i × spending_i.\n\n",
+    );
+    s.push_str("### Sensitivity: top-k and the effect's interval\n\n");
+    s.push_str(&sensitivity_table(p, Layout::Report).to_markdown());
+    s.push('\n');
+    s
+}
+
+/// Each published figure (in the order of [`ReportInputs::targets`]) beside this run's.
+fn published_comparison(r: &ReportInputs) -> Table {
+    let p = r.projection;
     let saving = |a: Approach, src: EffectSource| {
         p.savings
             .iter()
@@ -173,11 +225,12 @@ pub fn render(r: &ReportInputs) -> String {
         p.national_iku,
         p.best_practice_iku,
         p.extra_tendered_dkk,
-        -b.estimate,
+        crate::projection::saving_of_coefficient(r.table.best_estimate.estimate),
         saving(Approach::MunicipalAbsolute, EffectSource::Published)
             .map(|x| x.total_dkk)
             .unwrap_or(f64::NAN),
     ];
+    let mut t = Table::new(["figure", "published", "this run", "difference", "source"]);
     for (tg, v) in r.targets.iter().zip(ours) {
         let (pubs, mine, diff) = if tg.unit == "DKK" {
             (dkk(tg.published), dkk(v), dkk(v - tg.published))
@@ -193,57 +246,14 @@ pub fn render(r: &ReportInputs) -> String {
                 format!("{:+.2} {diff_unit}", v - tg.published),
             )
         };
-        s.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            tg.label, pubs, mine, diff, tg.source
-        ));
+        t.push_row([tg.label.clone(), pubs, mine, diff, tg.source.clone()]);
     }
-    s.push_str(
-        "\nThe savings row compares DI's 550 mio. with the per-municipality absolute reading \
-         and the published effect; every reading is below.\n\n",
-    );
-    s.push_str("### Savings under every reading\n\n");
-    s.push_str(
-        "| reading | effect | DKK per inh. per pp | saving per year | 95 % interval | interval basis |\n|---|---|---|---|---|---|\n",
-    );
-    for x in &p.savings {
-        s.push_str(&format!(
-            "| {} | {} | {:.2} | {} | [{}, {}] | {} |\n",
-            x.approach.as_str(),
-            x.effect_source.as_str(),
-            x.effect_dkk_per_capita_pp,
-            dkk(x.total_dkk),
-            opt_dkk(x.ci_low_dkk),
-            opt_dkk(x.ci_high_dkk),
-            x.ci_basis
-        ));
-    }
-    s.push_str(
-        "\n- national: effect × (best practice − national IKU) × population;\n\
-         - municipal-absolute: Σ effect × gap_i × population_i, gap_i = max(0, best practice − IKU_i);\n\
-         - municipal-relative: the effect as a share of national spending per inhabitant, applied to each municipality's own spending: Σ (effect / national spending per inhabitant) × gap_i × spending_i.\n\n",
-    );
-    s.push_str("### Sensitivity: top-k and the effect's interval\n\n");
-    s.push_str(
-        "| k | best practice % | extra tendering | effect | level | DKK/inh./pp | national | municipal-absolute | municipal-relative |\n|---|---|---|---|---|---|---|---|---|\n",
-    );
-    for x in &p.sensitivity {
-        s.push_str(&format!(
-            "| {} | {:.2} | {} | {} | {} | {:.2} | {} | {} | {} |\n",
-            x.k,
-            x.best_practice_iku,
-            dkk(x.extra_tendered_dkk),
-            x.effect_source.as_str(),
-            x.effect_level,
-            x.effect_dkk_per_capita_pp,
-            dkk(x.national_dkk),
-            dkk(x.municipal_absolute_dkk),
-            dkk(x.municipal_relative_dkk)
-        ));
-    }
-    s.push('\n');
+    t
+}
 
-    s.push_str("## Figures (`reports/figures/`, PNG and SVG)\n\n");
+/// The figures with their captions.
+fn figures(r: &ReportInputs) -> String {
+    let mut s = String::from("## Figures (`reports/figures/`, PNG and SVG)\n\n");
     for (caption, path) in &r.figures {
         s.push_str(&format!("### {caption}\n\n![{caption}]({path})\n\n"));
     }

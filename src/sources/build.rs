@@ -21,7 +21,7 @@
 use crate::canonical;
 use crate::sources::{noegletal, reference, statbank};
 use panelkit::error::{Error, Result};
-use panelkit::panel::io::fmt_num;
+use panelkit::table::fmt_num;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -87,7 +87,10 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     panelkit::io::read(path)
 }
 
-fn noegletal_series(path: &Path, hints: &[&str]) -> Result<BTreeMap<(u32, i64), f64>> {
+/// Values by (municipality code, year).
+type Series = BTreeMap<(u32, i64), f64>;
+
+fn noegletal_series(path: &Path, hints: &[&str]) -> Result<Series> {
     let export = noegletal::read(path, &read_file(path)?)?;
     let s = export.pick(path, hints)?;
     Ok(s.values
@@ -100,96 +103,143 @@ fn statbank_file(path: &Path) -> Result<statbank::StatbankCsv> {
     statbank::read(path, &read_file(path)?)
 }
 
-/// Builds the canonical panel CSV bytes from the exports in `raw`, for `from..=to` (default:
-/// the years of the IKU export), validated with the canonical loader.
-pub fn build(raw: &Path, from: Option<i64>, to: Option<i64>) -> Result<(Vec<u8>, BuildReport)> {
-    let mut sources = Vec::new();
-    let optional = |name: &str| {
-        let p = raw.join(name);
-        p.exists().then_some(p)
-    };
-    let noegletal_file =
-        |stem: &str| optional(&format!("{stem}.csv")).or_else(|| optional(&format!("{stem}.html")));
-    let Some(iku_path) = noegletal_file(files::IKU) else {
-        return Err(Error::Usage(format!(
-            "{} not found (nor .html): the panel needs IKU on main account 6 from noegletal.dk (see data/reference/README.md, 'Real data: how to fetch or import')",
-            raw.join(files::IKU).with_extension("csv").display()
-        )));
-    };
-    let mut iku = noegletal_series(&iku_path, &["hovedkonto 6", "hk. 6", "hk 6", "konkurrence"])?;
-    sources.push(iku_path);
-    let mut tenderable = BTreeMap::new();
-    if let Some(p) = noegletal_file(files::TENDERABLE) {
-        tenderable = noegletal_series(&p, &["hovedkonto 6", "hk. 6", "hk 6", "udbudsegne"])?;
-        sources.push(p);
-    }
-    let mut tendered = BTreeMap::new();
-    if let Some(p) = noegletal_file(files::TENDERED) {
-        tendered = noegletal_series(&p, &["hovedkonto 6", "hk. 6", "hk 6", "udbudt"])?;
-        sources.push(p);
-    }
-    let mut netexp = BTreeMap::new();
-    if let Some(p) = optional(files::REGK11).or_else(|| optional(files::REGK31)) {
-        netexp = statbank::netexp_hk6(&statbank_file(&p)?)?;
-        sources.push(p);
-    }
-    let mut population = BTreeMap::new();
-    if let Some(p) = optional(files::FOLK1A) {
-        population = statbank::population(&statbank_file(&p)?)?;
-        sources.push(p);
-    }
-    let mut price = BTreeMap::new();
-    if let Some(p) = optional(files::NAN1) {
-        price = statbank::price_index(&statbank_file(&p)?, PRICE_BASE_YEAR)?;
-        sources.push(p);
+/// Every series the raw directory holds (missing optional exports give empty series), and the
+/// files read, in the order used.
+struct Raw {
+    iku: Series,
+    tenderable: Series,
+    tendered: Series,
+    netexp: Series,
+    population: Series,
+    price: BTreeMap<i64, f64>,
+    sources: Vec<PathBuf>,
+}
+
+impl Raw {
+    fn read(raw: &Path) -> Result<Raw> {
+        let mut sources = Vec::new();
+        let optional = |name: &str| {
+            let p = raw.join(name);
+            p.exists().then_some(p)
+        };
+        let noegletal_file = |stem: &str| {
+            optional(&format!("{stem}.csv")).or_else(|| optional(&format!("{stem}.html")))
+        };
+        let Some(iku_path) = noegletal_file(files::IKU) else {
+            return Err(Error::Usage(format!(
+                "{} not found (nor .html): the panel needs IKU on main account 6 from noegletal.dk (see data/reference/README.md, 'Real data: how to fetch or import')",
+                raw.join(files::IKU).with_extension("csv").display()
+            )));
+        };
+        let iku = noegletal_series(&iku_path, &["hovedkonto 6", "hk. 6", "hk 6", "konkurrence"])?;
+        sources.push(iku_path);
+        let mut read_optional =
+            |path: Option<PathBuf>, read: &dyn Fn(&Path) -> Result<Series>| -> Result<Series> {
+                match path {
+                    Some(p) => {
+                        let s = read(&p)?;
+                        sources.push(p);
+                        Ok(s)
+                    }
+                    None => Ok(BTreeMap::new()),
+                }
+            };
+        let tenderable = read_optional(noegletal_file(files::TENDERABLE), &|p| {
+            noegletal_series(p, &["hovedkonto 6", "hk. 6", "hk 6", "udbudsegne"])
+        })?;
+        let tendered = read_optional(noegletal_file(files::TENDERED), &|p| {
+            noegletal_series(p, &["hovedkonto 6", "hk. 6", "hk 6", "udbudt"])
+        })?;
+        let netexp = read_optional(
+            optional(files::REGK11).or_else(|| optional(files::REGK31)),
+            &|p| statbank::netexp_hk6(&statbank_file(p)?),
+        )?;
+        let population = read_optional(optional(files::FOLK1A), &|p| {
+            statbank::population(&statbank_file(p)?)
+        })?;
+        let mut price = BTreeMap::new();
+        if let Some(p) = optional(files::NAN1) {
+            price = statbank::price_index(&statbank_file(&p)?, PRICE_BASE_YEAR)?;
+            sources.push(p);
+        }
+        Ok(Raw {
+            iku,
+            tenderable,
+            tendered,
+            netexp,
+            population,
+            price,
+            sources,
+        })
     }
 
-    let years_in_iku = || iku.keys().map(|(_, y)| *y);
-    let first = from.or_else(|| years_in_iku().min()).unwrap_or(0);
-    let last = to.or_else(|| years_in_iku().max()).unwrap_or(-1);
-    if first > last {
-        return Err(Error::Usage(format!(
-            "empty year range {first}-{last}: the IKU export has no values in it"
-        )));
+    /// `from..=to`, each defaulting to the first or last year of the IKU export.
+    fn years(&self, from: Option<i64>, to: Option<i64>) -> Result<(i64, i64)> {
+        let years_in_iku = || self.iku.keys().map(|(_, y)| *y);
+        let first = from.or_else(|| years_in_iku().min()).unwrap_or(0);
+        let last = to.or_else(|| years_in_iku().max()).unwrap_or(-1);
+        if first > last {
+            return Err(Error::Usage(format!(
+                "empty year range {first}-{last}: the IKU export has no values in it"
+            )));
+        }
+        Ok((first, last))
     }
+}
 
+/// IKU, tenderable and tendered with the one missing of the three derived from the other two
+/// where they determine it; the flag says whether a value was derived.
+fn complete_triple(
+    iku: Option<f64>,
+    tenderable: Option<f64>,
+    tendered: Option<f64>,
+) -> ([Option<f64>; 3], bool) {
+    match (iku, tenderable, tendered) {
+        (Some(i), Some(b), None) => ([iku, tenderable, Some(i / 100.0 * b)], true),
+        (None, Some(b), Some(d)) if b > 0.0 => ([Some(100.0 * d / b), tenderable, tendered], true),
+        (Some(i), None, Some(d)) if i > 0.0 => ([iku, Some(d / (i / 100.0)), tendered], true),
+        _ => ([iku, tenderable, tendered], false),
+    }
+}
+
+/// The canonical CSV text with what filled it.
+struct Assembled {
+    text: String,
+    rows: usize,
+    /// Non-missing cells per column after code, year and name.
+    filled: Vec<usize>,
+    derived: usize,
+    population_from_reference: usize,
+}
+
+/// One row per municipality and year (code order, then year), every canonical column.
+fn assemble(raw: &Raw, first: i64, last: i64) -> Assembled {
     let ref_pop = reference::population();
-    let mut derived = 0;
-    let mut from_reference = 0;
     let header = [canonical::CODE, canonical::YEAR]
         .iter()
         .chain(canonical::REQUIRED.iter())
         .copied()
         .collect::<Vec<_>>()
         .join(",");
-    let mut out = format!("{header}\n");
-    let mut filled = vec![0usize; 6];
-    let mut rows = 0;
+    let mut a = Assembled {
+        text: format!("{header}\n"),
+        rows: 0,
+        filled: vec![0usize; 6],
+        derived: 0,
+        population_from_reference: 0,
+    };
     for m in reference::municipalities() {
         for year in first..=last {
             let k = (m.code, year);
-            let mut i = iku.get(&k).copied();
-            let mut tb = tenderable.get(&k).copied();
-            let mut td = tendered.get(&k).copied();
-            match (i, tb, td) {
-                (Some(i), Some(b), None) => {
-                    td = Some(i / 100.0 * b);
-                    derived += 1;
-                }
-                (None, Some(b), Some(d)) if b > 0.0 => {
-                    i = Some(100.0 * d / b);
-                    iku.insert(k, 100.0 * d / b);
-                    derived += 1;
-                }
-                (Some(i), None, Some(d)) if i > 0.0 => {
-                    tb = Some(d / (i / 100.0));
-                    derived += 1;
-                }
-                _ => {}
-            }
-            let pop = population.get(&k).copied().or_else(|| {
+            let ([i, tb, td], derived) = complete_triple(
+                raw.iku.get(&k).copied(),
+                raw.tenderable.get(&k).copied(),
+                raw.tendered.get(&k).copied(),
+            );
+            a.derived += usize::from(derived);
+            let pop = raw.population.get(&k).copied().or_else(|| {
                 let r = ref_pop.get(&k).copied();
-                from_reference += usize::from(r.is_some());
+                a.population_from_reference += usize::from(r.is_some());
                 r
             });
             let vals = [
@@ -197,33 +247,50 @@ pub fn build(raw: &Path, from: Option<i64>, to: Option<i64>) -> Result<(Vec<u8>,
                 i,
                 tb,
                 td,
-                netexp.get(&k).copied(),
-                price.get(&year).copied(),
+                raw.netexp.get(&k).copied(),
+                raw.price.get(&year).copied(),
             ];
             let mut line = format!("{},{},{}", m.code, year, m.name);
             for (j, v) in vals.iter().enumerate() {
-                filled[j] += usize::from(v.is_some());
+                a.filled[j] += usize::from(v.is_some());
                 let _ = write!(line, ",{}", fmt_num(v.unwrap_or(f64::NAN)));
             }
-            out.push_str(&line);
-            out.push('\n');
-            rows += 1;
+            a.text.push_str(&line);
+            a.text.push('\n');
+            a.rows += 1;
         }
     }
-    let bytes = out.into_bytes();
+    a
+}
+
+/// Builds the canonical panel CSV bytes from the exports in `raw`, for `from..=to` (default:
+/// the years of the IKU export), validated with the canonical loader: read → year range →
+/// assemble → validate.
+pub fn build(raw: &Path, from: Option<i64>, to: Option<i64>) -> Result<(Vec<u8>, BuildReport)> {
+    if from.is_some() || to.is_some() {
+        super::check_years(
+            "build",
+            from.unwrap_or(super::FIRST_YEAR),
+            to.unwrap_or(super::LAST_YEAR),
+        )?;
+    }
+    let series = Raw::read(raw)?;
+    let (first, last) = series.years(from, to)?;
+    let a = assemble(&series, first, last);
+    let bytes = a.text.into_bytes();
     canonical::load_bytes(Path::new("<built panel>"), &bytes)?;
     let report = BuildReport {
-        rows,
+        rows: a.rows,
         first_year: first,
         last_year: last,
-        sources,
+        sources: series.sources,
         filled: canonical::REQUIRED[1..]
             .iter()
-            .zip(filled)
+            .zip(a.filled)
             .map(|(c, n)| (c.to_string(), n))
             .collect(),
-        population_from_reference: from_reference,
-        derived,
+        population_from_reference: a.population_from_reference,
+        derived: a.derived,
     };
     Ok((bytes, report))
 }

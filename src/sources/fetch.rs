@@ -261,11 +261,18 @@ fn fetch_error(url: &str, timeout: Duration, e: ureq::Error) -> Error {
 /// Runs every request of [`plan`], then writes the files and the manifest atomically;
 /// `progress` receives one line per download. Nothing is written if any request fails.
 pub fn fetch(cfg: &FetchConfig, mut progress: impl FnMut(&str)) -> Result<Vec<ManifestEntry>> {
-    if cfg.from > cfg.to {
+    super::check_years("fetch", cfg.from, cfg.to)?;
+    if let Some((stem, _)) = cfg.noegletal.iter().find(|(_, id)| id.trim().is_empty()) {
         return Err(Error::Usage(format!(
-            "--from {} is after --to {}",
-            cfg.from, cfg.to
+            "--noegletal {stem}=: the key-figure id is empty (expected NAME=ID)"
         )));
+    }
+    for (i, (stem, _)) in cfg.noegletal.iter().enumerate() {
+        if cfg.noegletal[..i].iter().any(|(s, _)| s == stem) {
+            return Err(Error::Usage(format!(
+                "--noegletal names '{stem}' twice: each download needs its own file name"
+            )));
+        }
     }
     if let Some((stem, _)) = cfg.noegletal.iter().find(|(stem, _)| {
         stem.is_empty()

@@ -5,13 +5,17 @@
 //! growth rates) and one `[[spec]]` per model. Unknown keys are errors, so a typo never
 //! silently changes a model.
 
+pub mod gmm;
 pub mod run;
+mod set;
+
+pub use set::{run_spec_set, SpecEffect, SpecResults};
 
 use panelkit::error::{Error, Result};
 use panelkit::panel::Panel;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The whole spec file.
 #[derive(Debug, Clone, Deserialize)]
@@ -22,6 +26,10 @@ pub struct SpecFile {
     pub variables: BTreeMap<String, Variable>,
     #[serde(rename = "spec")]
     pub specs: Vec<Spec>,
+    /// Where the set was read from (named in every error); set by [`SpecFile::load`] and
+    /// [`SpecFile::parse`].
+    #[serde(skip)]
+    pub origin: PathBuf,
 }
 
 /// Sample, defaults and the best estimate shared by every spec.
@@ -114,6 +122,21 @@ pub struct Spec {
     pub ssc: Option<String>,
     #[serde(default)]
     pub lags: Option<usize>,
+    /// GMM models (`gmm-diff`, `gmm-sys`): instruments, e.g. "gmm(y, 2:99) + iv(x, 1)".
+    #[serde(default)]
+    pub instruments: Option<String>,
+    /// GMM: 1 or 2 steps (default 2: Windmeijer-corrected two-step).
+    #[serde(default)]
+    pub steps: Option<u8>,
+    /// GMM: collapse the GMM-style instruments.
+    #[serde(default)]
+    pub collapse: bool,
+    /// GMM: "twoways" (period dummies, default) or "individual".
+    #[serde(default)]
+    pub time_effects: Option<String>,
+    /// GMM: report the effect as the long-run effect Σβ/(1 − Σρ) of the effect terms.
+    #[serde(default)]
+    pub long_run: bool,
 }
 
 impl SpecFile {
@@ -126,13 +149,14 @@ impl SpecFile {
 
     /// Parses spec text; `origin` names the file in errors.
     pub fn parse(origin: &Path, text: &str) -> Result<SpecFile> {
-        let file: SpecFile = toml::from_str(text).map_err(|e| {
+        let mut file: SpecFile = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1);
             Error::input(origin, line, None, e.message().to_string())
         })?;
         file.check(origin)?;
+        file.origin = origin.to_path_buf();
         Ok(file)
     }
 
@@ -149,6 +173,7 @@ impl SpecFile {
             if s.effect.is_empty() {
                 return Err(err(format!("spec '{}' lists no effect terms", s.name)));
             }
+            gmm::check(s).map_err(err)?;
         }
         if !names.contains(self.study.best_estimate.as_str()) {
             return Err(err(format!(
@@ -210,6 +235,20 @@ impl SpecFile {
     /// Adds every derived variable to the panel (dependencies first); errors name the
     /// missing column and the spec file.
     pub fn derive(&self, origin: &Path, panel: &mut Panel) -> Result<()> {
+        for name in self.variables.keys() {
+            let is_key = name == panel.unit_name() || name == panel.time_name();
+            if is_key || panel.column_names().contains(&name.as_str()) {
+                return Err(Error::input(
+                    origin,
+                    variable_line(origin, name),
+                    Some(name),
+                    format!(
+                        "derived variable '{name}' would overwrite the panel's column '{name}': \
+                         give the derived variable a new name"
+                    ),
+                ));
+            }
+        }
         let mut pending: Vec<(&String, &Variable)> = self.variables.iter().collect();
         while !pending.is_empty() {
             let before = pending.len();
@@ -246,6 +285,14 @@ impl SpecFile {
     fn compute(&self, origin: &Path, name: &str, v: &Variable, panel: &Panel) -> Result<Vec<f64>> {
         let col = |c: &str| {
             panel.num(c).ok_or_else(|| {
+                if panel.text(c).is_some() {
+                    return Error::input(
+                        origin,
+                        variable_line(origin, name),
+                        Some(c),
+                        format!("variable '{name}' uses column '{c}', which holds text: a numeric column is needed"),
+                    );
+                }
                 Error::input(
                     origin,
                     None,
@@ -285,11 +332,31 @@ impl SpecFile {
     }
 }
 
+/// The 1-based line of `name = ...` in the spec file's `[variables]` table, for error messages.
+fn variable_line(origin: &Path, name: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(origin).ok()?;
+    let mut in_vars = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_vars = t == "[variables]";
+        } else if in_vars {
+            if let Some((k, _)) = t.split_once('=') {
+                if k.trim().trim_matches('"') == name {
+                    return Some(i as u64 + 1);
+                }
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const MINIMAL: &str = r#"
+    /// A one-spec file (spec "a", `model = "pooled"`), shared with the GMM spec tests.
+    pub(crate) const MINIMAL: &str = r#"
 [study]
 title = "t"
 best_estimate = "a"

@@ -1,10 +1,12 @@
 //! Runs a spec set on a panel: derive variables, estimate each spec, compute its IKU effect
 //! (a single term or a cumulative sum with its SE), and assemble the estimate table.
 
+use super::gmm::GmmRun;
 use super::{Spec, SpecFile};
-use crate::report::estimates::{BestEstimate, EffectRow, EstimateTable, SpecColumn, TermRow};
+use crate::report::estimates::{BestEstimate, EffectRow, SpecColumn, SpecEstimates};
 use panelkit::error::{Error, Result};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
+use panelkit::etable::{EstimateTable, ModelColumn};
 use panelkit::formula::Formula;
 use panelkit::inference::{CoefRow, CoefTable, Ssc, VcovKind, VcovSpec};
 use panelkit::panel::Panel;
@@ -20,6 +22,41 @@ pub struct SpecRun {
     pub effect: CoefRow,
 }
 
+/// One estimated spec of either kind.
+#[derive(Debug, Clone)]
+pub enum AnyRun {
+    /// A linear panel model with its covariance.
+    Panel(Box<SpecRun>),
+    /// Dynamic-panel GMM (`model = "gmm-diff" | "gmm-sys"`) and its IKU effect.
+    Gmm(Box<GmmRun>),
+}
+
+impl AnyRun {
+    /// The spec that was run.
+    pub fn spec(&self) -> &Spec {
+        match self {
+            AnyRun::Panel(r) => &r.spec,
+            AnyRun::Gmm(g) => &g.spec,
+        }
+    }
+
+    /// The IKU effect: the term itself, or the sum of the listed terms.
+    pub fn effect(&self) -> &CoefRow {
+        match self {
+            AnyRun::Panel(r) => &r.effect,
+            AnyRun::Gmm(g) => &g.effect,
+        }
+    }
+
+    /// Degrees of freedom of the effect's t test (None: normal).
+    pub fn df(&self) -> Option<f64> {
+        match self {
+            AnyRun::Panel(r) => r.table.vcov.df,
+            AnyRun::Gmm(..) => None,
+        }
+    }
+}
+
 /// Provenance of a run, printed under every table.
 #[derive(Debug, Clone)]
 pub struct Provenance {
@@ -33,15 +70,15 @@ pub struct Provenance {
 impl SpecFile {
     /// The covariance request of a spec (its own choices, else the study's defaults).
     pub fn vcov_of(&self, spec: &Spec) -> Result<VcovSpec> {
-        Ok(VcovSpec {
-            kind: VcovKind::parse(spec.vcov.as_deref().unwrap_or(&self.study.vcov))?,
-            ssc: Ssc::parse(spec.ssc.as_deref().unwrap_or(&self.study.ssc))?,
-            lags: spec.lags.or(self.study.lags),
-        })
+        Ok(VcovSpec::new(VcovKind::parse(
+            spec.vcov.as_deref().unwrap_or(&self.study.vcov),
+        )?)
+        .with_ssc(Ssc::parse(spec.ssc.as_deref().unwrap_or(&self.study.ssc))?)
+        .with_lags(spec.lags.or(self.study.lags)))
     }
 
     /// Derives the variables and estimates every spec on `panel` (in file order).
-    pub fn run(&self, origin: &Path, panel: &Panel) -> Result<Vec<SpecRun>> {
+    pub fn run(&self, origin: &Path, panel: &Panel) -> Result<Vec<AnyRun>> {
         let mut panel = panel.clone();
         self.derive(origin, &mut panel)?;
         self.specs
@@ -50,15 +87,9 @@ impl SpecFile {
             .collect()
     }
 
-    fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<SpecRun> {
+    fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<AnyRun> {
         let ctx =
             |e: Error| Error::Usage(format!("{}: spec '{}': {e}", origin.display(), spec.name));
-        let formula = Formula::parse(&spec.formula).map_err(ctx)?;
-        let model = match &spec.model {
-            Some(m) => Some(Model::parse(m).map_err(ctx)?),
-            None => None,
-        };
-        let model = Model::resolve(&formula, panel, model).map_err(ctx)?;
         let years = panel.times();
         let sample: Vec<bool> = years
             .iter()
@@ -68,97 +99,93 @@ impl SpecFile {
                     && spec.years.as_ref().is_none_or(|ys| ys.contains(t))
             })
             .collect();
-        let mut opts = EstimateOptions::new(model);
-        opts.weights = spec.weights.clone();
-        opts.sample = Some(sample);
+        if let Some(tr) = super::gmm::transformation(spec) {
+            let (fit, effect) = super::gmm::run(panel, spec, tr, sample).map_err(ctx)?;
+            return Ok(AnyRun::Gmm(Box::new(GmmRun {
+                spec: spec.clone(),
+                fit,
+                effect,
+            })));
+        }
+        let formula = Formula::parse(&spec.formula).map_err(ctx)?;
+        let model = match &spec.model {
+            Some(m) => Some(Model::parse(m).map_err(ctx)?),
+            None => None,
+        };
+        let model = Model::resolve(&formula, panel, model).map_err(ctx)?;
+        let opts = EstimateOptions::new(model)
+            .with_weights(spec.weights.as_deref())
+            .with_sample(Some(sample));
         let fit = estimate(panel, &formula, &opts).map_err(ctx)?;
         let vspec = self.vcov_of(spec).map_err(ctx)?;
-        let table = fit.coef_table(&vspec).map_err(ctx)?;
+        let table = fit.coef_table(&vspec, 0.95).map_err(ctx)?;
         for t in &spec.effect {
             if fit.term_index(t).is_none() {
                 return Err(ctx(Error::Usage(format!(
                     "effect term '{t}' is not among the estimated coefficients ({})",
-                    fit.terms.join(", ")
+                    fit.terms().join(", ")
                 ))));
             }
         }
         let weights: Vec<(&str, f64)> = spec.effect.iter().map(|t| (t.as_str(), 1.0)).collect();
         let effect = fit.lincom(&weights, &table.vcov, 0.95).map_err(ctx)?;
-        Ok(SpecRun {
+        Ok(AnyRun::Panel(Box::new(SpecRun {
             spec: spec.clone(),
             fit,
             table,
             effect,
-        })
+        })))
     }
 
     /// The estimate table (one column per spec) with the best estimate and provenance.
-    pub fn table(&self, runs: &[SpecRun], prov: &Provenance) -> EstimateTable {
-        let unit = &self.study.unit;
-        let time = &self.study.time;
+    pub fn table(&self, runs: &[AnyRun], prov: &Provenance) -> SpecEstimates {
+        let (unit, time) = (&self.study.unit, &self.study.time);
+        let models: Vec<ModelColumn> = runs
+            .iter()
+            .map(|r| match r {
+                AnyRun::Panel(r) => {
+                    ModelColumn::from_fit(&r.spec.label, &r.fit, &r.table, unit, time)
+                }
+                AnyRun::Gmm(g) => super::gmm::column(&g.spec, &g.fit, unit, time),
+            })
+            .collect();
+        let mut presets: Vec<(String, String)> = Vec::new();
+        for (r, m) in runs.iter().zip(&models) {
+            let p = match r {
+                AnyRun::Panel(_) => (m.ssc.clone(), format!("{} — {}", m.vcov, m.ssc_formula)),
+                AnyRun::Gmm(g) => super::gmm::preset(&g.fit),
+            };
+            if !presets.contains(&p) {
+                presets.push(p);
+            }
+        }
         let columns: Vec<SpecColumn> = runs
             .iter()
-            .map(|r| {
-                let fe = match r.fit.model {
-                    Model::Within => unit.to_string(),
-                    Model::Twoways => format!("{unit}, {time}"),
-                    Model::WithinTime => time.to_string(),
-                    _ => "none".to_string(),
-                };
+            .zip(EstimateTable::new(models).columns)
+            .map(|(r, fit)| {
+                let (spec, effect) = (r.spec(), r.effect());
                 SpecColumn {
-                    name: r.spec.name.clone(),
-                    label: r.spec.label.clone(),
-                    formula: r.spec.formula.clone(),
-                    model: r.fit.model.name().to_string(),
-                    coefficients: r
-                        .table
-                        .rows
-                        .iter()
-                        .map(|c| TermRow {
-                            term: c.term.clone(),
-                            estimate: c.estimate,
-                            std_error: c.std_error,
-                            p_value: c.p_value,
-                        })
-                        .collect(),
+                    name: spec.name.clone(),
+                    fit,
                     effect: EffectRow {
-                        terms: r.spec.effect.clone(),
-                        estimate: r.effect.estimate,
-                        std_error: r.effect.std_error,
-                        df: r.table.vcov.df,
-                        p_value: r.effect.p_value,
-                        conf_low: r.effect.conf_low,
-                        conf_high: r.effect.conf_high,
+                        terms: spec.effect.clone(),
+                        estimate: effect.estimate,
+                        std_error: effect.std_error,
+                        df: r.df(),
+                        p_value: effect.p_value,
+                        conf_low: effect.conf_low,
+                        conf_high: effect.conf_high,
                     },
-                    nobs: r.fit.n,
-                    r2: r.fit.r2,
-                    r2_within: r.fit.r2_within,
-                    fixed_effects: fe,
-                    controls: r.spec.controls.clone(),
-                    weights: r.spec.weights.clone(),
-                    se_type: se_type(&r.table, unit, time),
-                    dropped: r
-                        .fit
-                        .dropped_obs
-                        .iter()
-                        .map(|(k, v)| (k.clone(), *v))
-                        .collect(),
+                    controls: spec.controls.clone(),
+                    weights: spec.weights.clone(),
                 }
             })
             .collect();
         let best = runs
             .iter()
-            .find(|r| r.spec.name == self.study.best_estimate)
+            .find(|r| r.spec().name == self.study.best_estimate)
             .unwrap_or(&runs[0]);
-        let mut presets: Vec<(String, String)> = Vec::new();
-        for r in runs {
-            let name = r.table.vcov.spec.ssc.name().to_string();
-            let line = format!("{} — {}", r.table.vcov.spec.kind.name(), r.table.vcov.note);
-            if !presets.iter().any(|(n, l)| *n == name && *l == line) {
-                presets.push((name, line));
-            }
-        }
-        EstimateTable {
+        SpecEstimates {
             title: self.study.title.clone(),
             synthetic: prov.synthetic,
             data_file: prov.data_file.clone(),
@@ -168,30 +195,15 @@ impl SpecFile {
             sample: (self.study.from, self.study.to),
             columns,
             best_estimate: BestEstimate {
-                spec: best.spec.name.clone(),
-                term: best.effect.term.clone(),
-                estimate: best.effect.estimate,
-                std_error: best.effect.std_error,
-                df: best.table.vcov.df,
-                conf_low: best.effect.conf_low,
-                conf_high: best.effect.conf_high,
+                spec: best.spec().name.clone(),
+                term: best.effect().term.clone(),
+                estimate: best.effect().estimate,
+                std_error: best.effect().std_error,
+                df: best.df(),
+                conf_low: best.effect().conf_low,
+                conf_high: best.effect().conf_high,
             },
             presets,
         }
     }
-}
-
-fn se_type(t: &CoefTable, unit: &str, time: &str) -> String {
-    let v = &t.vcov;
-    let kind = match v.spec.kind {
-        VcovKind::Cluster => format!("cluster({unit})"),
-        VcovKind::ClusterTime => format!("cluster({time})"),
-        VcovKind::ClusterTwoway => format!("cluster({unit}, {time})"),
-        k => k.name().to_string(),
-    };
-    let mut s = format!("{kind}, ssc={}", v.spec.ssc.name());
-    if let Some(l) = v.lags {
-        s.push_str(&format!(", lags={l}"));
-    }
-    s
 }

@@ -1,12 +1,15 @@
 #!/bin/sh
 # Regenerate all reference data and fixtures, then cross-check them.
-# Run from anywhere; needs Rscript (plm, sandwich, lmtest, jsonlite) and
+# Run from anywhere; needs Rscript (plm, sandwich, lmtest, car, jsonlite) and
 # python3 (pyfixest, linearmodels, statsmodels). See README.md.
 set -eu
 cd "$(dirname "$0")/../.."
 Rscript tests/reference/make_fixtures_R.R data
+Rscript tests/reference/make_fixtures_gmm.R data
 python3 tests/reference/make_fixtures_py.py data
 Rscript tests/reference/make_fixtures_R.R fixtures
+Rscript tests/reference/make_fixtures_wald_R.R
+Rscript tests/reference/make_fixtures_gmm.R fixtures
 python3 tests/reference/make_fixtures_py.py fixtures
 python3 tests/reference/check_equivalences.py > tests/reference/equivalences.txt
 echo "done; see tests/reference/equivalences.txt"

@@ -11,16 +11,22 @@ pub enum Error {
     /// An operating-system error while reading or writing a file.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// Malformed input at a known place in a file (line and column are 1-based).
     #[error("{}", fmt_at(path, *line, column.as_ref(), message))]
     Input {
+        /// The file.
         path: PathBuf,
+        /// The 1-based line, when known.
         line: Option<u64>,
+        /// The column's name, when known.
         column: Option<String>,
+        /// What is wrong.
         message: String,
     },
     /// A formula, spec or argument that cannot be used as given.

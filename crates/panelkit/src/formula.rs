@@ -39,16 +39,22 @@ pub struct Term {
     pub name: String,
     /// The panel column it is computed from.
     pub column: String,
+    /// The operator applied to the column.
     pub op: Op,
     /// Byte offset of the column name in the formula text (for error carets).
     pub pos: usize,
 }
+
+/// The most terms one lag or lead range `l(x, a:b)` may expand to (a guard against runaway
+/// memory from a typo; a panel with more periods than this has no use for so many lags).
+pub const MAX_RANGE_TERMS: i64 = 100;
 
 /// A parsed formula.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Formula {
     /// The formula as written.
     pub text: String,
+    /// The response (left-hand side).
     pub response: Term,
     /// Right-hand-side terms in formula order (the intercept is not a term).
     pub terms: Vec<Term>,
@@ -60,13 +66,18 @@ pub struct Formula {
 
 /// A usage error showing the formula with a caret under byte offset `pos`.
 pub fn caret_error(text: &str, pos: usize, message: &str) -> Error {
+    caret_error_for("formula", text, pos, message)
+}
+
+/// A usage error about `what` (e.g. "formula", "instruments") with a caret under byte `pos`.
+pub fn caret_error_for(what: &str, text: &str, pos: usize, message: &str) -> Error {
     let col = text
         .char_indices()
         .take_while(|(i, _)| *i < pos)
         .count()
         .min(text.chars().count());
     Error::Usage(format!(
-        "formula error: {message}\n  {text}\n  {}^",
+        "{what} error: {message}\n  {text}\n  {}^",
         " ".repeat(col)
     ))
 }
@@ -198,6 +209,12 @@ impl<'a> Lexer<'a> {
                 }
                 if name != "l" && name != "f" {
                     return Err(self.err(kpos, "a range a:b is allowed in l() and f() only"));
+                }
+                if k2 - k >= MAX_RANGE_TERMS {
+                    return Err(self.err(
+                        k2pos,
+                        &format!("a range a:b may expand to at most {MAX_RANGE_TERMS} terms"),
+                    ));
                 }
                 b = k2;
             }

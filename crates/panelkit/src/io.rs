@@ -8,6 +8,21 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file in the same directory, then renames it,
 /// so a reader never sees a half-written file and a failure leaves any old file untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    // A symlink is written through (its target is replaced), and a device or pipe
+    // (`--out /dev/stdout`) is written to directly: neither is turned into a regular file.
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() {
+            let target = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+            return write_atomic(&target, bytes);
+        }
+        if !meta.is_file() && !meta.is_dir() {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::io(path, e))?;
+            return f.write_all(bytes).map_err(|e| Error::io(path, e));
+        }
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -88,7 +103,20 @@ pub fn print(text: &str) {
     }
 }
 
-/// [`print`] followed by a newline.
+/// [`print()`] followed by a newline.
 pub fn println(text: &str) {
     print(&format!("{text}\n"));
+}
+
+/// Prints to standard error, ignoring a closed or failing stream: progress and diagnostics
+/// must never abort the work they describe (`cmd 2>&1 | head -1`).
+pub fn eprint(text: &str) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
+}
+
+/// [`eprint`] followed by a newline.
+pub fn eprintln(text: &str) {
+    eprint(&format!("{text}\n"));
 }

@@ -1,5 +1,6 @@
-//! Every fixture case of every peer (R plm/sandwich, pyfixest, linearmodels, statsmodels),
-//! run through the library: estimates to 1e-8 relative, standard errors to 1e-6 relative.
+//! Every fixture case of every peer (R plm/sandwich, pyfixest, linearmodels, statsmodels,
+//! car for Wald tests), run through the library: estimates to 1e-8 relative, standard errors
+//! (and Wald statistics and p-values) to 1e-6 relative.
 //!
 //! Formula mapping (peer syntax → ours): `+ EntityEffects`, `+ TimeEffects` (linearmodels) and
 //! `+ C(unit)`, `+ C(time)` (statsmodels dummies) are dropped — the fixture's `model` says
@@ -19,7 +20,7 @@
 
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::formula::Formula;
-use panelkit::inference::{spectests, Ssc, VcovKind, VcovSpec};
+use panelkit::inference::{self, LinearHypothesis, Ssc, VcovKind, VcovSpec, WaldForm};
 use panelkit::Panel;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -166,10 +167,10 @@ fn fit_case(
         }
         let panel = &panels[data_file];
         let f = Formula::parse(&formula).map_err(|e| e.to_string())?;
-        let mut opts = EstimateOptions::new(model);
-        opts.weights = weights;
         // plm's fd differences consecutive rows across gaps; linearmodels' is gap-aware.
-        opts.fd_across_gaps = doc["peer"] == "plm";
+        let opts = EstimateOptions::new(model)
+            .with_weights(weights.as_deref())
+            .with_fd_across_gaps(doc["peer"] == "plm");
         let fit = estimate(panel, &f, &opts).map_err(|e| e.to_string())?;
         fits.insert(key.clone(), fit);
     }
@@ -180,24 +181,24 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
     let check_df = DF_OWNERS.contains(&(peer, ssc.name()));
     let kind = VcovKind::parse(case["vcov"].as_str().unwrap()).map_err(|e| e.to_string())?;
     let lags = case["lags"].as_u64().map(|l| l as usize);
-    let spec = VcovSpec { kind, ssc, lags };
+    let spec = VcovSpec::new(kind).with_ssc(ssc).with_lags(lags);
     let v = fit.vcov(&spec).map_err(|e| e.to_string())?;
     let mut errs = Vec::new();
     if let Some(n) = case["nobs"].as_u64() {
-        if n as usize != fit.n {
-            errs.push(format!("nobs {} vs {n}", fit.n));
+        if n as usize != fit.n() {
+            errs.push(format!("nobs {} vs {n}", fit.n()));
         }
     }
     // plm's R² (of the transformed model) is ours; other peers report other R² variants.
     if peer == "plm" {
         if let Some(r2) = case["r2"].as_f64() {
-            if rel(fit.r2, r2) > EST_TOL {
-                errs.push(format!("r2 {} vs {r2}", fit.r2));
+            if rel(fit.r2(), r2) > EST_TOL {
+                errs.push(format!("r2 {} vs {r2}", fit.r2()));
             }
         }
     }
     // plm's Swamy–Arora variance components and the distinct θ_i.
-    if let (Some(vc), Some(re)) = (case.get("variance_components"), &fit.random) {
+    if let (Some(vc), Some(re)) = (case.get("variance_components"), fit.random()) {
         if peer == "plm" {
             let pairs = [
                 (re.sigma2_idios, vc["sigma2_idiosyncratic"].as_f64()),
@@ -226,19 +227,19 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
     for c in case["coefficients"].as_array().unwrap() {
         let term = map_term(c["term"].as_str().unwrap());
         let Some(j) = fit.term_index(term) else {
-            errs.push(format!("term {term} missing (have {:?})", fit.terms));
+            errs.push(format!("term {term} missing (have {:?})", fit.terms()));
             continue;
         };
         let est = c["estimate"].as_f64().unwrap();
         let se = c["std_error"].as_f64().unwrap();
         let my_se = v.matrix[[j, j]].sqrt();
-        if rel(fit.coefficients[j], est) <= EST_TOL && rel(my_se, se) <= SE_TOL {
-            note_worst(rel(fit.coefficients[j], est), rel(my_se, se));
+        if rel(fit.coefficients()[j], est) <= EST_TOL && rel(my_se, se) <= SE_TOL {
+            note_worst(rel(fit.coefficients()[j], est), rel(my_se, se));
         }
-        if rel(fit.coefficients[j], est) > EST_TOL {
+        if rel(fit.coefficients()[j], est) > EST_TOL {
             errs.push(format!(
                 "{term}: estimate {:.12e} vs {est:.12e}",
-                fit.coefficients[j]
+                fit.coefficients()[j]
             ));
         }
         if rel(my_se, se) > SE_TOL {
@@ -251,13 +252,8 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
             continue;
         }
         // With the preset's own df, p-values and confidence limits follow.
-        let row = panelkit::inference::CoefRow::new(
-            term.to_string(),
-            fit.coefficients[j],
-            my_se,
-            v.df,
-            0.95,
-        );
+        let row =
+            inference::CoefRow::new(term.to_string(), fit.coefficients()[j], my_se, v.df, 0.95);
         for (what, mine, theirs) in [
             ("p", row.p_value, c["p_value"].as_f64()),
             ("conf_low", row.conf_low, c["conf_low"].as_f64()),
@@ -276,7 +272,7 @@ fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), Strin
                 Some(d) if (d - df).abs() < 1e-9 => {}
                 other => errs.push(format!("{term}: t df {other:?} vs {df}")),
             }
-        } else if v.df.is_some() && ssc == Ssc::Linearmodels {
+        } else if v.df.is_some() && ssc == Ssc::linearmodels() {
             errs.push("t df should be normal".into());
         }
     }
@@ -312,14 +308,14 @@ fn run_all() -> Outcome {
             let label = format!("{peer}:{id}");
             let Some(ssc) = case["ssc"].as_str().and_then(|s| Ssc::parse(s).ok()) else {
                 // Not one of our presets: report which preset (if any) reproduces its SEs.
-                let matching: Vec<&str> = Ssc::ALL
+                let matching: Vec<&str> = Ssc::PRESETS
                     .iter()
-                    .filter(|p| {
+                    .filter(|(_, p)| {
                         fit_case(&mut panels, &mut fits, &doc, case)
-                            .and_then(|key| check_case(&fits[&key], case, **p, "-"))
+                            .and_then(|key| check_case(&fits[&key], case, *p, "-"))
                             .is_ok()
                     })
-                    .map(|p| p.name())
+                    .map(|(name, _)| *name)
                     .collect();
                 out.skipped
                     .push(format!("{label} (SEs reproduced by: {matching:?})"));
@@ -339,14 +335,14 @@ fn run_all() -> Outcome {
             match (res, known) {
                 (Ok(()), _) => *out.passed.entry(combo).or_insert(0) += 1,
                 (Err(e), Some((_, _, why))) => {
-                    let matching: Vec<&str> = Ssc::ALL
+                    let matching: Vec<&str> = Ssc::PRESETS
                         .iter()
-                        .filter(|p| {
+                        .filter(|(_, p)| {
                             fit_case(&mut panels, &mut fits, &doc, case)
-                                .and_then(|key| check_case(&fits[&key], case, **p, "-"))
+                                .and_then(|key| check_case(&fits[&key], case, *p, "-"))
                                 .is_ok()
                         })
-                        .map(|p| p.name())
+                        .map(|(name, _)| *name)
                         .collect();
                     out.known.push(format!(
                         "{label}: {why} (SEs reproduced by: {matching:?}) ({e})"
@@ -356,8 +352,66 @@ fn run_all() -> Outcome {
             }
         }
         check_tests(&doc, &mut panels, &mut out, &peer);
+        check_wald(&doc, &mut panels, &mut out, &peer);
     }
     out
+}
+
+/// Joint Wald tests (car::linearHypothesis): statistic, df and p-value, F and χ² forms.
+fn check_wald(doc: &Value, panels: &mut BTreeMap<String, Panel>, out: &mut Outcome, peer: &str) {
+    let Some(cases) = doc["wald"].as_array() else {
+        return;
+    };
+    let (unit, time) = (doc["unit"].as_str().unwrap(), doc["time"].as_str().unwrap());
+    for c in cases {
+        let label = format!("{peer}:wald:{}", c["id"].as_str().unwrap());
+        let data_file = c["data_file"].as_str().unwrap();
+        if !panels.contains_key(data_file) {
+            let p = panelkit::panel::io::read_csv(&workspace(data_file), unit, time).unwrap();
+            panels.insert(data_file.to_string(), p);
+        }
+        let got = (|| -> panelkit::Result<inference::WaldTest> {
+            let f = Formula::parse(c["formula"].as_str().unwrap())?;
+            let model = Model::parse(c["model"].as_str().unwrap())?;
+            let fit = estimate(&panels[data_file], &f, &EstimateOptions::new(model))?;
+            let spec = VcovSpec::new(VcovKind::parse(c["vcov"].as_str().unwrap())?)
+                .with_ssc(Ssc::parse(c["ssc"].as_str().unwrap())?)
+                .with_lags(c["lags"].as_u64().map(|l| l as usize));
+            let h = LinearHypothesis::parse(c["hypothesis"].as_str().unwrap())?;
+            let form = match c["test"].as_str().unwrap() {
+                "F" => WaldForm::F,
+                _ => WaldForm::Chi2,
+            };
+            fit.wald(&h, &fit.vcov(&spec)?, form)
+        })();
+        let want = (
+            c["stat"].as_f64().unwrap(),
+            c["df1"].as_f64().unwrap(),
+            c["df2"].as_f64(),
+            c["p_value"].as_f64().unwrap(),
+        );
+        match got {
+            Ok(w)
+                if rel(w.stat, want.0) <= SE_TOL
+                    && w.df1 == want.1
+                    && w.df2 == want.2
+                    && rel(w.p_value, want.3) <= SE_TOL =>
+            {
+                *out.passed
+                    .entry(format!(
+                        "{peer} wald {} {}",
+                        c["model"].as_str().unwrap(),
+                        c["test"].as_str().unwrap()
+                    ))
+                    .or_insert(0) += 1
+            }
+            Ok(w) => out.failures.push(format!(
+                "{label}: stat {} df ({}, {:?}) p {} vs {want:?}",
+                w.stat, w.df1, w.df2, w.p_value
+            )),
+            Err(e) => out.failures.push(format!("{label}: {e}")),
+        }
+    }
 }
 
 fn check_tests(doc: &Value, panels: &mut BTreeMap<String, Panel>, out: &mut Outcome, peer: &str) {
@@ -392,11 +446,7 @@ fn check_tests(doc: &Value, panels: &mut BTreeMap<String, Panel>, out: &mut Outc
             continue;
         }
         let v = w
-            .vcov(&VcovSpec {
-                kind: VcovKind::Cluster,
-                ssc: Ssc::None,
-                lags: None,
-            })
+            .vcov(&VcovSpec::new(VcovKind::Cluster).with_ssc(Ssc::none()))
             .unwrap();
         let terms: Vec<(&str, f64)> = lc["terms"]
             .as_array()
@@ -424,11 +474,11 @@ fn check_tests(doc: &Value, panels: &mut BTreeMap<String, Panel>, out: &mut Outc
     for t in tests {
         let id = t["id"].as_str().unwrap();
         let got = match id {
-            "pFtest_individual" => spectests::pftest(&w, &p),
-            "phtest" => spectests::hausman(&w, &r),
-            "pwartest" => spectests::pwartest(&w),
-            "plmtest_bp_individual" => spectests::breusch_pagan(&p),
-            "pcdtest_cd" => spectests::pesaran_cd(&w),
+            "pFtest_individual" => inference::pftest(&w, &p),
+            "phtest" => inference::hausman(&w, &r),
+            "pwartest" => inference::pwartest(&w),
+            "plmtest_bp_individual" => inference::breusch_pagan(&p),
+            "pcdtest_cd" => inference::pesaran_cd(&w),
             _ => {
                 out.skipped.push(format!("{peer}:test:{id}"));
                 continue;

@@ -1,5 +1,5 @@
-//! Panel transformations: (weighted) group demeaning, the exact two-way within transformation,
-//! group means.
+//! Panel transformations on plain columns: (weighted) group demeaning, the exact two-way
+//! within transformation, group means, √w scaling and weighted norms.
 
 use crate::linalg::Qr;
 
@@ -222,6 +222,23 @@ pub fn twoway_by_dummies(
         })
         .collect();
     (out, qr.map_or(0, |q| q.rank()))
+}
+
+/// The weighted Euclidean norm √(Σ w_i x_i²) (unweighted when `w` is `None`).
+pub fn norm_w(x: &[f64], w: Option<&[f64]>) -> f64 {
+    x.iter()
+        .enumerate()
+        .map(|(i, v)| w.map_or(1.0, |w| w[i]) * v * v)
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// `x` times `s` elementwise (`x` itself when `s` is `None`): the √w scaling.
+pub fn scale_by(x: &[f64], s: Option<&[f64]>) -> Vec<f64> {
+    match s {
+        Some(s) => x.iter().zip(s).map(|(a, b)| a * b).collect(),
+        None => x.to_vec(),
+    }
 }
 
 #[cfg(test)]

@@ -1,40 +1,18 @@
-//! Renderings of a coefficient table: console (like R's `summary()`), JSON, CSV, Markdown, LaTeX.
+//! The coefficient table of one fit — console (like R's `summary()`), JSON, CSV, Markdown,
+//! LaTeX — built on the [`crate::table`] grid. Several fits side by side: [`crate::etable`].
 
-use super::{CoefTable, Vcov};
-use crate::estimators::{DroppedTerm, Fit};
-use crate::panel::io::fmt_num;
+use super::coef::{CoefRow, CoefTable};
+use super::spectests::TestResult;
+use super::vcov::Vcov;
+use crate::estimators::{DroppedTerm, Fit, RandomComponents};
+use crate::table::{escape_tex, fmt_num, fmt_p, fmt_sig, Align, LatexRules, Table};
 use std::collections::BTreeMap;
 
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Table,
-    Json,
-    Csv,
-    Md,
-    Tex,
-}
+pub use crate::table::Format;
 
-impl Format {
-    /// Parses a format name.
-    pub fn parse(s: &str) -> crate::Result<Format> {
-        Ok(match s {
-            "table" => Format::Table,
-            "json" => Format::Json,
-            "csv" => Format::Csv,
-            "md" => Format::Md,
-            "tex" => Format::Tex,
-            _ => {
-                return Err(crate::Error::Usage(format!(
-                    "unknown format '{s}': expected table, json, csv, md or tex"
-                )))
-            }
-        })
-    }
-}
-
-/// The JSON document of one estimate.
+/// The JSON document of one estimate (`iku-estimate --format json` documents the fields).
 #[derive(Debug, Clone, serde::Serialize)]
+#[allow(missing_docs)]
 pub struct EstimateJson<'a> {
     pub formula: &'a str,
     pub model: &'a str,
@@ -52,67 +30,120 @@ pub struct EstimateJson<'a> {
     pub r2_within: Option<f64>,
     pub dropped: &'a BTreeMap<String, usize>,
     pub dropped_terms: &'a [DroppedTerm],
-    pub coefficients: &'a [super::CoefRow],
+    pub coefficients: &'a [CoefRow],
+    /// Linear combinations, when asked.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub lincom: &'a [super::CoefRow],
+    pub lincom: &'a [CoefRow],
+    /// The joint Wald test, when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wald: Option<&'a super::wald::WaldTest>,
+    /// Confidence level of the intervals, when not 0.95.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<f64>,
     /// Specification tests, when asked.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub tests: &'a [super::spectests::TestResult],
+    pub tests: &'a [TestResult],
     /// Random effects only: σ²_ε, σ²_μ and θ per unit.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub variance_components: Option<&'a crate::estimators::RandomComponents>,
+    pub variance_components: Option<&'a RandomComponents>,
 }
 
-fn g(v: f64) -> String {
-    if !v.is_finite() {
-        return fmt_num(v);
-    }
-    let a = v.abs();
-    if a != 0.0 && !(1e-4..1e6).contains(&a) {
-        format!("{v:.4e}")
-    } else {
-        format!("{v:.6}")
-    }
-}
-
-fn p_fmt(p: f64) -> String {
-    if p < 2.2e-16 {
-        "< 2.2e-16".into()
-    } else if p < 1e-4 {
-        format!("{p:.2e}")
-    } else {
-        format!("{p:.4}")
-    }
-}
-
-fn describe(v: &Vcov) -> String {
-    let mut s = format!(
-        "vcov: {} | ssc preset: {}",
-        v.spec.kind.name(),
-        v.spec.ssc.name()
-    );
-    if let Some(l) = v.lags {
-        s.push_str(&format!(" | lags: {l}"));
-    }
-    if let Some(g) = v.n_clusters {
-        s.push_str(&format!(" | clusters: {g}"));
-    }
-    s
-}
+/// The columns of every rendering.
+const HEADER: [&str; 7] = [
+    "term",
+    "estimate",
+    "std_error",
+    "statistic",
+    "p_value",
+    "conf_low",
+    "conf_high",
+];
 
 /// Renders `table` for `fit` in `format` (deterministic text, ending with a newline).
 pub fn render(fit: &Fit, table: &CoefTable, format: Format) -> String {
     render_with_tests(fit, table, &[], format)
 }
 
-/// Renders `table` and specification `tests` (JSON field `tests`; a section in table/md).
+/// Renders `table` and specification `tests` (JSON field `tests`; a section in text and
+/// Markdown; not in CSV and LaTeX).
 pub fn render_with_tests(
     fit: &Fit,
     table: &CoefTable,
-    tests: &[super::spectests::TestResult],
+    tests: &[TestResult],
     format: Format,
 ) -> String {
-    let test_lines: String = tests
+    match format {
+        Format::Json => json(fit, table, tests),
+        Format::Csv => csv(table),
+        Format::Md => markdown(fit, table, tests),
+        Format::Tex => latex(fit, table),
+        Format::Text => text(fit, table, tests),
+    }
+}
+
+/// The coefficients, then the linear combinations.
+fn coef_rows(table: &CoefTable) -> impl Iterator<Item = &CoefRow> {
+    table.rows.iter().chain(&table.lincoms)
+}
+
+/// The displayed grid: one row per coefficient with `term` wrapping the name; numbers
+/// right-aligned.
+fn display_grid(table: &CoefTable, term: impl Fn(&str) -> String) -> Table {
+    Table::new(HEADER)
+        .stub_and(Align::Right)
+        .rows(coef_rows(table).map(|r| {
+            [
+                term(&r.term),
+                fmt_sig(r.estimate),
+                fmt_sig(r.std_error),
+                format!("{:.3}", r.statistic),
+                fmt_p(r.p_value),
+                fmt_sig(r.conf_low),
+                fmt_sig(r.conf_high),
+            ]
+        }))
+}
+
+/// The covariance in one line, parts joined by `sep`.
+fn describe(v: &Vcov, sep: &str) -> String {
+    let mut s = format!(
+        "vcov: {}{sep}ssc preset: {}",
+        v.spec.kind().name(),
+        v.spec.ssc().name()
+    );
+    if let Some(l) = v.lags {
+        s.push_str(&format!("{sep}lags: {l}"));
+    }
+    if let Some(g) = v.n_clusters {
+        s.push_str(&format!("{sep}clusters: {g}"));
+    }
+    s
+}
+
+/// Observations dropped, by reason, or `none`.
+fn dropped(fit: &Fit) -> String {
+    if fit.dropped_obs.is_empty() {
+        "none".to_string()
+    } else {
+        fit.dropped_obs
+            .iter()
+            .map(|(k, n)| format!("{n} ({k})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The reference distribution: `t(df)` or `normal`.
+fn t_df(v: &Vcov) -> String {
+    match v.df {
+        Some(d) => format!("t({d})"),
+        None => "normal".into(),
+    }
+}
+
+/// One line per specification test.
+fn test_lines(tests: &[TestResult]) -> String {
+    tests
         .iter()
         .map(|t| {
             let df =
@@ -123,228 +154,198 @@ pub fn render_with_tests(
             format!(
                 "{}: statistic {} (df [{df}]), p-value {}\n",
                 t.name,
-                g(t.statistic),
-                p_fmt(t.p_value)
+                fmt_sig(t.statistic),
+                fmt_p(t.p_value)
             )
         })
-        .collect();
-    let v = &table.vcov;
-    let header = [
-        "term",
-        "estimate",
-        "std_error",
-        "statistic",
-        "p_value",
-        "conf_low",
-        "conf_high",
-    ];
-    let cells: Vec<Vec<String>> = table
-        .rows
-        .iter()
-        .chain(&table.lincoms)
-        .map(|r| {
-            vec![
-                r.term.clone(),
-                g(r.estimate),
-                g(r.std_error),
-                format!("{:.3}", r.statistic),
-                p_fmt(r.p_value),
-                g(r.conf_low),
-                g(r.conf_high),
-            ]
-        })
-        .collect();
-    let dropped = if fit.dropped_obs.is_empty() {
-        "none".to_string()
-    } else {
-        fit.dropped_obs
-            .iter()
-            .map(|(k, n)| format!("{n} ({k})"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let t_df = match v.df {
-        Some(d) => format!("t({d})"),
-        None => "normal".into(),
-    };
-    match format {
-        Format::Json => {
-            let doc = EstimateJson {
-                formula: &fit.formula,
-                model: fit.model.name(),
-                vcov: v.spec.kind.name(),
-                ssc: v.spec.ssc.name(),
-                ssc_formula: &v.note,
-                lags: v.lags,
-                nobs: fit.n,
-                n_units: fit.n_units,
-                n_times: fit.n_times,
-                df_resid: fit.df_resid(),
-                t_df: v.df,
-                n_clusters: v.n_clusters,
-                r2: fit.r2,
-                r2_within: fit.r2_within,
-                dropped: &fit.dropped_obs,
-                dropped_terms: &fit.dropped_terms,
-                coefficients: &table.rows,
-                lincom: &table.lincoms,
-                tests,
-                variance_components: fit.random.as_ref(),
-            };
-            let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{e}"));
-            s.push('\n');
-            s
-        }
-        Format::Csv => {
-            let mut s = header.join(",");
-            s.push('\n');
-            for r in table.rows.iter().chain(&table.lincoms) {
-                let t = if r.term.contains(',') || r.term.contains('"') {
-                    format!("\"{}\"", r.term.replace('"', "\"\""))
-                } else {
-                    r.term.clone()
-                };
-                s.push_str(&format!(
-                    "{t},{},{},{},{},{},{}\n",
-                    fmt_num(r.estimate),
-                    fmt_num(r.std_error),
-                    fmt_num(r.statistic),
-                    fmt_num(r.p_value),
-                    fmt_num(r.conf_low),
-                    fmt_num(r.conf_high)
-                ));
-            }
-            s
-        }
-        Format::Md => {
-            let mut s = format!("| {} |\n|", header.join(" | "));
-            s.push_str(&"---|".repeat(header.len()));
-            s.push('\n');
-            for c in &cells {
-                s.push_str(&format!("| `{}` | {} |\n", c[0], c[1..].join(" | ")));
-            }
-            s.push_str(&format!(
-                "\n{} model, n = {}, {}; {}; df: {t_df}.\nSmall-sample factor: {}. Dropped observations: {dropped}.\n",
-                fit.model.name(),
-                fit.n,
-                fit.formula,
-                describe(v),
-                v.note
-            ));
-            if !test_lines.is_empty() {
-                s.push_str(&format!("\nSpecification tests:\n\n{test_lines}"));
-            }
-            s
-        }
-        Format::Tex => {
-            // ASCII-only LaTeX (pdflatex without extra packages).
-            let esc = |t: &str| {
-                t.replace('_', "\\_")
-                    .replace('&', "\\&")
-                    .replace('%', "\\%")
-                    .replace('|', ";")
-                    .replace('−', "-")
-                    .replace('′', "'")
-                    .replace('·', "$\\cdot$")
-                    .replace('²', "$^2$")
-                    .replace('…', "...")
-            };
-            let mut s = String::from("\\begin{tabular}{lrrrrrr}\n\\hline\n");
-            s.push_str(
-                &header
-                    .iter()
-                    .map(|h| esc(h))
-                    .collect::<Vec<_>>()
-                    .join(" & "),
-            );
-            s.push_str(" \\\\\n\\hline\n");
-            for c in &cells {
-                s.push_str(&format!(
-                    "{} & {} \\\\\n",
-                    esc(&c[0]),
-                    c[1..]
-                        .iter()
-                        .map(|x| esc(x))
-                        .collect::<Vec<_>>()
-                        .join(" & ")
-                ));
-            }
-            s.push_str(&format!(
-                "\\hline\n\\multicolumn{{7}}{{l}}{{\\footnotesize {} model, $n = {}$; {}; {}. Dropped observations: {}.}} \\\\\n\\end{{tabular}}\n",
-                fit.model.name(),
-                fit.n,
-                esc(&describe(v)),
-                esc(&v.note),
-                esc(&dropped)
-            ));
-            s
-        }
-        Format::Table => {
-            let mut w = header.map(str::len).to_vec();
-            for c in &cells {
-                for (i, x) in c.iter().enumerate() {
-                    w[i] = w[i].max(x.chars().count());
-                }
-            }
-            let line = |c: &[String]| -> String {
-                let mut s = format!("{:<w0$}", c[0], w0 = w[0]);
-                for (i, x) in c.iter().enumerate().skip(1) {
-                    s.push_str(&format!("  {:>wi$}", x, wi = w[i]));
-                }
-                s.push('\n');
-                s
-            };
-            let mut s = format!(
-                "Model: {} | formula: {}\nObservations: {} (units {}, periods {}) | df resid: {} | R²: {:.6}",
-                fit.model.name(),
-                fit.formula,
-                fit.n,
-                fit.n_units,
-                fit.n_times,
-                fit.df_resid(),
-                fit.r2
-            );
-            if let Some(r) = fit.r2_within {
-                s.push_str(&format!(" | within R²: {r:.6}"));
-            }
-            s.push_str(&format!("\nDropped observations: {dropped}\n"));
-            if let Some(rc) = &fit.random {
-                let (lo, hi) = rc
-                    .theta
-                    .iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
-                        (a.min(*t), b.max(*t))
-                    });
-                let theta = if hi - lo < 1e-12 {
-                    g(lo)
-                } else {
-                    format!("{} … {}", g(lo), g(hi))
-                };
-                s.push_str(&format!(
-                    "Swamy–Arora: σ²_ε = {}, σ²_μ = {}, θ = {theta}\n",
-                    g(rc.sigma2_idios),
-                    g(rc.sigma2_indiv)
-                ));
-            }
-            for d in &fit.dropped_terms {
-                s.push_str(&format!("Dropped term {}: {}\n", d.term, d.reason));
-            }
-            s.push('\n');
-            let hdr: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-            s.push_str(&line(&hdr));
-            for c in &cells {
-                s.push_str(&line(c));
-            }
-            s.push_str(&format!(
-                "\n{}\nInference: {t_df}; small-sample factor ({}): {}\n",
-                describe(v),
-                v.spec.ssc.name(),
-                v.note
-            ));
-            if !test_lines.is_empty() {
-                s.push_str(&format!("\nSpecification tests:\n{test_lines}"));
-            }
-            s
-        }
+        .collect()
+}
+
+/// The confidence level (when not 0.95) and the Wald test, one line each.
+fn extra_lines(table: &CoefTable) -> String {
+    let mut s = String::new();
+    if table.level != 0.95 {
+        s.push_str(&format!("Confidence intervals at level {}\n", table.level));
     }
+    if let Some(w) = &table.wald {
+        let dist = match (w.distribution, w.df2) {
+            ("F", Some(d2)) => format!("F({}, {d2})", w.df1),
+            ("F", None) => format!("F({}, ∞)", w.df1),
+            (_, _) => format!("χ²({})", w.df1),
+        };
+        s.push_str(&format!(
+            "Wald test of {}: {dist} = {}, p-value {}\n",
+            w.hypothesis,
+            fmt_sig(w.stat),
+            fmt_p(w.p_value)
+        ));
+    }
+    s
+}
+
+/// The specification-test section (`gap` between its title and the lines), or nothing.
+fn tests_section(tests: &[TestResult], gap: &str) -> String {
+    if tests.is_empty() {
+        String::new()
+    } else {
+        format!("\nSpecification tests:\n{gap}{}", test_lines(tests))
+    }
+}
+
+fn json(fit: &Fit, table: &CoefTable, tests: &[TestResult]) -> String {
+    let v = &table.vcov;
+    let doc = EstimateJson {
+        formula: &fit.formula,
+        model: fit.model.name(),
+        vcov: v.spec.kind().name(),
+        ssc: v.spec.ssc().name(),
+        ssc_formula: &v.note,
+        lags: v.lags,
+        nobs: fit.n,
+        n_units: fit.n_units(),
+        n_times: fit.n_times(),
+        df_resid: fit.df_resid(),
+        t_df: v.df,
+        n_clusters: v.n_clusters,
+        r2: fit.r2,
+        r2_within: fit.r2_within,
+        dropped: &fit.dropped_obs,
+        dropped_terms: &fit.dropped_terms,
+        coefficients: &table.rows,
+        lincom: &table.lincoms,
+        wald: table.wald.as_ref(),
+        level: (table.level != 0.95).then_some(table.level),
+        tests,
+        variance_components: fit.random.as_ref(),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{e}"));
+    s.push('\n');
+    s
+}
+
+/// CSV: the numbers at full precision.
+fn csv(table: &CoefTable) -> String {
+    Table::new(HEADER)
+        .rows(coef_rows(table).map(|r| {
+            [
+                r.term.clone(),
+                fmt_num(r.estimate),
+                fmt_num(r.std_error),
+                fmt_num(r.statistic),
+                fmt_num(r.p_value),
+                fmt_num(r.conf_low),
+                fmt_num(r.conf_high),
+            ]
+        }))
+        .to_csv()
+}
+
+/// Markdown: the grid (terms as code), the fit in two lines, the tests.
+fn markdown(fit: &Fit, table: &CoefTable, tests: &[TestResult]) -> String {
+    let v = &table.vcov;
+    let mut s = display_grid(table, |t| format!("`{t}`"))
+        .markdown_alignment(false)
+        .to_markdown();
+    s.push_str(&format!(
+        "\n{} model, n = {}, {}; {}; df: {}.\nSmall-sample factor: {}. Dropped observations: {}.\n",
+        fit.model.name(),
+        fit.n,
+        fit.formula,
+        describe(v, " | "),
+        t_df(v),
+        v.note,
+        dropped(fit)
+    ));
+    s.push_str(&extra_lines(table));
+    s.push_str(&tests_section(tests, "\n"));
+    s
+}
+
+/// LaTeX (ASCII, `\hline` rules: pdflatex without extra packages) with the fit in a footer.
+fn latex(fit: &Fit, table: &CoefTable) -> String {
+    let v = &table.vcov;
+    let facts = format!(
+        "{}; {}. Dropped observations: {}.",
+        describe(v, " ; "),
+        v.note,
+        dropped(fit)
+    );
+    display_grid(table, str::to_string)
+        .latex_rules(LatexRules::Hline)
+        .note_latex(
+            format!("{} model, n = {}; {facts}", fit.model.name(), fit.n),
+            format!(
+                "{} model, $n = {}$; {}",
+                escape_tex(fit.model.name()),
+                fit.n,
+                escape_tex(&facts)
+            ),
+        )
+        .to_latex()
+}
+
+/// Random effects: the variance components and θ (its range when units differ).
+fn random_effects_line(rc: &RandomComponents) -> String {
+    let (lo, hi) = rc
+        .theta
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
+            (a.min(*t), b.max(*t))
+        });
+    let theta = if hi - lo < 1e-12 {
+        fmt_sig(lo)
+    } else {
+        format!("{} … {}", fmt_sig(lo), fmt_sig(hi))
+    };
+    format!(
+        "Swamy–Arora: σ²_ε = {}, σ²_μ = {}, θ = {theta}\n",
+        fmt_sig(rc.sigma2_idios),
+        fmt_sig(rc.sigma2_indiv)
+    )
+}
+
+/// The console header: model, sample, fit, drops.
+fn text_header(fit: &Fit) -> String {
+    let mut s = format!(
+        "Model: {} | formula: {}\nObservations: {} (units {}, periods {}) | df resid: {} | R²: {:.6}",
+        fit.model.name(),
+        fit.formula,
+        fit.n,
+        fit.n_units(),
+        fit.n_times(),
+        fit.df_resid(),
+        fit.r2
+    );
+    if let Some(r) = fit.r2_within {
+        s.push_str(&format!(" | within R²: {r:.6}"));
+    }
+    s.push_str(&format!("\nDropped observations: {}\n", dropped(fit)));
+    if let Some(rc) = &fit.random {
+        s.push_str(&random_effects_line(rc));
+    }
+    for d in &fit.dropped_terms {
+        s.push_str(&format!("Dropped term {}: {}\n", d.term, d.reason));
+    }
+    s
+}
+
+/// Console: the header, the grid with the covariance under it, the tests.
+fn text(fit: &Fit, table: &CoefTable, tests: &[TestResult]) -> String {
+    let v = &table.vcov;
+    let grid = display_grid(table, str::to_string).gap(2).notes([
+        describe(v, " | "),
+        format!(
+            "Inference: {}; small-sample factor ({}): {}",
+            t_df(v),
+            v.spec.ssc().name(),
+            v.note
+        ),
+    ]);
+    format!(
+        "{}\n{}{}{}",
+        text_header(fit),
+        grid.to_text(),
+        extra_lines(table),
+        tests_section(tests, "")
+    )
 }

@@ -1,9 +1,14 @@
 //! Specification tests on fitted panel models (plm's definitions).
 
-use super::{VcovKind, VcovSpec};
+use super::covariance::{cluster_meat, sandwich, scores};
+use super::kind::{ClusterBy, Recipe, VcovKind};
+use super::ssc::{factors, Counts, Ssc};
+use super::vcov::VcovSpec;
 use crate::error::{Error, Result};
-use crate::estimators::{Fit, Model, INTERCEPT};
-use crate::linalg::inv_sym;
+use crate::estimators::{estimate, estimate_models, EstimateOptions, Fit, Model, INTERCEPT};
+use crate::formula::Formula;
+use crate::linalg::{inv_sym, Qr};
+use crate::panel::Panel;
 use ndarray::{Array1, Array2};
 use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal};
 use std::collections::BTreeMap;
@@ -11,10 +16,13 @@ use std::collections::BTreeMap;
 /// A test statistic with its degrees of freedom and p-value.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TestResult {
+    /// The test's name.
     pub name: String,
+    /// The test statistic.
     pub statistic: f64,
-    /// Degrees of freedom: [df] for χ², [df1, df2] for F, empty for the normal.
+    /// Degrees of freedom: `[df]` for χ², `[df1, df2]` for F, empty for the normal.
     pub df: Vec<f64>,
+    /// The p-value.
     pub p_value: f64,
 }
 
@@ -73,11 +81,7 @@ pub fn hausman(within: &Fit, random: &Fit) -> Result<TestResult> {
     if common.is_empty() {
         return Err(Error::Usage("Hausman: the fits share no slope".into()));
     }
-    let spec = VcovSpec {
-        kind: VcovKind::Iid,
-        ssc: super::Ssc::None,
-        lags: None,
-    };
+    let spec = VcovSpec::new(VcovKind::Iid).with_ssc(Ssc::none());
     let (vw, vr) = (within.vcov(&spec)?.matrix, random.vcov(&spec)?.matrix);
     let m = common.len();
     let mut d = Array1::<f64>::zeros(m);
@@ -101,11 +105,12 @@ pub fn hausman(within: &Fit, random: &Fit) -> Result<TestResult> {
 pub fn pwartest(within: &Fit) -> Result<TestResult> {
     require(within, Model::Within, "pwartest")?;
     let (mut e, mut el, mut g) = (Vec::new(), Vec::new(), Vec::new());
+    let unit = within.ids.unit();
     for i in 1..within.n {
-        if within.unit[i] == within.unit[i - 1] {
+        if unit[i] == unit[i - 1] {
             e.push(within.resid[i]);
             el.push(within.resid[i - 1]);
-            g.push(within.unit[i]);
+            g.push(unit[i]);
         }
     }
     let m = e.len() as f64;
@@ -145,7 +150,7 @@ pub fn pwartest(within: &Fit) -> Result<TestResult> {
         .flat_map(|p| (0..2).map(move |q| (p, q)))
         .map(|(p, q)| r[p] * meat[p][q] * r[q])
         .sum();
-    let h0 = -1.0 / (within.n_times as f64 - 1.0);
+    let h0 = -1.0 / (within.n_times() as f64 - 1.0);
     let stat = (b - h0).powi(2) / var_b;
     f_test(
         "Wooldridge test for serial correlation in FE panels",
@@ -159,11 +164,12 @@ pub fn pwartest(within: &Fit) -> Result<TestResult> {
 /// residuals, unbalanced form: LM = n²/(2 Σ_i T_i(T_i − 1)) · [Σ_i (Σ_t e_it)²/Σ e² − 1]², χ²(1).
 pub fn breusch_pagan(pooled: &Fit) -> Result<TestResult> {
     require(pooled, Model::Pooled, "plmtest")?;
-    let mut s = vec![0.0; pooled.n_units];
-    let mut ti = vec![0.0; pooled.n_units];
+    let unit = pooled.ids.unit();
+    let mut s = vec![0.0; pooled.n_units()];
+    let mut ti = vec![0.0; pooled.n_units()];
     for i in 0..pooled.n {
-        s[pooled.unit[i]] += pooled.resid[i];
-        ti[pooled.unit[i]] += 1.0;
+        s[unit[i]] += pooled.resid[i];
+        ti[unit[i]] += 1.0;
     }
     let ee: f64 = pooled.resid.iter().map(|v| v * v).sum();
     let n = pooled.n as f64;
@@ -177,10 +183,11 @@ pub fn breusch_pagan(pooled: &Fit) -> Result<TestResult> {
 /// CD = √(2/(N(N − 1))) Σ_{i<j} √T_ij ρ_ij, ρ_ij the correlation of the residuals of units
 /// i and j over their T_ij common periods; two-sided normal p-value.
 pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
-    let nu = fit.n_units;
+    let nu = fit.n_units();
+    let (unit, time) = (fit.ids.unit(), fit.ids.time());
     let mut by_unit: Vec<BTreeMap<i64, f64>> = vec![BTreeMap::new(); nu];
     for i in 0..fit.n {
-        by_unit[fit.unit[i]].insert(fit.time[i], fit.resid[i]);
+        by_unit[unit[i]].insert(time[i], fit.resid[i]);
     }
     let mut sum = 0.0;
     for i in 0..nu {
@@ -218,11 +225,7 @@ pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
 /// coefficients γ of the latter jointly zero by a Wald test with the cluster-by-unit
 /// covariance: W = γ' V_γ⁻¹ γ ~ χ²(m). `ssc` scales V as for a pooled model: `stata` and
 /// `fixest` by G/(G − 1)·(n − 1)/(n − K), the other presets plainly.
-pub fn hausman_robust(
-    panel: &crate::panel::Panel,
-    formula: &crate::formula::Formula,
-    ssc: super::Ssc,
-) -> Result<TestResult> {
+pub fn hausman_robust(panel: &Panel, formula: &Formula, ssc: Ssc) -> Result<TestResult> {
     let (gm, vg) = hausman_aux(panel, formula, ssc)?;
     let stat = gm.dot(&inv_sym(&vg)?.dot(&gm));
     chi2_test(
@@ -233,17 +236,10 @@ pub fn hausman_robust(
 }
 
 /// γ of the auxiliary regression and its cluster-robust covariance.
-fn hausman_aux(
-    panel: &crate::panel::Panel,
-    formula: &crate::formula::Formula,
-    ssc: super::Ssc,
-) -> Result<(Array1<f64>, Array2<f64>)> {
-    use crate::estimators::{estimate_sample, prepare, EstimateOptions};
-    use crate::linalg::Qr;
+fn hausman_aux(panel: &Panel, formula: &Formula, ssc: Ssc) -> Result<(Array1<f64>, Array2<f64>)> {
     let opts = EstimateOptions::new(Model::Random);
-    let s = prepare(panel, formula, &opts)?;
-    let re = estimate_sample(&s, formula, &opts)?;
-    let fe = estimate_sample(&s, formula, &EstimateOptions::new(Model::Within))?;
+    let fits = estimate_models(panel, formula, &opts, &[Model::Random, Model::Within])?;
+    let (re, fe) = (&fits[0], &fits[1]);
     let n = re.n;
     let mut cols: Vec<Vec<f64>> = Vec::new();
     let mut refn = Vec::new();
@@ -263,32 +259,32 @@ fn hausman_aux(
             "robust Hausman: no time-varying regressor to compare".into(),
         ));
     }
-    let resid: Vec<f64> = (0..n)
-        .map(|i| {
-            re.y[i]
-                - kept
-                    .iter()
-                    .zip(&beta)
-                    .map(|(&j, b)| cols[j][i] * b)
-                    .sum::<f64>()
-        })
-        .collect();
     let k = kept.len();
-    let bread = qr.xtx_inv();
-    let mut sums = Array2::<f64>::zeros((re.n_units, k));
-    for i in 0..n {
-        for (p, &j) in kept.iter().enumerate() {
-            sums[[re.unit[i], p]] += cols[j][i] * resid[i];
+    let mut x = Array2::<f64>::zeros((n, k));
+    for (p, &j) in kept.iter().enumerate() {
+        for i in 0..n {
+            x[[i, p]] = cols[j][i];
         }
     }
-    let g = re.n_units as f64;
-    let factor = match ssc {
-        super::Ssc::Stata | super::Ssc::Fixest => {
-            g / (g - 1.0) * (n as f64 - 1.0) / (n as f64 - k as f64)
-        }
-        _ => 1.0,
+    let resid: Vec<f64> = (0..n)
+        .map(|i| re.y[i] - (0..k).map(|p| x[[i, p]] * beta[p]).sum::<f64>())
+        .collect();
+    let (meat, g) = cluster_meat(&scores(&x, &resid), re.ids.unit());
+    // The auxiliary regression is pooled: nothing absorbed.
+    let counts = Counts {
+        n,
+        k,
+        k_fe: 0,
+        n_units: re.n_units(),
+        n_times: re.n_times(),
+        rss: 0.0,
+        absorbs_unit: false,
+        absorbs_time: false,
+        differenced: false,
     };
-    let v = bread.dot(&sums.t().dot(&sums)).dot(&bread) * factor;
+    let recipe = Recipe::Cluster(ClusterBy::Unit);
+    let factor = factors(&ssc, recipe, &counts, Some(&[g])).factor;
+    let v = sandwich(&qr.xtx_inv(), &meat) * factor;
     let m = gamma_pos.len();
     let mut vg = Array2::<f64>::zeros((m, m));
     let mut gm = Array1::<f64>::zeros(m);
@@ -303,11 +299,7 @@ fn hausman_aux(
 
 /// The standard battery on `formula` (unweighted, as plm): F test for unit effects, classic
 /// and cluster-robust Hausman, Wooldridge serial correlation, Breusch–Pagan LM, Pesaran CD.
-pub fn standard(
-    panel: &crate::panel::Panel,
-    formula: &crate::formula::Formula,
-) -> Result<Vec<TestResult>> {
-    use crate::estimators::{estimate, EstimateOptions};
+pub fn standard_tests(panel: &Panel, formula: &Formula) -> Result<Vec<TestResult>> {
     let fit = |m| estimate(panel, formula, &EstimateOptions::new(m));
     let (w, p, r) = (
         fit(Model::Within)?,
@@ -317,7 +309,7 @@ pub fn standard(
     Ok(vec![
         pftest(&w, &p)?,
         hausman(&w, &r)?,
-        hausman_robust(panel, formula, super::Ssc::None)?,
+        hausman_robust(panel, formula, Ssc::none())?,
         pwartest(&w)?,
         breusch_pagan(&p)?,
         pesaran_cd(&w)?,
@@ -327,8 +319,6 @@ pub fn standard(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estimators::{estimate, EstimateOptions};
-    use crate::formula::Formula;
 
     /// Grunfeld: the classic Hausman statistic as plm's `phtest` (2.330367); the auxiliary
     /// γ equals b_within − b_between; the robust statistic is a χ²(2) and the `stata`
@@ -339,7 +329,7 @@ mod tests {
             crate::panel::io::read_csv(&crate::testdata::reference("grunfeld.csv"), "firm", "year")
                 .unwrap();
         let f = Formula::parse("inv ~ value + capital").unwrap();
-        let r = hausman_robust(&p, &f, super::super::Ssc::None).unwrap();
+        let r = hausman_robust(&p, &f, Ssc::none()).unwrap();
         assert_eq!(r.df, vec![2.0]);
         assert!(r.statistic.is_finite() && r.statistic > 0.0);
         let w = estimate(&p, &f, &EstimateOptions::new(Model::Within)).unwrap();
@@ -347,18 +337,18 @@ mod tests {
         let classic = hausman(&w, &re).unwrap();
         assert!((classic.statistic - 2.33036689367544).abs() < 1e-6);
         // On a balanced panel the auxiliary γ is exactly b_within − b_between (Mundlak).
-        let (gamma, _) = hausman_aux(&p, &f, super::super::Ssc::None).unwrap();
+        let (gamma, _) = hausman_aux(&p, &f, Ssc::none()).unwrap();
         let b = estimate(&p, &f, &EstimateOptions::new(Model::Between)).unwrap();
         for (j, t) in ["value", "capital"].iter().enumerate() {
             let want = w.coef(t).unwrap() - b.coef(t).unwrap();
             assert!((gamma[j] - want).abs() < 1e-9 * want.abs(), "{t}");
         }
-        let stata = hausman_robust(&p, &f, super::super::Ssc::Stata).unwrap();
+        let stata = hausman_robust(&p, &f, Ssc::stata()).unwrap();
         // The stata factor G/(G−1)(n−1)/(n−K) > 1 shrinks the Wald statistic by exactly it.
         let n = 200.0;
         let factor = 10.0 / 9.0 * (n - 1.0) / (n - 5.0);
         assert!((r.statistic / stata.statistic - factor).abs() < 1e-10);
-        let all = standard(&p, &f).unwrap();
+        let all = standard_tests(&p, &f).unwrap();
         assert_eq!(all.len(), 6);
         assert!((all[0].statistic - 49.1766254994185).abs() < 1e-9);
         assert_eq!(all[3].df, vec![1.0, 188.0]);

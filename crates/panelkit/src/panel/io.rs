@@ -13,8 +13,11 @@ pub const MISSING_TOKENS: [&str; 5] = ["", "NA", ".", "NaN", "nan"];
 /// The type a column must have; `Auto` decides from its first non-missing cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Numbers (missing tokens become NaN).
     Num,
+    /// Text labels.
     Text,
+    /// Numeric when the first non-missing cell parses as a number, text otherwise.
     Auto,
 }
 
@@ -90,6 +93,23 @@ pub fn read_csv_bytes(
     }
     let find = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
+            if headers.len() == 1 && (headers[0].contains(';') || headers[0].contains('\t')) {
+                let sep = if headers[0].contains(';') {
+                    "';'"
+                } else {
+                    "a tab"
+                };
+                return Error::input(
+                    origin,
+                    Some(1),
+                    None,
+                    format!(
+                        "the header is one column separated by {sep}: this reader expects \
+                         comma-separated values (found '{}')",
+                        headers[0]
+                    ),
+                );
+            }
             Error::input(
                 origin,
                 Some(1),
@@ -198,14 +218,9 @@ pub fn csv_error(origin: &Path, e: csv::Error) -> Error {
     Error::input(origin, line, None, message)
 }
 
-/// Formats a number for CSV: shortest text that reads back to the same value; `NA` when missing.
-pub fn fmt_num(v: f64) -> String {
-    if v.is_nan() {
-        "NA".to_string()
-    } else {
-        format!("{v}")
-    }
-}
+/// The CSV number format (shortest round-trip text, `NA` when missing), defined with the
+/// other table formats.
+pub use crate::table::fmt_num;
 
 /// Renders a panel as CSV bytes: key columns first, then the columns in order.
 pub fn to_csv_bytes(panel: &Panel) -> Result<Vec<u8>> {

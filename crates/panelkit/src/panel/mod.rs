@@ -5,7 +5,7 @@
 //! inside the unit's block. Unbalanced panels and gaps are allowed and reported.
 
 pub mod io;
-pub mod ops;
+mod ops;
 
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
@@ -22,7 +22,9 @@ pub enum ColumnData {
 /// A named column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// The column's name (CSV header).
     pub name: String,
+    /// Its values.
     pub data: ColumnData,
 }
 
@@ -47,13 +49,21 @@ pub struct Panel {
 /// What a reader needs to know about a panel's shape.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PanelSummary {
+    /// Name of the unit key column.
     pub unit: String,
+    /// Name of the time key column.
     pub time: String,
+    /// Number of units.
     pub n_units: usize,
+    /// Number of rows (unit-time observations).
     pub n_rows: usize,
+    /// Earliest time.
     pub first_time: i64,
+    /// Latest time.
     pub last_time: i64,
+    /// Number of distinct times.
     pub n_times: usize,
+    /// Whether every unit is observed at every time.
     pub balanced: bool,
     /// Units with fewer rows than the number of distinct times.
     pub n_units_short: usize,
@@ -113,6 +123,28 @@ impl Panel {
             .collect();
         // Times: integers when every label is one, otherwise ranks of sorted text labels.
         let times_numeric = keys.iter().all(|k| parse_int(&k.time).is_some());
+        if !times_numeric {
+            // A column of periods that mixes integers with other labels (2010.5, "x", "") is a
+            // data error, not a text time axis: ranking it would silently renumber every year.
+            if let Some(first_int) = keys.iter().find(|k| parse_int(&k.time).is_some()) {
+                let bad = keys
+                    .iter()
+                    .find(|k| parse_int(&k.time).is_none())
+                    .expect("not all times are integers");
+                return Err(Error::input(
+                    origin,
+                    Some(bad.line),
+                    Some(time_name),
+                    format!(
+                        "time '{}' is not an integer period, but line {} gives the integer '{}': \
+                         every row needs an integer period (e.g. a year), or every row a text label",
+                        bad.time.trim(),
+                        first_int.line,
+                        first_int.time.trim()
+                    ),
+                ));
+            }
+        }
         let (time_vals, time_text): (Vec<i64>, Option<Vec<String>>) = if times_numeric {
             (
                 keys.iter()

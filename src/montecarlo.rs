@@ -1,0 +1,320 @@
+//! Monte Carlo of a spec set on the calibrated SYNTHETIC panel, in process: for every true
+//! effect and seed, [`simulate`] a panel and estimate the whole spec set on it with
+//! [`run_spec_set`] — no files, no subprocesses. Seeds whose calibration targets cannot be
+//! met are refused by the simulator and kept, with the reason, as refused replications.
+//!
+//! The replications have one order, whatever the number of worker threads: true effects in
+//! the order given, seeds ascending within each ([`Design::draws`]). Each replication depends
+//! only on its seed and effect, so the results are identical for any `jobs`.
+//!
+//! ```no_run
+//! use iku::montecarlo::{self, Design};
+//! use iku::spec::SpecFile;
+//!
+//! let spec = SpecFile::load(std::path::Path::new("specs/vive.toml"))?;
+//! let design = Design::new(1..=20, vec![-12.5, 0.0]);
+//! let reps = montecarlo::run(&design, &spec, 2, &|_| {})?;
+//! std::fs::write("mc.csv", montecarlo::to_csv(&reps)?).unwrap();
+//! # Ok::<(), iku::Error>(())
+//! ```
+
+use crate::simulate::{simulate, SimConfig};
+use crate::spec::{run_spec_set, SpecEffect, SpecFile};
+use panelkit::error::{Error, Result};
+use std::ops::RangeInclusive;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Which replications to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    /// Seeds tried for every true effect (both ends included).
+    pub seeds: RangeInclusive<u64>,
+    /// True effects β (effects on spending, DKK per inhabitant per pp; negative = saving).
+    pub effects: Vec<f64>,
+    /// Years of every simulated panel.
+    pub years: RangeInclusive<i64>,
+}
+
+impl Design {
+    /// Seeds × effects on the default years of [`SimConfig`].
+    pub fn new(seeds: RangeInclusive<u64>, effects: Vec<f64>) -> Design {
+        Design {
+            seeds,
+            effects,
+            years: SimConfig::default().years,
+        }
+    }
+
+    /// Every (seed, true effect) in the one order: effects as given, seeds ascending.
+    pub fn draws(&self) -> Vec<(u64, f64)> {
+        self.effects
+            .iter()
+            .flat_map(|&e| self.seeds.clone().map(move |s| (s, e)))
+            .collect()
+    }
+}
+
+/// Seeds written `A..B` or `A..=B` (both ends included) or a single `A`.
+pub fn parse_seeds(text: &str) -> Result<RangeInclusive<u64>> {
+    let num = |s: &str| {
+        s.trim().parse::<u64>().map_err(|_| {
+            Error::Usage(format!(
+                "--seeds '{text}': '{s}' is not a seed (expected A..B, e.g. 1..200)"
+            ))
+        })
+    };
+    let (a, b) = match text.split_once("..") {
+        Some((a, b)) => (num(a)?, num(b.strip_prefix('=').unwrap_or(b))?),
+        None => (num(text)?, num(text)?),
+    };
+    if a > b {
+        return Err(Error::Usage(format!(
+            "--seeds '{text}': the first seed is after the last"
+        )));
+    }
+    Ok(a..=b)
+}
+
+/// What became of one replication.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Every spec's effect, in spec-file order.
+    Estimated(Vec<SpecEffect>),
+    /// The simulator refused the seed (a calibration target cannot be met); the first line
+    /// of its reason.
+    Refused(String),
+}
+
+/// One replication: a seed and a true effect, and what came of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replication {
+    pub seed: u64,
+    /// The true effect β.
+    pub effect: f64,
+    pub outcome: Outcome,
+}
+
+/// Simulates the panel of one seed and true effect and estimates the spec set on it. A seed
+/// the simulator refuses is a [`Outcome::Refused`] replication; a bad request (years, a
+/// non-finite effect) or a failing estimation is an error.
+pub fn replicate(
+    seed: u64,
+    effect: f64,
+    years: RangeInclusive<i64>,
+    spec: &SpecFile,
+) -> Result<Replication> {
+    let cfg = SimConfig {
+        seed,
+        true_effect: effect,
+        years,
+        persistence: 0.0,
+    };
+    let outcome = match simulate(&cfg) {
+        Ok(sim) => Outcome::Estimated(
+            run_spec_set(&sim.panel, spec)
+                .map_err(|e| Error::Data(format!("seed {seed}, true effect {effect}: {e}")))?
+                .effects(),
+        ),
+        Err(e @ Error::Usage(_)) => return Err(e),
+        Err(e) => Outcome::Refused(e.to_string().lines().next().unwrap_or("").to_string()),
+    };
+    Ok(Replication {
+        seed,
+        effect,
+        outcome,
+    })
+}
+
+/// How far a run is, reported after every replication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub refused: usize,
+}
+
+/// Runs every replication of `design` on `jobs` worker threads and returns them in the order
+/// of [`Design::draws`]. `progress` is called after each replication (from the worker that
+/// finished it). The first error (in that order) stops the run.
+pub fn run(
+    design: &Design,
+    spec: &SpecFile,
+    jobs: usize,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<Replication>> {
+    let draws = design.draws();
+    let total = draws.len();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let slots: Mutex<Vec<Option<Result<Replication>>>> =
+        Mutex::new((0..total).map(|_| None).collect());
+    let counts = Mutex::new(Progress {
+        done: 0,
+        total,
+        refused: 0,
+    });
+    let worker = || {
+        while !stop.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(seed, effect)) = draws.get(i) else {
+                break;
+            };
+            let r = replicate(seed, effect, design.years.clone(), spec);
+            if r.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            {
+                let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
+                c.done += 1;
+                if matches!(
+                    &r,
+                    Ok(Replication {
+                        outcome: Outcome::Refused(_),
+                        ..
+                    })
+                ) {
+                    c.refused += 1;
+                }
+                progress(*c);
+            }
+            slots.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, total.max(1)) {
+            scope.spawn(worker);
+        }
+    });
+    let slots = slots.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut out = Vec::with_capacity(total);
+    for slot in slots {
+        match slot {
+            Some(r) => out.push(r?),
+            // Not run because an earlier replication failed; that error comes first.
+            None => break,
+        }
+    }
+    if out.len() < total {
+        return Err(Error::Data(
+            "the Monte Carlo stopped before every replication ran".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// The columns of [`to_csv`].
+pub const CSV_COLUMNS: [&str; 12] = [
+    "seed",
+    "effect",
+    "status",
+    "reason",
+    "spec",
+    "label",
+    "estimate",
+    "std_error",
+    "df",
+    "p_value",
+    "conf_low",
+    "conf_high",
+];
+
+/// One row per replication and spec (`status` = `ok`), or one row per refused replication
+/// (`status` = `refused`, the reason, empty spec columns); in the order of the replications
+/// and, within one, of the spec file. Numbers are written in the shortest form that reads
+/// back to the same double; a normal-quantile effect has an empty `df`.
+pub fn to_csv(reps: &[Replication]) -> Result<Vec<u8>> {
+    let err = |e: csv::Error| Error::Data(format!("cannot render the Monte Carlo CSV: {e}"));
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    w.write_record(CSV_COLUMNS).map_err(err)?;
+    for r in reps {
+        let (seed, effect) = (r.seed.to_string(), r.effect.to_string());
+        match &r.outcome {
+            Outcome::Refused(why) => {
+                let mut row = vec![seed, effect, "refused".into(), why.clone()];
+                row.resize(CSV_COLUMNS.len(), String::new());
+                w.write_record(&row).map_err(err)?;
+            }
+            Outcome::Estimated(effects) => {
+                for e in effects {
+                    w.write_record([
+                        seed.clone(),
+                        effect.clone(),
+                        "ok".into(),
+                        String::new(),
+                        e.name.clone(),
+                        e.label.clone(),
+                        e.estimate.to_string(),
+                        e.std_error.to_string(),
+                        e.df.map(|d| d.to_string()).unwrap_or_default(),
+                        e.p_value.to_string(),
+                        e.conf_low.to_string(),
+                        e.conf_high.to_string(),
+                    ])
+                    .map_err(err)?;
+                }
+            }
+        }
+    }
+    w.into_inner()
+        .map_err(|e| Error::Data(format!("cannot render the Monte Carlo CSV: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_parse_as_inclusive_ranges() {
+        assert_eq!(parse_seeds("1..200").unwrap(), 1..=200);
+        assert_eq!(parse_seeds("3..=5").unwrap(), 3..=5);
+        assert_eq!(parse_seeds("7").unwrap(), 7..=7);
+        assert!(parse_seeds("5..3").is_err());
+        assert!(parse_seeds("a..3")
+            .unwrap_err()
+            .to_string()
+            .contains("not a seed"));
+    }
+
+    #[test]
+    fn draws_run_effects_outer_and_seeds_inner() {
+        let d = Design::new(1..=2, vec![-12.5, 0.0]);
+        assert_eq!(d.draws(), vec![(1, -12.5), (2, -12.5), (1, 0.0), (2, 0.0)]);
+    }
+
+    #[test]
+    fn refused_rows_keep_their_reason_and_leave_the_spec_columns_empty() {
+        let reps = vec![
+            Replication {
+                seed: 31,
+                effect: -12.5,
+                outcome: Outcome::Refused("seed 31: cannot reach 550000000, try another".into()),
+            },
+            Replication {
+                seed: 32,
+                effect: -12.5,
+                outcome: Outcome::Estimated(vec![SpecEffect {
+                    name: "a".into(),
+                    label: "A".into(),
+                    estimate: -12.056_123_456_789_01,
+                    std_error: 0.1,
+                    df: None,
+                    p_value: 1e-7,
+                    conf_low: -13.0,
+                    conf_high: -11.0,
+                }]),
+            },
+        ];
+        let text = String::from_utf8(to_csv(&reps).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], CSV_COLUMNS.join(","));
+        assert_eq!(
+            lines[1],
+            "31,-12.5,refused,\"seed 31: cannot reach 550000000, try another\",,,,,,,,"
+        );
+        assert_eq!(
+            lines[2],
+            "32,-12.5,ok,,a,A,-12.05612345678901,0.1,,0.0000001,-13,-11"
+        );
+    }
+}
