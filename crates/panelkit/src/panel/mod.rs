@@ -84,6 +84,41 @@ fn parse_int(s: &str) -> Option<i64> {
     s.trim().parse::<i64>().ok()
 }
 
+/// Units with integer labels: distinct values in numeric order, each labelled with the text
+/// of its first row; returns the labels and each row's unit number.
+fn number_integer_units(keys: &[RawKey], ints: &[i64]) -> (Vec<String>, Vec<usize>) {
+    let mut distinct = ints.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let unit_of: Vec<usize> = ints
+        .iter()
+        .map(|v| distinct.binary_search(v).unwrap_or(0))
+        .collect();
+    let mut labels = vec![String::new(); distinct.len()];
+    for (k, &u) in keys.iter().zip(&unit_of) {
+        if labels[u].is_empty() {
+            labels[u] = k.unit.trim().to_string();
+        }
+    }
+    (labels, unit_of)
+}
+
+/// Units with text labels: distinct labels in text order; returns them and each row's number.
+fn number_text_units(keys: &[RawKey]) -> (Vec<String>, Vec<usize>) {
+    let mut labels: Vec<String> = keys.iter().map(|k| k.unit.trim().to_string()).collect();
+    labels.sort();
+    labels.dedup();
+    let unit_of = keys
+        .iter()
+        .map(|k| {
+            labels
+                .binary_search_by(|l| l.as_str().cmp(k.unit.trim()))
+                .unwrap_or(0)
+        })
+        .collect();
+    (labels, unit_of)
+}
+
 impl Panel {
     /// Builds a panel from unsorted rows. `keys[i]` identifies row `i` of every column.
     /// Duplicate (unit, time) keys are an error naming both lines of `origin`.
@@ -107,20 +142,13 @@ impl Panel {
                 )));
             }
         }
-        // Units: numeric order when every label is an integer.
-        let units_numeric = keys.iter().all(|k| parse_int(&k.unit).is_some());
-        let mut labels: Vec<String> = keys.iter().map(|k| k.unit.trim().to_string()).collect();
-        if units_numeric {
-            labels.sort_by_key(|l| parse_int(l).unwrap_or(0));
-        } else {
-            labels.sort();
-        }
-        labels.dedup();
-        let unit_index: BTreeMap<&str, usize> = labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.as_str(), i))
-            .collect();
+        // Units: numeric order when every label is an integer (parsed once, numbered by binary
+        // search: no string map or string sort on the common path), else text order.
+        let unit_ints: Option<Vec<i64>> = keys.iter().map(|k| parse_int(&k.unit)).collect();
+        let (labels, unit_of) = match unit_ints {
+            Some(ints) => number_integer_units(&keys, &ints),
+            None => number_text_units(&keys),
+        };
         // Times: integers when every label is one, otherwise ranks of sorted text labels.
         let times_numeric = keys.iter().all(|k| parse_int(&k.time).is_some());
         if !times_numeric {
@@ -164,7 +192,6 @@ impl Panel {
             let vals = keys.iter().map(|k| rank[k.time.trim()]).collect();
             (vals, Some(tl))
         };
-        let unit_of: Vec<usize> = keys.iter().map(|k| unit_index[k.unit.trim()]).collect();
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| (unit_of[i], time_vals[i], i));
         for w in order.windows(2) {
