@@ -28,7 +28,7 @@ for T in $PERIODS; do
     done
   done
 done
-python3 - "$out/runs.tsv" <<'PY'
+python3 - "$out/runs.tsv" "$UNITS" <<'PY'
 import statistics, sys, collections
 runs = collections.defaultdict(list)
 for line in open(sys.argv[1]):
@@ -42,5 +42,5 @@ for T in sorted({t for t, _ in runs}):
         if (T, tool) not in runs: continue
         v = runs[(T, tool)]
         w, c, p = (statistics.median(x[i] for x in v) for i in range(3))
-        print(f"| {T} | {T*20000:,} | {tool} | {w:.2f} | {c:.2f} | {p:.0f} | {iku / w:.2f} |")
+        print(f"| {T} | {T*int(sys.argv[2]):,} | {tool} | {w:.2f} | {c:.2f} | {p:.0f} | {iku / w:.2f} |")
 PY
