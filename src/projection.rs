@@ -216,10 +216,15 @@ impl Effect {
 
     fn validate(&self) -> std::result::Result<(), String> {
         if !self.saving_dkk_per_capita_pp.is_finite() {
+            // Say it as the user gave it: an estimate is a coefficient on spending, the
+            // published effect a saving (see the sign convention above).
+            let given = match self.source {
+                EffectSource::Estimated => self.coefficient(),
+                EffectSource::Published => self.saving_dkk_per_capita_pp,
+            };
             return Err(format!(
-                "the {} effect must be a finite number, got {}",
-                self.source.as_str(),
-                self.saving_dkk_per_capita_pp
+                "the {} effect must be a finite number, got {given}",
+                self.source.as_str()
             ));
         }
         if let Some(se) = self.std_error {

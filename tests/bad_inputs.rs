@@ -431,3 +431,21 @@ fn negative_weights_are_refused_not_dropped() {
         &["must not be negative", "firm=1 year=1941"],
     );
 }
+
+#[test]
+fn an_infinite_effect_estimate_is_refused_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = bin("iku-project")
+        .args(["--data", PANEL, "--effect-estimate", "inf", "--out-dir"])
+        .arg(dir.path().join("p"))
+        .output()
+        .unwrap();
+    refused(
+        "--effect-estimate inf",
+        &r,
+        &["must be a finite number, got inf"],
+    );
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!err.contains("-inf"), "{err}");
+    assert!(files_under(dir.path()).is_empty());
+}
