@@ -108,10 +108,11 @@ pub fn load_bytes(origin: &Path, bytes: &[u8]) -> Result<Panel> {
             "expected integer years",
         ));
     }
-    check_range(origin, bytes, &panel, POPULATION, 0.0, f64::INFINITY)?;
+    check_range(origin, bytes, &panel, POPULATION, 0.0, MAX_POPULATION)?;
     check_range(origin, bytes, &panel, IKU, 0.0, 100.0)?;
-    check_range(origin, bytes, &panel, TENDERABLE, 0.0, f64::INFINITY)?;
-    check_range(origin, bytes, &panel, TENDERED, 0.0, f64::INFINITY)?;
+    check_range(origin, bytes, &panel, TENDERABLE, 0.0, MAX_DKK)?;
+    check_range(origin, bytes, &panel, TENDERED, 0.0, MAX_DKK)?;
+    check_range(origin, bytes, &panel, NETEXP, -MAX_DKK, MAX_DKK)?;
     check_range(
         origin,
         bytes,
@@ -123,6 +124,13 @@ pub fn load_bytes(origin: &Path, bytes: &[u8]) -> Result<Panel> {
     Ok(panel)
 }
 
+/// Largest amount accepted in a DKK column: 1e14 DKK is some thirty times Denmark's GDP, so
+/// anything larger is a unit error. The bound also keeps every sum over the panel finite.
+pub const MAX_DKK: f64 = 1e14;
+/// Largest population accepted for one municipality (Denmark has about 6 million people).
+pub const MAX_POPULATION: f64 = 1e8;
+
+/// Every value of `col` (missing excepted) must be finite and within [`lo`, `hi`].
 fn check_range(
     origin: &Path,
     bytes: &[u8],
@@ -133,7 +141,7 @@ fn check_range(
 ) -> Result<()> {
     let v = panel.require_num(col)?;
     for (r, x) in v.iter().enumerate() {
-        if x.is_finite() && (*x < lo || *x > hi) {
+        if !x.is_nan() && (x.is_infinite() || *x < lo || *x > hi) {
             let unit = &panel.unit_labels()[panel.unit_ids()[r]];
             let year = panel.times()[r];
             let line = find_key_line(bytes, unit, year);
@@ -141,11 +149,25 @@ fn check_range(
                 origin,
                 line,
                 Some(col),
-                format!("value {x} for {unit}/{year} is outside the valid range [{lo}, {hi}]"),
+                format!(
+                    "value {} for {unit}/{year} is outside the valid range [{}, {}]",
+                    compact(*x),
+                    compact(lo),
+                    compact(hi)
+                ),
             ));
         }
     }
     Ok(())
+}
+
+/// A number as a reader wants it in a message: scientific notation when very large or small.
+fn compact(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// The 1-based line whose first field is `code`.

@@ -449,3 +449,21 @@ fn an_infinite_effect_estimate_is_refused_as_given() {
     assert!(!err.contains("-inf"), "{err}");
     assert!(files_under(dir.path()).is_empty());
 }
+
+#[test]
+fn overflowing_amounts_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = edited_panel(dir.path(), "huge.csv", |l| {
+        let i = l.iter().position(|x| x.starts_with("101,2020,")).unwrap();
+        let mut f: Vec<String> = l[i].split(',').map(str::to_string).collect();
+        f[5] = "1e308".into();
+        f[6] = "1e308".into();
+        l[i] = f.join(",");
+    });
+    reproduce_refuses(
+        "1e308 DKK",
+        &p,
+        Path::new(SPEC),
+        &["huge.csv:", "tenderable_hk6_dkk", "1e308", "1e14"],
+    );
+}
