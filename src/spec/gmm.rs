@@ -80,11 +80,7 @@ pub fn run(
 /// out, as plm's `summary()` does).
 pub fn column(spec: &Spec, fit: &GmmFit, unit: &str, time: &str) -> ModelColumn {
     let steps = if fit.options.steps == 1 { "one" } else { "two" };
-    // The note under the table reads "<vcov> — <formula>": the preset line without its prefix.
-    let (ssc, line) = preset(fit);
-    let ssc_formula = line
-        .split_once(" — ")
-        .map_or(line.clone(), |(_, rest)| rest.to_string());
+
     ModelColumn {
         label: spec.label.clone(),
         formula: format!("{} | instruments: {}", spec.formula, fit.instruments),
@@ -118,25 +114,22 @@ pub fn column(spec: &Spec, fit: &GmmFit, unit: &str, time: &str) -> ModelColumn 
             }
         ),
         vcov: fit.vcov_name().to_string(),
-        ssc,
-        ssc_formula,
+        ssc: "gmm".to_string(),
+        ssc_formula: inference_note(fit),
         df: None,
         dropped: Vec::new(),
     }
 }
 
-/// The preset line of a GMM spec under the table.
-pub fn preset(fit: &GmmFit) -> (String, String) {
-    (
-        "gmm".to_string(),
-        format!(
-            "{} — normal inference; Hansen J {:.2} (df {}, p {:.3}), AR(2) {}",
-            fit.vcov_name(),
-            fit.hansen.stat,
-            fit.hansen.df,
-            fit.hansen.p_value,
-            fit.ar2.z.map_or("n/a".to_string(), |z| format!("z {z:.2}"))
-        ),
+/// What stands after "<vcov> —" in the note under the table: normal inference and the
+/// overidentification and serial-correlation tests.
+fn inference_note(fit: &GmmFit) -> String {
+    format!(
+        "normal inference; Hansen J {:.2} (df {}, p {:.3}), AR(2) {}",
+        fit.hansen.stat,
+        fit.hansen.df,
+        fit.hansen.p_value,
+        fit.ar2.z.map_or("n/a".to_string(), |z| format!("z {z:.2}"))
     )
 }
 

@@ -184,19 +184,12 @@ impl SpecFile {
                 AnyRun::Gmm(g) => super::gmm::column(&g.spec, &g.fit, unit, time),
             })
             .collect();
-        let mut presets: Vec<(String, String)> = Vec::new();
-        for (r, m) in runs.iter().zip(&models) {
-            let p = match r {
-                AnyRun::Panel(_) => (m.ssc.clone(), format!("{} — {}", m.vcov, m.ssc_formula)),
-                AnyRun::Gmm(g) => super::gmm::preset(&g.fit),
-            };
-            if !presets.contains(&p) {
-                presets.push(p);
-            }
-        }
+        // The etable's presets: a GMM column carries its note as vcov + formula, like the rest.
+        let models = EstimateTable::new(models);
+        let presets = models.presets();
         let columns: Vec<SpecColumn> = runs
             .iter()
-            .zip(EstimateTable::new(models).columns)
+            .zip(models.columns)
             .enumerate()
             .map(|(i, (r, fit))| {
                 let (spec, effect) = (r.spec(), r.effect());

@@ -177,6 +177,24 @@ fn fit_case(
     Ok(key)
 }
 
+/// The presets under which our SEs reproduce a peer case (to explain a known difference).
+fn presets_reproducing(
+    panels: &mut BTreeMap<String, Panel>,
+    fits: &mut BTreeMap<String, Fit>,
+    doc: &Value,
+    case: &Value,
+) -> Vec<&'static str> {
+    Ssc::PRESETS
+        .iter()
+        .filter(|(_, p)| {
+            fit_case(panels, fits, doc, case)
+                .and_then(|key| check_case(&fits[&key], case, *p, "-"))
+                .is_ok()
+        })
+        .map(|(name, _)| *name)
+        .collect()
+}
+
 fn check_case(fit: &Fit, case: &Value, ssc: Ssc, peer: &str) -> Result<(), String> {
     let check_df = DF_OWNERS.contains(&(peer, ssc.name()));
     let kind = VcovKind::parse(case["vcov"].as_str().unwrap()).map_err(|e| e.to_string())?;
@@ -308,15 +326,7 @@ fn run_all() -> Outcome {
             let label = format!("{peer}:{id}");
             let Some(ssc) = case["ssc"].as_str().and_then(|s| Ssc::parse(s).ok()) else {
                 // Not one of our presets: report which preset (if any) reproduces its SEs.
-                let matching: Vec<&str> = Ssc::PRESETS
-                    .iter()
-                    .filter(|(_, p)| {
-                        fit_case(&mut panels, &mut fits, &doc, case)
-                            .and_then(|key| check_case(&fits[&key], case, *p, "-"))
-                            .is_ok()
-                    })
-                    .map(|(name, _)| *name)
-                    .collect();
+                let matching = presets_reproducing(&mut panels, &mut fits, &doc, case);
                 out.skipped
                     .push(format!("{label} (SEs reproduced by: {matching:?})"));
                 continue;
@@ -335,15 +345,7 @@ fn run_all() -> Outcome {
             match (res, known) {
                 (Ok(()), _) => *out.passed.entry(combo).or_insert(0) += 1,
                 (Err(e), Some((_, _, why))) => {
-                    let matching: Vec<&str> = Ssc::PRESETS
-                        .iter()
-                        .filter(|(_, p)| {
-                            fit_case(&mut panels, &mut fits, &doc, case)
-                                .and_then(|key| check_case(&fits[&key], case, *p, "-"))
-                                .is_ok()
-                        })
-                        .map(|(name, _)| *name)
-                        .collect();
+                    let matching = presets_reproducing(&mut panels, &mut fits, &doc, case);
                     out.known.push(format!(
                         "{label}: {why} (SEs reproduced by: {matching:?}) ({e})"
                     ))
