@@ -278,21 +278,44 @@ fn bootstrap_and_jackknife_errors_are_clear() {
     }
 }
 
-#[test]
-fn tests_name_the_models_they_compare_and_refuse_other_fits() {
-    let v = json(&["--tests"], "inv ~ value + capital | firm");
-    let names: Vec<&str> = v["tests"]
+/// The names of the specification tests in a JSON document.
+fn test_names(v: &serde_json::Value) -> Vec<&str> {
+    v["tests"]
         .as_array()
         .unwrap()
         .iter()
         .map(|t| t["name"].as_str().unwrap())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn tests_name_the_models_they_compare_and_refuse_other_fits() {
+    let v = json(&["--tests"], "inv ~ value + capital | firm");
+    let names = test_names(&v);
     assert!(names[0].ends_with("[within vs pooled]"), "{names:?}");
     assert!(names[1].ends_with("[within vs random]"), "{names:?}");
-    for (formula, extra) in [
-        ("inv ~ value + capital | firm + year", vec![]),
-        ("inv ~ value + capital | firm", vec!["--weights", "w"]),
-        ("inv ~ value + capital", vec!["--model", "fd"]),
+    // A two-way formula tests the two-way model; fd gets Wooldridge's fd test.
+    let v = json(&["--tests"], "inv ~ value + capital | firm + year");
+    let names = test_names(&v);
+    assert_eq!(
+        names[0],
+        "F test for twoways effects [twoways within vs pooled]"
+    );
+    assert!(names.iter().all(|n| !n.contains("Hausman")), "{names:?}");
+    let v = json(&["--tests", "--model", "fd"], "inv ~ value + capital");
+    let first = v["tests"][0]["name"].as_str().unwrap();
+    assert!(first.starts_with("Wooldridge first-difference"), "{first}");
+    for (formula, extra, msg) in [
+        (
+            "inv ~ value + capital | firm",
+            vec!["--weights", "w"],
+            "unweighted fits",
+        ),
+        (
+            "inv ~ value + capital",
+            vec!["--model", "between"],
+            "between fits",
+        ),
     ] {
         let mut a = base(formula);
         a.extend(extra.iter().map(|s| s.to_string()));
@@ -300,10 +323,7 @@ fn tests_name_the_models_they_compare_and_refuse_other_fits() {
         let refs: Vec<&str> = a.iter().map(String::as_str).collect();
         let (ok, out, err) = run(&refs);
         assert!(!ok && out.is_empty(), "{formula} {extra:?}");
-        assert!(
-            err.contains("--tests: the specification tests compare"),
-            "{err}"
-        );
+        assert!(err.contains(msg), "{err}");
     }
 }
 

@@ -119,7 +119,10 @@ struct Cli {
     /// Drop units observed once under unit fixed effects (counted as "singletons").
     #[arg(long)]
     drop_singletons: bool,
-    /// Also run the specification tests (F, Hausman, robust Hausman, Wooldridge AR, BP, CD).
+    /// Also run the specification tests for the fitted model, each naming the models it
+    /// compares: within/pooled/random → F, Hausman, robust Hausman, Wooldridge AR, BP, CD;
+    /// twoways → F (two-way, time), BP two-way, Wooldridge AR, CD; fd → Wooldridge FD (both
+    /// nulls). Weighted and between fits are refused.
     #[arg(long)]
     tests: bool,
     /// fd: difference consecutive rows across missing periods (plm's fd); default gap-aware.
@@ -344,13 +347,17 @@ impl Job {
     fn fit(&self, panel: &Panel, formula: &Formula) -> Result<(Fit, CoefTable)> {
         formula.check(panel)?;
         let model = Model::resolve(formula, panel, self.model)?;
-        let opts = EstimateOptions::new(model)
-            .with_weights(self.weights.as_deref())
-            .with_drop_singletons(self.drop_singletons)
-            .with_fd_across_gaps(self.fd_across_gaps);
-        let fit = estimate(panel, formula, &opts)?;
+        let fit = estimate(panel, formula, &self.options(model))?;
         let table = fit.coef_table(&self.vcov, self.level)?;
         Ok((fit, table))
+    }
+
+    /// The estimation options of the command line for `model`.
+    fn options(&self, model: Model) -> EstimateOptions {
+        EstimateOptions::new(model)
+            .with_weights(self.weights.as_deref())
+            .with_drop_singletons(self.drop_singletons)
+            .with_fd_across_gaps(self.fd_across_gaps)
     }
 
     /// Reads the data, estimates, computes the covariance and renders the table.
@@ -391,7 +398,7 @@ impl Job {
             table.set_wald(fit.wald(h, &table.vcov, form)?);
         }
         let tests = if self.tests {
-            panelkit::inference::standard_for(&fit, panel, formula)?
+            panelkit::inference::standard_for(&fit, panel, formula, &self.options(fit.model()))?
         } else {
             Vec::new()
         };

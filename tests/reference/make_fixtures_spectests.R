@@ -9,6 +9,8 @@
 #    value of the quadratic form.
 # 2. Pesaran CD on an unbalanced panel where some pairs of units share at most one period:
 #    plm skips those pairs and normalises by the number of pairs used.
+# 3. The battery `--tests` runs for two-way, time-effects and first-difference fits, on the
+#    balanced and unbalanced Grunfeld panels (data/grunfeld*.csv).
 suppressMessages({
   library(plm)
   library(jsonlite)
@@ -76,10 +78,42 @@ cd_case <- function() {
        skipped_pairs = skipped, statistic = unname(ct$statistic), p_value = ct$p.value)
 }
 
+htest <- function(h) list(statistic = unname(h$statistic), df = unname(h$parameter),
+                          p_value = h$p.value)
+
+battery_cases <- function() {
+  out <- list()
+  for (f in c("grunfeld", "grunfeld_unbal")) {
+    file <- file.path(REF, "data", paste0(f, ".csv"))
+    pd <- pdata.frame(read.csv(file), index = c("firm", "year"))
+    fm <- inv ~ value + capital
+    tw <- plm(fm, pd, model = "within", effect = "twoways")
+    ind <- plm(fm, pd, model = "within")
+    ti <- plm(fm, pd, model = "within", effect = "time")
+    po <- plm(fm, pd, model = "pooling")
+    fd <- plm(fm, pd, model = "fd")
+    base <- list(data_file = file, unit = "firm", time = "year", formula = "inv ~ value + capital")
+    out[[length(out) + 1]] <- c(list(id = paste0("battery_twoways_", f), model = "twoways"), base,
+      list(tests = list(f_twoways = htest(pFtest(tw, po)), f_time = htest(pFtest(tw, ind)),
+                        bp_twoways = htest(plmtest(po, effect = "twoways", type = "bp")),
+                        pwartest = htest(pwartest(tw)),
+                        cd = htest(pcdtest(tw, test = "cd")))))
+    out[[length(out) + 1]] <- c(list(id = paste0("battery_time_", f), model = "within-time"), base,
+      list(tests = list(f_time = htest(pFtest(ti, po)),
+                        bp_time = htest(plmtest(po, effect = "time", type = "bp")),
+                        cd = htest(pcdtest(ti, test = "cd")))))
+    out[[length(out) + 1]] <- c(list(id = paste0("battery_fd_", f), model = "fd",
+                                     n_fd = nobs(fd)), base,
+      list(tests = list(pwfdtest_fd = htest(pwfdtest(fd, h0 = "fd")),
+                        pwfdtest_fe = htest(pwfdtest(fd, h0 = "fe")))))
+  }
+  out
+}
+
 out <- list(
   versions = list(R = as.character(getRversion()), plm = as.character(packageVersion("plm")),
                   jsonlite = as.character(packageVersion("jsonlite"))),
-  cases = list(hausman_case(), cd_case())
+  cases = c(list(hausman_case(), cd_case()), battery_cases())
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE),
            file.path(REF, "fixtures/spec_tests/plm_spectests.json"))

@@ -75,3 +75,104 @@ fn pesaran_cd_skips_pairs_with_one_common_period_and_counts_the_rest() {
     );
     assert!(t.name.contains(&note), "{}", t.name);
 }
+
+/// The tests `--tests` runs for a two-way, time-effects or first-difference fit agree with
+/// plm's on the balanced and unbalanced Grunfeld panels, in the battery's order, each named
+/// with the models it compares. plm's fd differences across gaps, so the fd fit does too.
+#[test]
+fn the_battery_tests_the_model_actually_fitted() {
+    use panelkit::estimators::EstimateOptions;
+    use panelkit::inference::standard_for;
+    let order: [(&str, Model, &[&str], &str); 3] = [
+        (
+            "twoways",
+            Model::Twoways,
+            &["f_twoways", "f_time", "bp_twoways", "pwartest", "cd"],
+            "twoways within",
+        ),
+        (
+            "time",
+            Model::WithinTime,
+            &["f_time", "bp_time", "cd"],
+            "time within",
+        ),
+        (
+            "fd",
+            Model::Fd,
+            &["pwfdtest_fd", "pwfdtest_fe"],
+            "fd residuals",
+        ),
+    ];
+    for data in ["grunfeld", "grunfeld_unbal"] {
+        for (tag, model, keys, label) in order {
+            let c = case(&format!("battery_{tag}_{data}"));
+            let p = panelkit::panel::io::read_csv(
+                &workspace(c["data_file"].as_str().unwrap()),
+                "firm",
+                "year",
+            )
+            .unwrap();
+            let f = Formula::parse(c["formula"].as_str().unwrap()).unwrap();
+            let opts = EstimateOptions::new(model).with_fd_across_gaps(true);
+            let fit = estimate(&p, &f, &opts).unwrap();
+            if let Some(n) = c["n_fd"].as_u64() {
+                assert_eq!(fit.n() as u64, n, "{data}: fd rows");
+            }
+            let got = standard_for(&fit, &p, &f, &opts).unwrap();
+            assert_eq!(got.len(), keys.len(), "{tag} {data}");
+            for (t, key) in got.iter().zip(keys) {
+                let want = &c["tests"][key];
+                let (s, pv) = (
+                    want["statistic"].as_f64().unwrap(),
+                    want["p_value"].as_f64().unwrap(),
+                );
+                assert!(
+                    (t.statistic - s).abs() <= 1e-8 * s.abs().max(1.0),
+                    "{tag} {data} {key}: {} vs {s}",
+                    t.statistic
+                );
+                assert!(
+                    (t.p_value - pv).abs() <= 1e-8,
+                    "{tag} {data} {key}: p {} vs {pv}",
+                    t.p_value
+                );
+                // jsonlite writes a one-element df as a scalar, the normal's as nothing.
+                let df: Vec<f64> = match &want["df"] {
+                    Value::Array(a) => a.iter().map(|v| v.as_f64().unwrap()).collect(),
+                    Value::Number(n) => vec![n.as_f64().unwrap()],
+                    _ => vec![],
+                };
+                assert_eq!(t.df, df, "{tag} {data} {key}: df");
+                assert!(t.name.contains('['), "{}", t.name);
+            }
+            assert!(got.iter().any(|t| t.name.contains(label)), "{tag}: {label}");
+        }
+    }
+}
+
+/// Weighted and between fits are refused with a message saying why, not tested silently
+/// as another model.
+#[test]
+fn the_battery_refuses_weighted_and_between_fits() {
+    use panelkit::estimators::EstimateOptions;
+    use panelkit::inference::standard_for;
+    let p = panelkit::panel::io::read_csv(
+        &workspace("tests/reference/data/grunfeld.csv"),
+        "firm",
+        "year",
+    )
+    .unwrap();
+    let f = Formula::parse("inv ~ value + capital").unwrap();
+    let weighted = EstimateOptions::new(Model::Twoways).with_weights(Some("w"));
+    let fit = estimate(&p, &f, &weighted).unwrap();
+    let e = standard_for(&fit, &p, &f, &weighted)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unweighted"), "{e}");
+    let between = EstimateOptions::new(Model::Between);
+    let fit = estimate(&p, &f, &between).unwrap();
+    let e = standard_for(&fit, &p, &f, &between)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("between"), "{e}");
+}

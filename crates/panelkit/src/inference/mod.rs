@@ -49,8 +49,9 @@ pub use coef::{p_and_quantile, CoefRow, CoefTable};
 pub use hypothesis::{parse_lincom, LinearHypothesis, Restriction};
 pub use kind::VcovKind;
 pub use spectests::{
-    breusch_pagan, hausman, hausman_robust, pesaran_cd, pftest, pwartest, standard_for,
-    standard_tests, TestResult,
+    breusch_pagan, breusch_pagan_time, breusch_pagan_twoways, effects_f_test, hausman,
+    hausman_robust, pesaran_cd, pftest, pwartest, pwfdtest, standard_for, standard_tests, FdNull,
+    TestResult,
 };
 pub use ssc::{AdjScope, ClusterDf, FixefK, Ssc, TDf};
 pub use vcov::{default_lags, Vcov, VcovSpec};

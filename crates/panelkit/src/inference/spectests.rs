@@ -62,9 +62,28 @@ fn require(fit: &Fit, m: Model, what: &str) -> Result<()> {
 /// F = [(RSS_pooled − RSS_within)/(df_pooled − df_within)] / [RSS_within/df_within].
 pub fn pftest(within: &Fit, pooled: &Fit) -> Result<TestResult> {
     require(pooled, Model::Pooled, "pFtest")?;
-    let (dw, dp) = (within.df_resid() as f64, pooled.df_resid() as f64);
-    let stat = ((pooled.rss - within.rss) / (dp - dw)) / (within.rss / dw);
-    f_test("F test for individual effects", stat, dp - dw, dw)
+    effects_f_test(within, pooled)
+}
+
+/// F test of the effects a fit absorbs beyond a nested restricted fit (plm `pFtest(full,
+/// restricted)`): unit effects (within vs pooled), two-way effects (twoways vs pooled), time
+/// effects (twoways vs within, or time-within vs pooled).
+pub fn effects_f_test(full: &Fit, restricted: &Fit) -> Result<TestResult> {
+    let what = match (full.model, restricted.model) {
+        (Model::Within, Model::Pooled) => "individual",
+        (Model::Twoways, Model::Pooled) => "twoways",
+        (Model::Twoways, Model::Within) | (Model::WithinTime, Model::Pooled) => "time",
+        (a, b) => {
+            return Err(Error::Usage(format!(
+                "pFtest: a {} fit does not nest a {} fit",
+                a.name(),
+                b.name()
+            )))
+        }
+    };
+    let (dw, dp) = (full.df_resid() as f64, restricted.df_resid() as f64);
+    let stat = ((restricted.rss - full.rss) / (dp - dw)) / (full.rss / dw);
+    f_test(&format!("F test for {what} effects"), stat, dp - dw, dw)
 }
 
 /// Classic Hausman test (plm `phtest`): H = (b_W − b_R)'(V_W − V_R)⁻¹(b_W − b_R) over the
@@ -117,23 +136,70 @@ fn positive_definite(v: &Array2<f64>) -> Result<bool> {
 /// the lag coefficient = −1/(T − 1) (T the number of periods) by an F(1, m − 2) test with
 /// the cluster-by-unit (Arellano, HC0) covariance of that auxiliary regression, as plm does.
 /// As in plm, the lag is the unit's previous observed row (on a panel with gaps it reaches
-/// across the gap).
+/// across the gap); a two-way within fit is tested on its own residuals, as plm.
 pub fn pwartest(within: &Fit) -> Result<TestResult> {
-    require(within, Model::Within, "pwartest")?;
+    if !matches!(within.model, Model::Within | Model::Twoways) {
+        return Err(Error::Usage(format!(
+            "pwartest needs a within or twoways fit, got {}",
+            within.model.name()
+        )));
+    }
+    let h0 = -1.0 / (within.n_times() as f64 - 1.0);
+    ar1_test(
+        "Wooldridge test for serial correlation in FE panels",
+        &within.resid,
+        within.ids.unit(),
+        h0,
+    )
+}
+
+/// The null of Wooldridge's first-difference test (plm `pwfdtest(h0 = ...)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FdNull {
+    /// No serial correlation in the differenced errors (lag coefficient 0; plm `h0 = "fd"`).
+    Differenced,
+    /// No serial correlation in the original errors (lag coefficient −0.5; plm `h0 = "fe"`).
+    Original,
+}
+
+/// Wooldridge's first-difference test for serial correlation (plm `pwfdtest`): regress the
+/// FD residuals on their previous row within the unit, with an intercept, and test the lag
+/// coefficient against 0 (`Differenced`) or −0.5 (`Original`) by F(1, m − 2) with the
+/// Arellano (HC0, cluster by unit) covariance of the auxiliary regression.
+pub fn pwfdtest(fd: &Fit, null: FdNull) -> Result<TestResult> {
+    require(fd, Model::Fd, "pwfdtest")?;
+    let (h0, errors) = match null {
+        FdNull::Differenced => (0.0, "differenced"),
+        FdNull::Original => (-0.5, "original"),
+    };
+    ar1_test(
+        &format!(
+            "Wooldridge first-difference test for serial correlation \
+             (H0: no serial correlation in the {errors} errors)"
+        ),
+        &fd.resid,
+        fd.ids.unit(),
+        h0,
+    )
+}
+
+/// The AR(1) auxiliary regression of pwartest and pwfdtest: e_i on [1, e_{i−1}] over rows
+/// whose previous row is in the same unit; F = ((b − h0)/se_b)², se from the Arellano HC0
+/// cluster-by-unit sandwich, on (1, m − 2) degrees of freedom.
+fn ar1_test(name: &str, resid: &[f64], unit: &[usize], h0: f64) -> Result<TestResult> {
     let (mut e, mut el, mut g) = (Vec::new(), Vec::new(), Vec::new());
-    let unit = within.ids.unit();
-    for i in 1..within.n {
+    for i in 1..resid.len() {
         if unit[i] == unit[i - 1] {
-            e.push(within.resid[i]);
-            el.push(within.resid[i - 1]);
+            e.push(resid[i]);
+            el.push(resid[i - 1]);
             g.push(unit[i]);
         }
     }
     let m = e.len() as f64;
     if m < 3.0 {
-        return Err(Error::Data(
-            "pwartest: fewer than 3 lagged residual pairs".into(),
-        ));
+        return Err(Error::Data(format!(
+            "{name}: fewer than 3 lagged residual pairs"
+        )));
     }
     let (me, ml) = (e.iter().sum::<f64>() / m, el.iter().sum::<f64>() / m);
     let sxx: f64 = el.iter().map(|v| (v - ml).powi(2)).sum();
@@ -166,33 +232,52 @@ pub fn pwartest(within: &Fit) -> Result<TestResult> {
         .flat_map(|p| (0..2).map(move |q| (p, q)))
         .map(|(p, q)| r[p] * meat[p][q] * r[q])
         .sum();
-    let h0 = -1.0 / (within.n_times() as f64 - 1.0);
     let stat = (b - h0).powi(2) / var_b;
-    f_test(
-        "Wooldridge test for serial correlation in FE panels",
-        stat,
-        1.0,
-        m - 2.0,
-    )
+    f_test(name, stat, 1.0, m - 2.0)
 }
 
 /// Breusch–Pagan LM test for individual effects (plm `plmtest(type = "bp")`) on pooled OLS
 /// residuals, unbalanced form: LM = n²/(2 Σ_i T_i(T_i − 1)) · [Σ_i (Σ_t e_it)²/Σ e² − 1]², χ²(1).
 pub fn breusch_pagan(pooled: &Fit) -> Result<TestResult> {
     require(pooled, Model::Pooled, "plmtest")?;
-    let unit = pooled.ids.unit();
-    let mut s = vec![0.0; pooled.n_units()];
-    let mut ti = vec![0.0; pooled.n_units()];
-    for i in 0..pooled.n {
-        s[unit[i]] += pooled.resid[i];
-        ti[unit[i]] += 1.0;
+    let lm = lm_component(&pooled.resid, pooled.ids.unit(), pooled.n_units());
+    chi2_test("Breusch-Pagan LM test for individual effects", lm * lm, 1.0)
+}
+
+/// Breusch–Pagan LM test for time effects (plm `plmtest(effect = "time", type = "bp")`):
+/// the individual form with periods in place of units, χ²(1).
+pub fn breusch_pagan_time(pooled: &Fit) -> Result<TestResult> {
+    require(pooled, Model::Pooled, "plmtest")?;
+    let lm = lm_component(&pooled.resid, pooled.ids.time_idx(), pooled.n_times());
+    chi2_test("Breusch-Pagan LM test for time effects", lm * lm, 1.0)
+}
+
+/// Breusch–Pagan LM test for two-way effects (plm `plmtest(effect = "twoways", type =
+/// "bp")`): LM_unit² + LM_time², χ²(2).
+pub fn breusch_pagan_twoways(pooled: &Fit) -> Result<TestResult> {
+    require(pooled, Model::Pooled, "plmtest")?;
+    let lu = lm_component(&pooled.resid, pooled.ids.unit(), pooled.n_units());
+    let lt = lm_component(&pooled.resid, pooled.ids.time_idx(), pooled.n_times());
+    chi2_test(
+        "Breusch-Pagan LM test for two-way effects",
+        lu * lu + lt * lt,
+        2.0,
+    )
+}
+
+/// One LM component (plm's LM1/LM2): n/√(2(Σ_g n_g² − n)) · [Σ_g (Σ_{i∈g} e_i)²/Σ e² − 1].
+fn lm_component(resid: &[f64], group: &[usize], n_groups: usize) -> f64 {
+    let mut s = vec![0.0; n_groups];
+    let mut size = vec![0.0; n_groups];
+    for (i, e) in resid.iter().enumerate() {
+        s[group[i]] += e;
+        size[group[i]] += 1.0;
     }
-    let ee: f64 = pooled.resid.iter().map(|v| v * v).sum();
-    let n = pooled.n as f64;
+    let ee: f64 = resid.iter().map(|v| v * v).sum();
+    let n = resid.len() as f64;
     let a: f64 = s.iter().map(|v| v * v).sum::<f64>() / ee - 1.0;
-    let denom: f64 = ti.iter().map(|t| t * (t - 1.0)).sum();
-    let stat = n * n / (2.0 * denom) * a * a;
-    chi2_test("Breusch-Pagan LM test for individual effects", stat, 1.0)
+    let m: f64 = size.iter().map(|t| t * t).sum();
+    n / (2.0 * (m - n)).sqrt() * a
 }
 
 /// Pesaran's CD test for cross-sectional dependence (plm `pcdtest(test = "cd")`):
@@ -257,7 +342,17 @@ pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
 /// covariance: W = γ' V_γ⁻¹ γ ~ χ²(m). `ssc` scales V as for a pooled model: `stata` and
 /// `fixest` by G/(G − 1)·(n − 1)/(n − K), the other presets plainly.
 pub fn hausman_robust(panel: &Panel, formula: &Formula, ssc: Ssc) -> Result<TestResult> {
-    let (gm, vg) = hausman_aux(panel, formula, ssc)?;
+    hausman_robust_with(panel, formula, ssc, &EstimateOptions::new(Model::Random))
+}
+
+/// The cluster-robust Hausman test with the fits sharing `opts`' sample choices.
+fn hausman_robust_with(
+    panel: &Panel,
+    formula: &Formula,
+    ssc: Ssc,
+    opts: &EstimateOptions,
+) -> Result<TestResult> {
+    let (gm, vg) = hausman_aux(panel, formula, ssc, opts)?;
     let stat = gm.dot(&inv_sym(&vg)?.dot(&gm));
     chi2_test(
         "Cluster-robust Hausman test (auxiliary regression)",
@@ -267,8 +362,13 @@ pub fn hausman_robust(panel: &Panel, formula: &Formula, ssc: Ssc) -> Result<Test
 }
 
 /// γ of the auxiliary regression and its cluster-robust covariance.
-fn hausman_aux(panel: &Panel, formula: &Formula, ssc: Ssc) -> Result<(Array1<f64>, Array2<f64>)> {
-    let opts = EstimateOptions::new(Model::Random);
+fn hausman_aux(
+    panel: &Panel,
+    formula: &Formula,
+    ssc: Ssc,
+    opts: &EstimateOptions,
+) -> Result<(Array1<f64>, Array2<f64>)> {
+    let opts = opts.clone().with_model(Model::Random);
     let fits = estimate_models(panel, formula, &opts, &[Model::Random, Model::Within])?;
     let (re, fe) = (&fits[0], &fits[1]);
     let n = re.n;
@@ -332,22 +432,33 @@ fn hausman_aux(panel: &Panel, formula: &Formula, ssc: Ssc) -> Result<(Array1<f64
 /// and cluster-robust Hausman, Wooldridge serial correlation, Breusch–Pagan LM, Pesaran CD;
 /// each test's name ends with the models it compares, e.g. `[within vs pooled]`.
 pub fn standard_tests(panel: &Panel, formula: &Formula) -> Result<Vec<TestResult>> {
-    let fit = |m| estimate(panel, formula, &EstimateOptions::new(m));
+    one_way_tests(panel, formula, &EstimateOptions::new(Model::Within))
+}
+
+/// A test result whose name ends with the models it compares.
+fn labelled(t: Result<TestResult>, what: &str) -> Result<TestResult> {
+    let mut t = t?;
+    t.name = format!("{} [{what}]", t.name);
+    Ok(t)
+}
+
+/// The one-way unit-effects battery, the fits sharing `opts`' sample choices.
+fn one_way_tests(
+    panel: &Panel,
+    formula: &Formula,
+    opts: &EstimateOptions,
+) -> Result<Vec<TestResult>> {
+    let fit = |m| estimate(panel, formula, &opts.clone().with_model(m));
     let (w, p, r) = (
         fit(Model::Within)?,
         fit(Model::Pooled)?,
         fit(Model::Random)?,
     );
-    let labelled = |t: Result<TestResult>, what: &str| -> Result<TestResult> {
-        let mut t = t?;
-        t.name = format!("{} [{what}]", t.name);
-        Ok(t)
-    };
     Ok(vec![
         labelled(pftest(&w, &p), "within vs pooled")?,
         labelled(hausman(&w, &r), "within vs random")?,
         labelled(
-            hausman_robust(panel, formula, Ssc::none()),
+            hausman_robust_with(panel, formula, Ssc::none(), opts),
             "within vs random, cluster-robust",
         )?,
         labelled(pwartest(&w), "within residuals")?,
@@ -356,27 +467,81 @@ pub fn standard_tests(panel: &Panel, formula: &Formula) -> Result<Vec<TestResult
     ])
 }
 
-/// The standard battery for a fitted model, refusing when it would test a different model:
-/// the battery compares one-way unit-effects models fitted without weights (within, pooled,
-/// random), so a two-way, time-effects, first-difference or between fit, or a weighted one,
-/// is an error saying so.
-pub fn standard_for(fit: &Fit, panel: &Panel, formula: &Formula) -> Result<Vec<TestResult>> {
-    let one_way = matches!(fit.model, Model::Within | Model::Pooled | Model::Random);
-    if !one_way || fit.sqrt_w.is_some() {
-        return Err(Error::Usage(format!(
-            "--tests: the specification tests compare unweighted one-way unit-effects models \
-             (within vs pooled vs random, as plm's pFtest, phtest, pwartest, plmtest and \
-             pcdtest); the fitted model is {}{}. Fit --model within (or pooled) without \
-             --weights to run them",
-            fit.model.name(),
-            if fit.sqrt_w.is_some() {
-                ", weighted"
-            } else {
-                ""
-            }
-        )));
+/// The two-way battery (plm's tests on `effect = "twoways"` models): F tests for two-way
+/// effects and for time effects given unit effects, Breusch–Pagan LM for two-way effects,
+/// Wooldridge serial correlation and Pesaran CD on the two-way residuals. No Hausman test:
+/// there is no two-way random-effects estimator here.
+fn twoways_tests(
+    panel: &Panel,
+    formula: &Formula,
+    opts: &EstimateOptions,
+) -> Result<Vec<TestResult>> {
+    let fit = |m| estimate(panel, formula, &opts.clone().with_model(m));
+    let (tw, w, p) = (
+        fit(Model::Twoways)?,
+        fit(Model::Within)?,
+        fit(Model::Pooled)?,
+    );
+    Ok(vec![
+        labelled(effects_f_test(&tw, &p), "twoways within vs pooled")?,
+        labelled(effects_f_test(&tw, &w), "twoways within vs within")?,
+        labelled(breusch_pagan_twoways(&p), "pooled residuals")?,
+        labelled(pwartest(&tw), "twoways within residuals")?,
+        labelled(pesaran_cd(&tw), "twoways within residuals")?,
+    ])
+}
+
+/// The time-effects battery: F test for time effects, Breusch–Pagan LM for time effects,
+/// Pesaran CD on the time-within residuals.
+fn time_tests(panel: &Panel, formula: &Formula, opts: &EstimateOptions) -> Result<Vec<TestResult>> {
+    let fit = |m| estimate(panel, formula, &opts.clone().with_model(m));
+    let (t, p) = (fit(Model::WithinTime)?, fit(Model::Pooled)?);
+    Ok(vec![
+        labelled(effects_f_test(&t, &p), "time within vs pooled")?,
+        labelled(breusch_pagan_time(&p), "pooled residuals")?,
+        labelled(pesaran_cd(&t), "time within residuals")?,
+    ])
+}
+
+/// The first-difference battery: Wooldridge's first-difference test under both nulls, on
+/// the fitted FD residuals.
+fn fd_tests(fd: &Fit) -> Result<Vec<TestResult>> {
+    Ok(vec![
+        labelled(pwfdtest(fd, FdNull::Differenced), "fd residuals")?,
+        labelled(pwfdtest(fd, FdNull::Original), "fd residuals")?,
+    ])
+}
+
+/// The battery for the model actually fitted, refitting the models it compares with the
+/// fit's own sample choices (`opts`): within, pooled or random → the one-way battery;
+/// twoways → the two-way battery; time effects → the time battery; fd → Wooldridge's
+/// first-difference tests. A between or weighted fit is refused (plm's tests are
+/// unweighted and none compares between fits).
+pub fn standard_for(
+    fit: &Fit,
+    panel: &Panel,
+    formula: &Formula,
+    opts: &EstimateOptions,
+) -> Result<Vec<TestResult>> {
+    if fit.sqrt_w.is_some() {
+        return Err(Error::Usage(
+            "--tests: the specification tests are defined for unweighted fits (as plm's \
+             pFtest, phtest, pwartest, plmtest and pcdtest); refit without --weights to \
+             run them"
+                .into(),
+        ));
     }
-    standard_tests(panel, formula)
+    match fit.model {
+        Model::Within | Model::Pooled | Model::Random => one_way_tests(panel, formula, opts),
+        Model::Twoways => twoways_tests(panel, formula, opts),
+        Model::WithinTime => time_tests(panel, formula, opts),
+        Model::Fd => fd_tests(fit),
+        Model::Between => Err(Error::Usage(
+            "--tests: no specification test compares between fits; fit --model within, \
+             twoways, fd or pooled to run them"
+                .into(),
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -400,7 +565,8 @@ mod tests {
         let classic = hausman(&w, &re).unwrap();
         assert!((classic.statistic - 2.33036689367544).abs() < 1e-6);
         // On a balanced panel the auxiliary γ is exactly b_within − b_between (Mundlak).
-        let (gamma, _) = hausman_aux(&p, &f, Ssc::none()).unwrap();
+        let (gamma, _) =
+            hausman_aux(&p, &f, Ssc::none(), &EstimateOptions::new(Model::Random)).unwrap();
         let b = estimate(&p, &f, &EstimateOptions::new(Model::Between)).unwrap();
         for (j, t) in ["value", "capital"].iter().enumerate() {
             let want = w.coef(t).unwrap() - b.coef(t).unwrap();
