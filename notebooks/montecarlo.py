@@ -5,8 +5,10 @@ For every seed and true effect, `iku-data montecarlo` draws a panel (seeds whose
 targets cannot be met are refused and counted) and fits every spec of the spec file, all in
 one process (the library's simulate -> spec set path); this script reads its CSV once and
 reports per spec and true effect: mean estimate, bias, empirical SD, mean SE, SE/SD, coverage
-of the 95 % CI and the rate at which H0: effect = 0 is rejected at 5 % (size under the placebo
-effect 0, power otherwise). Standard library only.
+of the 95 % CI (analytic, CRV3 cluster jackknife, and the wild cluster bootstrap's interval by
+test inversion: it covers the truth when the bootstrap p-value at the true effect exceeds 0.05)
+and the rate at which H0: effect = 0 is rejected at 5 % (size under the placebo effect 0, power
+otherwise). Standard library only.
 
     cargo build --release --bins
     python3 notebooks/montecarlo.py --seeds 200 --effects=-12.5,0 --jobs 2
@@ -38,7 +40,8 @@ def run_montecarlo(bin_dir, spec, first, last, effects, ssc, jobs, out):
 
 
 def read_results(path):
-    """[(seed, effect, "ok", {spec: (label, estimate, se, conf_low, conf_high)}) or
+    """[(seed, effect, "ok", {spec: (label, estimate, se, conf_low, conf_high, crv3_low,
+    crv3_high, boot_p_true)}) or
     (seed, effect, "refused", reason)] in the order of the replications."""
     results = []
     with open(path, newline="") as f:
@@ -49,8 +52,10 @@ def read_results(path):
                 continue
             if not results or results[-1][:3] != (seed, effect, "ok"):
                 results.append((seed, effect, "ok", {}))
+            opt = lambda k: float(row[k]) if row.get(k) else None
             results[-1][3][row["spec"]] = (row["label"], float(row["estimate"]), float(row["std_error"]),
-                                           float(row["conf_low"]), float(row["conf_high"]))
+                                           float(row["conf_low"]), float(row["conf_high"]),
+                                           opt("crv3_conf_low"), opt("crv3_conf_high"), opt("boot_p_true"))
     return results
 
 
@@ -71,6 +76,9 @@ def summarise(reps, truth):
         cover = [r[name][3] <= truth <= r[name][4] for r in reps]
         reject0 = [r[name][3] > 0 or r[name][4] < 0 for r in reps]
         n = len(est)
+        crv3 = [r[name][5] <= truth <= r[name][6] for r in reps if r[name][5] is not None]
+        boot = [r[name][7] > 0.05 for r in reps if r[name][7] is not None]
+        rate = lambda xs: (sum(xs) / len(xs), math.sqrt(sum(xs) / len(xs) * (1 - sum(xs) / len(xs)) / len(xs))) if xs else None
         cov = sum(cover) / n
         rej = sum(reject0) / n
         sd = statistics.stdev(est)
@@ -80,6 +88,7 @@ def summarise(reps, truth):
             "se_sd": statistics.fmean(se) / sd, "coverage": cov,
             "coverage_mcse": math.sqrt(cov * (1 - cov) / n), "reject0": rej,
             "reject0_mcse": math.sqrt(rej * (1 - rej) / n),
+            "coverage_crv3": rate(crv3), "coverage_boot": rate(boot),
         })
     return out
 
@@ -90,15 +99,21 @@ def table(rows, truth):
         f"True effect {truth:g} DKK per inhabitant per pp ({rows[0]['n']} replications).",
         "",
         "| spec | mean estimate | bias (± MC s.e.) | empirical SD | mean SE | SE/SD | coverage of 95 % CI | "
+        "coverage, CRV3 | coverage, WCR bootstrap | "
         + ("rejects H0: effect = 0 at 5 % (size)" if truth == 0 else "rejects H0: effect = 0 at 5 % (power)") + " |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    pct = lambda c: "–" if c is None else f"{100 * c[0]:.1f} % (± {100 * c[1]:.1f})"
     for r in rows:
         lines.append(
             f"| `{r['spec']}` {r['label']} | {r['mean']:.3f} | {r['bias']:+.3f} (± {r['sd'] / math.sqrt(r['n']):.3f}) | {r['sd']:.3f} | {r['mean_se']:.3f} "
-            f"| {r['se_sd']:.3f} | {100 * r['coverage']:.1f} % (± {100 * r['coverage_mcse']:.1f}) "
+            f"| {r['se_sd']:.3f} | {pct((r['coverage'], r['coverage_mcse']))} "
+            f"| {pct(r['coverage_crv3'])} | {pct(r['coverage_boot'])} "
             f"| {100 * r['reject0']:.1f} % (± {100 * r['reject0_mcse']:.1f}) |")
-    lines += ["", "± after a rate or a bias: its Monte Carlo standard error. SE/SD: mean SE over empirical SD."]
+    lines += ["", "± after a rate or a bias: its Monte Carlo standard error. SE/SD: mean SE over empirical SD. "
+              "CRV3: the cluster jackknife SE with the spec's small-sample preset and t df. WCR bootstrap: "
+              "the spec's wild cluster bootstrap (spec file settings), its interval by test inversion; "
+              "it covers the truth when the bootstrap p-value of H0: effect = truth exceeds 0.05."]
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@
 //! ```
 
 use crate::simulate::{simulate, SimConfig};
+use crate::spec::run::AnyRun;
 use crate::spec::{run_spec_set, SpecEffect, SpecFile};
 use panelkit::error::{Error, Result};
 use std::ops::RangeInclusive;
@@ -76,11 +77,26 @@ pub fn parse_seeds(text: &str) -> Result<RangeInclusive<u64>> {
     Ok(a..=b)
 }
 
+/// One spec's effect in one replication, with the alternative inference of the true effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct McEffect {
+    /// The spec's effect with its analytic inference.
+    pub effect: SpecEffect,
+    /// The effect's CRV3 (cluster jackknife) standard error and 95 % interval `(se, low,
+    /// high)`, same small-sample preset and t df as the analytic row; `None` for GMM specs.
+    pub crv3: Option<(f64, f64, f64)>,
+    /// The wild cluster bootstrap's symmetric p-value of H0: effect = the true effect (the
+    /// spec's own bootstrap settings, the null imposed at the true value when WCR), so the
+    /// bootstrap interval by test inversion covers the truth exactly when it exceeds 0.05;
+    /// `None` when the spec is not bootstrapped.
+    pub boot_p_true: Option<f64>,
+}
+
 /// What became of one replication.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Every spec's effect, in spec-file order.
-    Estimated(Vec<SpecEffect>),
+    Estimated(Vec<McEffect>),
     /// The simulator refused the seed (a calibration target cannot be met); the first line
     /// of its reason.
     Refused(String),
@@ -110,12 +126,19 @@ pub fn replicate(
         years,
         persistence: 0.0,
     };
+    let ctx = |e: Error| Error::Data(format!("seed {seed}, true effect {effect}: {e}"));
     let outcome = match simulate(&cfg) {
-        Ok(sim) => Outcome::Estimated(
-            run_spec_set(&sim.panel, spec)
-                .map_err(|e| Error::Data(format!("seed {seed}, true effect {effect}: {e}")))?
-                .effects(),
-        ),
+        Ok(sim) => {
+            let set = run_spec_set(&sim.panel, spec).map_err(ctx)?;
+            let effects = set
+                .runs
+                .iter()
+                .zip(set.effects())
+                .map(|(run, e)| mc_effect(run, e, effect))
+                .collect::<Result<_>>()
+                .map_err(ctx)?;
+            Outcome::Estimated(effects)
+        }
         Err(e @ Error::Usage(_)) => return Err(e),
         Err(e) => Outcome::Refused(e.to_string().lines().next().unwrap_or("").to_string()),
     };
@@ -123,6 +146,23 @@ pub fn replicate(
         seed,
         effect,
         outcome,
+    })
+}
+
+/// A spec's effect with its CRV3 interval and the bootstrap p-value at the true effect.
+fn mc_effect(run: &AnyRun, effect: SpecEffect, truth: f64) -> Result<McEffect> {
+    let AnyRun::Panel(r) = run else {
+        return Ok(McEffect {
+            effect,
+            crv3: None,
+            boot_p_true: None,
+        });
+    };
+    let c = r.crv3_effect()?;
+    Ok(McEffect {
+        effect,
+        crv3: Some((c.std_error, c.conf_low, c.conf_high)),
+        boot_p_true: r.draws.as_ref().map(|d| d.p_values_at(truth)[0]),
     })
 }
 
@@ -204,7 +244,7 @@ pub fn run(
 }
 
 /// The columns of [`to_csv`].
-pub const CSV_COLUMNS: [&str; 12] = [
+pub const CSV_COLUMNS: [&str; 16] = [
     "seed",
     "effect",
     "status",
@@ -217,12 +257,17 @@ pub const CSV_COLUMNS: [&str; 12] = [
     "p_value",
     "conf_low",
     "conf_high",
+    "crv3_std_error",
+    "crv3_conf_low",
+    "crv3_conf_high",
+    "boot_p_true",
 ];
 
 /// One row per replication and spec (`status` = `ok`), or one row per refused replication
 /// (`status` = `refused`, the reason, empty spec columns); in the order of the replications
 /// and, within one, of the spec file. Numbers are written in the shortest form that reads
-/// back to the same double; a normal-quantile effect has an empty `df`.
+/// back to the same double; a normal-quantile effect has an empty `df`, a spec without CRV3
+/// (GMM) or without a bootstrap empty `crv3_*` or `boot_p_true`.
 pub fn to_csv(reps: &[Replication]) -> Result<Vec<u8>> {
     let err = |e: csv::Error| Error::Data(format!("cannot render the Monte Carlo CSV: {e}"));
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
@@ -236,7 +281,10 @@ pub fn to_csv(reps: &[Replication]) -> Result<Vec<u8>> {
                 w.write_record(&row).map_err(err)?;
             }
             Outcome::Estimated(effects) => {
-                for e in effects {
+                for m in effects {
+                    let (e, opt) = (&m.effect, |v: Option<f64>| {
+                        v.map(|v| v.to_string()).unwrap_or_default()
+                    });
                     w.write_record([
                         seed.clone(),
                         effect.clone(),
@@ -250,6 +298,10 @@ pub fn to_csv(reps: &[Replication]) -> Result<Vec<u8>> {
                         e.p_value.to_string(),
                         e.conf_low.to_string(),
                         e.conf_high.to_string(),
+                        opt(m.crv3.map(|c| c.0)),
+                        opt(m.crv3.map(|c| c.1)),
+                        opt(m.crv3.map(|c| c.2)),
+                        opt(m.boot_p_true),
                     ])
                     .map_err(err)?;
                 }
@@ -293,15 +345,19 @@ mod tests {
             Replication {
                 seed: 32,
                 effect: -12.5,
-                outcome: Outcome::Estimated(vec![SpecEffect {
-                    name: "a".into(),
-                    label: "A".into(),
-                    estimate: -12.056_123_456_789_01,
-                    std_error: 0.1,
-                    df: None,
-                    p_value: 1e-7,
-                    conf_low: -13.0,
-                    conf_high: -11.0,
+                outcome: Outcome::Estimated(vec![McEffect {
+                    effect: SpecEffect {
+                        name: "a".into(),
+                        label: "A".into(),
+                        estimate: -12.056_123_456_789_01,
+                        std_error: 0.1,
+                        df: None,
+                        p_value: 1e-7,
+                        conf_low: -13.0,
+                        conf_high: -11.0,
+                    },
+                    crv3: Some((0.25, -13.5, -10.5)),
+                    boot_p_true: None,
                 }]),
             },
         ];
@@ -310,11 +366,11 @@ mod tests {
         assert_eq!(lines[0], CSV_COLUMNS.join(","));
         assert_eq!(
             lines[1],
-            "31,-12.5,refused,\"seed 31: cannot reach 550000000, try another\",,,,,,,,"
+            "31,-12.5,refused,\"seed 31: cannot reach 550000000, try another\",,,,,,,,,,,,"
         );
         assert_eq!(
             lines[2],
-            "32,-12.5,ok,,a,A,-12.05612345678901,0.1,,0.0000001,-13,-11"
+            "32,-12.5,ok,,a,A,-12.05612345678901,0.1,,0.0000001,-13,-11,0.25,-13.5,-10.5,"
         );
     }
 }

@@ -29,9 +29,51 @@ fn in_process_replication_equals_the_spec_set_on_the_written_panel() {
     let Outcome::Estimated(effects) = rep.outcome else {
         panic!("seed 3 calibrates");
     };
-    assert_eq!(effects, from_file.effects());
+    let analytic: Vec<_> = effects.iter().map(|m| m.effect.clone()).collect();
+    assert_eq!(analytic, from_file.effects());
+    // Every linear spec carries a CRV3 interval around its estimate; the bootstrap p-value
+    // is at the true effect (−12.5 here), not at the bootstrap's own null of 0.
+    for (m, run) in effects.iter().zip(&from_file.runs) {
+        let iku::spec::run::AnyRun::Panel(r) = run else {
+            assert!(m.crv3.is_none() && m.boot_p_true.is_none());
+            continue;
+        };
+        let (se, lo, hi) = m.crv3.expect("CRV3 of a linear spec");
+        assert!(se > 0.0 && lo < m.effect.estimate && m.effect.estimate < hi);
+        let b = r
+            .draws
+            .as_ref()
+            .expect("vive.toml bootstraps every linear spec");
+        assert_eq!(m.boot_p_true, Some(b.p_values_at(-12.5)[0]));
+    }
     assert_eq!(effects.len(), spec.specs.len());
     assert_eq!(from_file.best().name, spec.study.best_estimate);
+    // Under a true effect of 0 the bootstrap p-value at the truth is the spec's own WCR
+    // p-value of effect = 0.
+    let rep = replicate(cfg.seed, 0.0, cfg.years.clone(), &spec).unwrap();
+    let set = run_spec_set(
+        &simulate(&SimConfig {
+            true_effect: 0.0,
+            ..cfg.clone()
+        })
+        .unwrap()
+        .panel,
+        &spec,
+    )
+    .unwrap();
+    let Outcome::Estimated(effects) = rep.outcome else {
+        panic!("seed 3 calibrates under 0");
+    };
+    for (m, run) in effects.iter().zip(&set.runs) {
+        if let iku::spec::run::AnyRun::Panel(r) = run {
+            let own = r.bootstrap.as_ref().unwrap().p_symmetric;
+            assert!(
+                (m.boot_p_true.unwrap() - own).abs() < 1e-12,
+                "{}",
+                m.effect.name
+            );
+        }
+    }
     // A refused seed is a replication with its reason, not an error.
     let rep = replicate(31, -12.5, cfg.years.clone(), &spec).unwrap();
     assert!(

@@ -32,6 +32,18 @@ pub struct SpecRun {
     pub draws: Option<WildBootstrap>,
 }
 
+impl SpecRun {
+    /// The IKU effect under the cluster jackknife (CRV3, clustered by unit) with the spec's
+    /// small-sample preset: the alternative inference the Monte Carlo checks.
+    pub fn crv3_effect(&self) -> Result<CoefRow> {
+        let v = VcovSpec::new(VcovKind::Crv3).with_ssc(self.table.vcov.spec.ssc());
+        let v = self.fit.vcov(&v)?;
+        let weights: Vec<(&str, f64)> =
+            self.spec.effect.iter().map(|t| (t.as_str(), 1.0)).collect();
+        self.fit.lincom(&weights, &v, 0.95)
+    }
+}
+
 /// One estimated spec of either kind.
 #[derive(Debug, Clone)]
 pub enum AnyRun {
