@@ -3,8 +3,10 @@
 //! Format: UTF-8 (a BOM is accepted), `,` separated, a header line, `.` decimals.
 //! Missing values are written `NA`; on input an empty cell, `NA`, `.` or `NaN` is missing.
 
-use super::{Column, ColumnData, Panel, RawKey};
+use super::keys::RawKeys;
+use super::{Column, ColumnData, Panel};
 use crate::error::{Error, Result};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// Tokens read as an explicit missing value.
@@ -19,6 +21,9 @@ pub enum Kind {
     Text,
     /// Numeric when the first non-missing cell parses as a number, text otherwise.
     Auto,
+    /// Not kept: the column is not read into the panel (only the columns a model uses need
+    /// to be, which bounds memory by the data actually used).
+    Skip,
 }
 
 /// Parses a cell as a number, treating the missing tokens as NaN; `None` when it is text.
@@ -35,15 +40,17 @@ pub fn read_csv(path: &Path, unit: &str, time: &str) -> Result<Panel> {
     read_csv_with(path, unit, time, |_| Kind::Auto)
 }
 
-/// Reads a panel from a CSV file, with the type of each column given by `kind_of`.
+/// Reads a panel from a CSV file, with the type of each column given by `kind_of`. The file
+/// is streamed, not loaded whole: memory is the panel's columns and keys.
 pub fn read_csv_with(
     path: &Path,
     unit: &str,
     time: &str,
     kind_of: impl Fn(&str) -> Kind,
 ) -> Result<Panel> {
-    let bytes = crate::io::read(path)?;
-    read_csv_bytes(path, &bytes, unit, time, kind_of)
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let reader = BufReader::with_capacity(1 << 16, file);
+    read_csv_from(path, reader, unit, time, kind_of)
 }
 
 /// Reads a panel from CSV bytes; `origin` is the file name used in errors.
@@ -54,8 +61,36 @@ pub fn read_csv_bytes(
     time: &str,
     kind_of: impl Fn(&str) -> Kind,
 ) -> Result<Panel> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+    read_csv_from(origin, bytes, unit, time, kind_of)
+}
+
+/// Reads a panel from buffered CSV input; `origin` is the file name used in errors.
+fn read_csv_from<R: BufRead>(
+    origin: &Path,
+    mut input: R,
+    unit: &str,
+    time: &str,
+    kind_of: impl Fn(&str) -> Kind,
+) -> Result<Panel> {
+    let io_err = |e: std::io::Error| Error::io(origin, e);
+    if input
+        .fill_buf()
+        .map_err(io_err)?
+        .starts_with(b"\xEF\xBB\xBF")
+    {
+        input.consume(3);
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(input);
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_error(origin, e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if headers.iter().all(|h| h.is_empty()) && rest_is_blank(&mut rdr, origin)? {
         return Err(Error::input(
             origin,
             Some(1),
@@ -63,77 +98,37 @@ pub fn read_csv_bytes(
             "empty file: expected a header line naming the columns",
         ));
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(bytes);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| csv_error(origin, e))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    for (i, h) in headers.iter().enumerate() {
-        if h.is_empty() {
-            return Err(Error::input(
-                origin,
-                Some(1),
-                None,
-                format!("header field {} is empty: every column needs a name", i + 1),
-            ));
-        }
-        if headers[..i].contains(h) {
-            return Err(Error::input(
-                origin,
-                Some(1),
-                Some(h),
-                "column name appears twice in the header",
-            ));
-        }
-    }
-    let find = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            if headers.len() == 1 && (headers[0].contains(';') || headers[0].contains('\t')) {
-                let sep = if headers[0].contains(';') {
-                    "';'"
-                } else {
-                    "a tab"
-                };
-                return Error::input(
-                    origin,
-                    Some(1),
-                    None,
-                    format!(
-                        "the header is one column separated by {sep}: this reader expects \
-                         comma-separated values (found '{}')",
-                        headers[0]
-                    ),
-                );
-            }
-            Error::input(
-                origin,
-                Some(1),
-                None,
-                format!(
-                    "no column '{name}' in the header (columns: {})",
-                    headers.join(", ")
-                ),
-            )
-        })
-    };
+    check_headers(origin, &headers)?;
+    let find = |name: &str| find_column(origin, &headers, name);
     let ui = find(unit)?;
     let ti = find(time)?;
-    let others: Vec<usize> = (0..headers.len()).filter(|&i| i != ui && i != ti).collect();
+    let others: Vec<usize> = (0..headers.len())
+        .filter(|&i| i != ui && i != ti && kind_of(&headers[i]) != Kind::Skip)
+        .collect();
     let mut kinds: Vec<Kind> = others.iter().map(|&i| kind_of(&headers[i])).collect();
     let mut nums: Vec<Vec<f64>> = vec![Vec::new(); others.len()];
     let mut texts: Vec<Vec<String>> = vec![Vec::new(); others.len()];
-    let mut keys = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(origin, e))?;
+    let mut keys = RawKeys::new();
+    let mut rec = csv::ByteRecord::new();
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_error(origin, e))?
+    {
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let cell = |i: usize| rec.get(i).unwrap_or("").trim();
-        for (i, name) in [(ui, unit), (ti, time)] {
-            if MISSING_TOKENS.contains(&cell(i)) {
+        let cell = |i: usize| -> Result<&str> {
+            let b = rec.get(i).unwrap_or(b"");
+            std::str::from_utf8(b).map(str::trim).map_err(|_| {
+                Error::input(
+                    origin,
+                    Some(line),
+                    Some(&headers[i]),
+                    "not valid UTF-8 text",
+                )
+            })
+        };
+        let (u, t) = (cell(ui)?, cell(ti)?);
+        for (s, name) in [(u, unit), (t, time)] {
+            if MISSING_TOKENS.contains(&s) {
                 return Err(Error::input(
                     origin,
                     Some(line),
@@ -142,13 +137,9 @@ pub fn read_csv_bytes(
                 ));
             }
         }
-        keys.push(RawKey {
-            unit: cell(ui).to_string(),
-            time: cell(ti).to_string(),
-            line,
-        });
+        keys.push(origin, time, u, t, line)?;
         for (j, &i) in others.iter().enumerate() {
-            let s = cell(i);
+            let s = cell(i)?;
             if kinds[j] == Kind::Auto && !MISSING_TOKENS.contains(&s) {
                 kinds[j] = if parse_cell(s).is_some() {
                     Kind::Num
@@ -174,14 +165,14 @@ pub fn read_csv_bytes(
                 } else {
                     s.to_string()
                 }),
-                Kind::Auto => {
+                Kind::Auto | Kind::Skip => {
                     nums[j].push(f64::NAN);
                     texts[j].push(String::new());
                 }
             }
         }
     }
-    if keys.is_empty() {
+    if keys.len() == 0 {
         return Err(Error::input(
             origin,
             Some(2),
@@ -201,6 +192,76 @@ pub fn read_csv_bytes(
         })
         .collect();
     Panel::from_raw(origin, unit, time, keys, columns)
+}
+
+/// Whether everything after a blank header is blank too (then the file is empty).
+fn rest_is_blank<R: Read>(rdr: &mut csv::Reader<R>, origin: &Path) -> Result<bool> {
+    let mut rec = csv::ByteRecord::new();
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_error(origin, e))?
+    {
+        if rec.iter().any(|f| !f.iter().all(u8::is_ascii_whitespace)) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Every header field named, and no name twice.
+fn check_headers(origin: &Path, headers: &[String]) -> Result<()> {
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            return Err(Error::input(
+                origin,
+                Some(1),
+                None,
+                format!("header field {} is empty: every column needs a name", i + 1),
+            ));
+        }
+        if headers[..i].contains(h) {
+            return Err(Error::input(
+                origin,
+                Some(1),
+                Some(h),
+                "column name appears twice in the header",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The position of column `name`, or an error listing the header (and saying so when the
+/// file is not comma-separated).
+fn find_column(origin: &Path, headers: &[String], name: &str) -> Result<usize> {
+    headers.iter().position(|h| h == name).ok_or_else(|| {
+        if headers.len() == 1 && (headers[0].contains(';') || headers[0].contains('\t')) {
+            let sep = if headers[0].contains(';') {
+                "';'"
+            } else {
+                "a tab"
+            };
+            return Error::input(
+                origin,
+                Some(1),
+                None,
+                format!(
+                    "the header is one column separated by {sep}: this reader expects \
+                     comma-separated values (found '{}')",
+                    headers[0]
+                ),
+            );
+        }
+        Error::input(
+            origin,
+            Some(1),
+            None,
+            format!(
+                "no column '{name}' in the header (columns: {})",
+                headers.join(", ")
+            ),
+        )
+    })
 }
 
 /// Maps a csv crate error to one naming the file and line.

@@ -5,10 +5,11 @@
 //! inside the unit's block. Unbalanced panels and gaps are allowed and reported.
 
 pub mod io;
+mod keys;
 mod ops;
 
 use crate::error::{Error, Result};
-use std::collections::BTreeMap;
+use keys::RawKeys;
 
 /// The values of one column.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,60 +74,15 @@ pub struct PanelSummary {
     pub missing: Vec<(String, usize)>,
 }
 
-/// Key of one raw row before sorting: unit label, time label, and where it came from.
-pub(crate) struct RawKey {
-    pub unit: String,
-    pub time: String,
-    pub line: u64,
-}
-
-fn parse_int(s: &str) -> Option<i64> {
-    s.trim().parse::<i64>().ok()
-}
-
-/// Units with integer labels: distinct values in numeric order, each labelled with the text
-/// of its first row; returns the labels and each row's unit number.
-fn number_integer_units(keys: &[RawKey], ints: &[i64]) -> (Vec<String>, Vec<usize>) {
-    let mut distinct = ints.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let unit_of: Vec<usize> = ints
-        .iter()
-        .map(|v| distinct.binary_search(v).unwrap_or(0))
-        .collect();
-    let mut labels = vec![String::new(); distinct.len()];
-    for (k, &u) in keys.iter().zip(&unit_of) {
-        if labels[u].is_empty() {
-            labels[u] = k.unit.trim().to_string();
-        }
-    }
-    (labels, unit_of)
-}
-
-/// Units with text labels: distinct labels in text order; returns them and each row's number.
-fn number_text_units(keys: &[RawKey]) -> (Vec<String>, Vec<usize>) {
-    let mut labels: Vec<String> = keys.iter().map(|k| k.unit.trim().to_string()).collect();
-    labels.sort();
-    labels.dedup();
-    let unit_of = keys
-        .iter()
-        .map(|k| {
-            labels
-                .binary_search_by(|l| l.as_str().cmp(k.unit.trim()))
-                .unwrap_or(0)
-        })
-        .collect();
-    (labels, unit_of)
-}
-
 impl Panel {
-    /// Builds a panel from unsorted rows. `keys[i]` identifies row `i` of every column.
-    /// Duplicate (unit, time) keys are an error naming both lines of `origin`.
+    /// Builds a panel from rows in any order. Row `i` of every column belongs to the keys'
+    /// row `i`. Rows already sorted by unit and time are kept in place (no sort, no copy);
+    /// duplicate (unit, time) keys are an error naming both lines of `origin`.
     pub(crate) fn from_raw(
         origin: &std::path::Path,
         unit_name: &str,
         time_name: &str,
-        keys: Vec<RawKey>,
+        keys: RawKeys,
         columns: Vec<Column>,
     ) -> Result<Panel> {
         let n = keys.len();
@@ -142,88 +98,51 @@ impl Panel {
                 )));
             }
         }
-        // Units: numeric order when every label is an integer (parsed once, numbered by binary
-        // search: no string map or string sort on the common path), else text order.
-        let unit_ints: Option<Vec<i64>> = keys.iter().map(|k| parse_int(&k.unit)).collect();
-        let (labels, unit_of) = match unit_ints {
-            Some(ints) => number_integer_units(&keys, &ints),
-            None => number_text_units(&keys),
-        };
-        // Times: integers when every label is one, otherwise ranks of sorted text labels.
-        let times_numeric = keys.iter().all(|k| parse_int(&k.time).is_some());
-        if !times_numeric {
-            // A column of periods that mixes integers with other labels (2010.5, "x", "") is a
-            // data error, not a text time axis: ranking it would silently renumber every year.
-            if let Some(first_int) = keys.iter().find(|k| parse_int(&k.time).is_some()) {
-                let bad = keys
-                    .iter()
-                    .find(|k| parse_int(&k.time).is_none())
-                    .expect("not all times are integers");
-                return Err(Error::input(
-                    origin,
-                    Some(bad.line),
-                    Some(time_name),
-                    format!(
-                        "time '{}' is not an integer period, but line {} gives the integer '{}': \
-                         every row needs an integer period (e.g. a year), or every row a text label",
-                        bad.time.trim(),
-                        first_int.line,
-                        first_int.time.trim()
-                    ),
-                ));
-            }
-        }
-        let (time_vals, time_text): (Vec<i64>, Option<Vec<String>>) = if times_numeric {
-            (
-                keys.iter()
-                    .map(|k| parse_int(&k.time).unwrap_or(0))
-                    .collect(),
-                None,
-            )
+        let (labels, unit_of) = keys.number_units();
+        let (time_vals, time_text) = keys.number_times();
+        let key = |i: usize| (unit_of[i], time_vals[i]);
+        let sorted = (1..n).all(|i| key(i - 1) < key(i));
+        let (unit, time, columns) = if sorted {
+            (unit_of, time_vals, columns)
         } else {
-            let mut tl: Vec<String> = keys.iter().map(|k| k.time.trim().to_string()).collect();
-            tl.sort();
-            tl.dedup();
-            let rank: BTreeMap<&str, i64> = tl
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.as_str(), i as i64))
-                .collect();
-            let vals = keys.iter().map(|k| rank[k.time.trim()]).collect();
-            (vals, Some(tl))
-        };
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| (unit_of[i], time_vals[i], i));
-        for w in order.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            if unit_of[a] == unit_of[b] && time_vals[a] == time_vals[b] {
-                return Err(Error::input(
-                    origin,
-                    Some(keys[b].line),
-                    None,
-                    format!(
-                        "duplicate key {unit_name}={} {time_name}={}: already given on line {}",
-                        keys[b].unit.trim(),
-                        keys[b].time.trim(),
-                        keys[a].line
-                    ),
-                ));
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by_key(|&i| (unit_of[i], time_vals[i], i));
+            for w in order.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                if key(a) == key(b) {
+                    return Err(Error::input(
+                        origin,
+                        Some(keys.lines[b]),
+                        None,
+                        format!(
+                            "duplicate key {unit_name}={} {time_name}={}: already given on line {}",
+                            keys.unit_text(b),
+                            keys.time_text(b),
+                            keys.lines[a]
+                        ),
+                    ));
+                }
             }
-        }
-        let unit: Vec<usize> = order.iter().map(|&i| unit_of[i]).collect();
-        let time: Vec<i64> = order.iter().map(|&i| time_vals[i]).collect();
-        let columns = columns
-            .into_iter()
-            .map(|c| Column {
-                name: c.name,
-                data: match c.data {
-                    ColumnData::Num(v) => ColumnData::Num(order.iter().map(|&i| v[i]).collect()),
-                    ColumnData::Text(v) => {
-                        ColumnData::Text(order.iter().map(|&i| v[i].clone()).collect())
-                    }
-                },
-            })
-            .collect();
+            let columns = columns
+                .into_iter()
+                .map(|c| Column {
+                    name: c.name,
+                    data: match c.data {
+                        ColumnData::Num(v) => {
+                            ColumnData::Num(order.iter().map(|&i| v[i]).collect())
+                        }
+                        ColumnData::Text(mut v) => ColumnData::Text(
+                            order.iter().map(|&i| std::mem::take(&mut v[i])).collect(),
+                        ),
+                    },
+                })
+                .collect();
+            (
+                order.iter().map(|&i| unit_of[i]).collect(),
+                order.iter().map(|&i| time_vals[i]).collect(),
+                columns,
+            )
+        };
         let mut blocks = vec![(0usize, 0usize); labels.len()];
         let mut start = 0;
         for r in 1..=n {
@@ -255,23 +174,12 @@ impl Panel {
         if units.len() != times.len() {
             return Err(Error::Data("unit and time keys differ in length".into()));
         }
-        let keys = units
-            .into_iter()
-            .zip(times)
-            .enumerate()
-            .map(|(i, (u, t))| RawKey {
-                unit: u,
-                time: t.to_string(),
-                line: i as u64 + 1,
-            })
-            .collect();
-        Panel::from_raw(
-            std::path::Path::new("<memory>"),
-            unit_name,
-            time_name,
-            keys,
-            columns,
-        )
+        let origin = std::path::Path::new("<memory>");
+        let mut keys = RawKeys::new();
+        for (i, (u, t)) in units.iter().zip(times).enumerate() {
+            keys.push(origin, time_name, u.trim(), &t.to_string(), i as u64 + 1)?;
+        }
+        Panel::from_raw(origin, unit_name, time_name, keys, columns)
     }
 
     /// Number of rows (unit-time observations).
