@@ -58,6 +58,7 @@ pub mod io;
 mod linalg;
 pub mod outset;
 pub mod panel;
+pub mod savefit;
 pub mod table;
 
 pub use error::{Error, Result};
