@@ -576,3 +576,24 @@ fn bad_instruments_and_flags_exit_2_and_write_nothing() {
     let (ok, _, err) = run(&a);
     assert!(!ok && err.contains("need --model gmm-diff"), "{err}");
 }
+
+/// Every binary answers `--version` with its name and the crate's version.
+#[test]
+fn every_binary_prints_its_version() {
+    for (name, exe) in [
+        ("iku-data", env!("CARGO_BIN_EXE_iku-data")),
+        ("iku-estimate", env!("CARGO_BIN_EXE_iku-estimate")),
+        ("iku-project", env!("CARGO_BIN_EXE_iku-project")),
+        ("iku-reproduce", env!("CARGO_BIN_EXE_iku-reproduce")),
+    ] {
+        let out = std::process::Command::new(exe)
+            .arg("--version")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!("{name} {}", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}

@@ -74,6 +74,7 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(
     name = "iku-estimate",
+    version,
     about = "Estimate a panel model (plm / fixest / linearmodels conventions) and print its table"
 )]
 struct Cli {
