@@ -55,12 +55,13 @@
 //! (system GMM: {excluding, difference}), `ar1`, `ar2` ({z, p_value}), `warnings`}.
 
 use clap::Parser;
+use iku::spec::SpecFile;
 use panelkit::estimators::gmm::{gmm, Effect, GmmOptions, Instruments, Transformation};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::etable::EstimateTable;
 use panelkit::formula::Formula;
 use panelkit::inference::bootstrap::{BootKind, BootOptions, BootResult, BootWeights, PValueKind};
-use panelkit::inference::clusters::ClusterBy;
+use panelkit::inference::clusters::{ClusterBy, ClusterVars};
 use panelkit::inference::render::render_with_tests;
 use panelkit::inference::{
     parse_lincom, CoefTable, LinearHypothesis, Ssc, VcovKind, VcovSpec, WaldForm,
@@ -92,15 +93,21 @@ struct Cli {
     /// Estimator; default: implied by the formula's absorbed effects, else within.
     #[arg(long)]
     model: Option<String>,
-    /// Covariance estimator.
-    #[arg(long, default_value = "cluster")]
-    vcov: String,
+    /// Covariance estimator [default: cluster; with --spec, the study's].
+    #[arg(long)]
+    vcov: Option<String>,
+    /// Cluster on these columns instead of the unit: "region", or "region + year" for
+    /// two-way clustering (any column, text or numeric, or a key) [with --spec: the study's
+    /// `cluster`].
+    #[arg(long)]
+    cluster: Option<String>,
     /// Lags for driscoll-kraay and newey-west (default ⌊T^{1/4}⌋).
     #[arg(long)]
     lags: Option<usize>,
-    /// Small-sample preset (see the README / `panelkit::inference::ssc`).
-    #[arg(long, default_value = "fixest")]
-    ssc: String,
+    /// Small-sample preset (see the README / `panelkit::inference::ssc`) [default: fixest;
+    /// with --spec, the study's].
+    #[arg(long)]
+    ssc: Option<String>,
     /// Analytic weights column (e.g. population).
     #[arg(long)]
     weights: Option<String>,
@@ -129,7 +136,8 @@ struct Cli {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Run a whole spec set (TOML, e.g. specs/vive.toml) on --data, writing
-    /// estimates.{csv,json,md,tex} into --out-dir.
+    /// estimates.{csv,json,md,tex} into --out-dir; with --formula, estimate that formula
+    /// instead, on the spec file's derived variables and sample window.
     #[arg(long)]
     spec: Option<PathBuf>,
     /// Output directory of --spec.
@@ -165,7 +173,7 @@ struct Cli {
     /// Hypothesis tested, 'TERM = 0' or 'a + b = 0' (default: the first slope = 0).
     #[arg(long)]
     boot_hypothesis: Option<String>,
-    /// Bootstrap clusters: unit or time.
+    /// Bootstrap clusters: unit, time or any column (e.g. region).
     #[arg(long, default_value = "unit")]
     boot_cluster: String,
     /// Bootstrap p-value (and interval): symmetric, equal-tailed, upper or lower.
@@ -177,6 +185,8 @@ struct Cli {
 struct BootRequest {
     hypothesis: Option<String>,
     opts: BootOptions,
+    /// A cluster column other than the unit or time (read for the fit's observations).
+    column: Option<String>,
 }
 
 impl BootRequest {
@@ -190,23 +200,25 @@ impl BootRequest {
         opts.weights = BootWeights::parse(&cli.boot_weights)?;
         opts.p_kind = PValueKind::parse(&cli.boot_p)?;
         opts.level = cli.level;
+        let mut column = None;
         opts.cluster = match cli.boot_cluster.as_str() {
             "unit" => ClusterBy::Unit,
             "time" => ClusterBy::Time,
             other => {
-                return Err(Error::Usage(format!(
-                    "--boot-cluster '{other}': expected unit or time"
-                )))
+                column = Some(other.to_string());
+                ClusterBy::Unit
             }
         };
         Ok(Some(BootRequest {
             hypothesis: cli.boot_hypothesis.clone(),
             opts,
+            column,
         }))
     }
 
-    /// Runs the bootstrap on `fit`; the default hypothesis is the first slope = 0.
-    fn run(&self, fit: &panelkit::estimators::Fit) -> Result<BootResult> {
+    /// Runs the bootstrap on `fit` (estimated on `panel`); the default hypothesis is the
+    /// first slope = 0.
+    fn run(&self, fit: &Fit, panel: &Panel) -> Result<BootResult> {
         let h = match &self.hypothesis {
             Some(text) => LinearHypothesis::parse(text)
                 .map_err(|e| Error::Usage(format!("--boot-hypothesis '{text}': {e}")))?,
@@ -219,7 +231,13 @@ impl BootRequest {
                 LinearHypothesis::parse(&format!("{first} = 0"))?
             }
         };
-        fit.wild_bootstrap(&h, &self.opts)
+        let mut opts = self.opts.clone();
+        if let Some(c) = &self.column {
+            opts.cluster = ClusterVars::from_panel(panel, fit, c)
+                .and_then(|v| v.one_way())
+                .map_err(|e| Error::Usage(format!("--boot-cluster '{c}': {e}")))?;
+        }
+        fit.wild_bootstrap(&h, &opts)
     }
 }
 
@@ -270,6 +288,10 @@ struct Job {
     model: Option<Model>,
     vcov: VcovSpec,
     weights: Option<String>,
+    /// Cluster columns for clustered covariances (None: the kind's own, by unit).
+    cluster: Option<String>,
+    /// With --spec: the spec file whose derived variables and sample window apply.
+    study: Option<SpecFile>,
     lincoms: Vec<String>,
     wald: Option<LinearHypothesis>,
     level: f64,
@@ -305,23 +327,38 @@ impl Job {
                 "--boot: the bootstrap is printed with --format json, table or md".into(),
             ));
         }
-        let need = |v: &Option<String>, flag: &str| {
+        let study = cli.spec.as_deref().map(SpecFile::load).transpose()?;
+        let need = |v: &Option<String>, flag: &str, study_value: Option<&String>| {
             v.clone()
+                .or_else(|| study_value.cloned())
                 .ok_or_else(|| Error::Usage(format!("{flag} is required")))
         };
+        let st = study.as_ref().map(|f| &f.study);
+        let vcov = cli
+            .vcov
+            .as_deref()
+            .or(st.map(|s| s.vcov.as_str()))
+            .unwrap_or("cluster");
+        let ssc = cli
+            .ssc
+            .as_deref()
+            .or(st.map(|s| s.ssc.as_str()))
+            .unwrap_or("fixest");
         Ok(Job {
             data: cli
                 .data
                 .clone()
                 .ok_or_else(|| Error::Usage("--data FILE is required".into()))?,
-            unit: need(&cli.unit, "--unit COL")?,
-            time: need(&cli.time, "--time COL")?,
+            unit: need(&cli.unit, "--unit COL", st.map(|s| &s.unit))?,
+            time: need(&cli.time, "--time COL", st.map(|s| &s.time))?,
             formulas: cli.formula.clone(),
             model: cli.model.as_deref().map(Model::parse).transpose()?,
-            vcov: VcovSpec::new(VcovKind::parse(&cli.vcov)?)
-                .with_ssc(Ssc::parse(&cli.ssc)?)
-                .with_lags(cli.lags),
+            vcov: VcovSpec::new(VcovKind::parse(vcov)?)
+                .with_ssc(Ssc::parse(ssc)?)
+                .with_lags(cli.lags.or(st.and_then(|s| s.lags))),
+            cluster: cli.cluster.clone().or(st.and_then(|s| s.cluster.clone())),
             weights: cli.weights.clone(),
+            study,
             lincoms: cli.lincom.clone(),
             wald: cli
                 .wald
@@ -340,33 +377,61 @@ impl Job {
         })
     }
 
-    /// Estimates one formula and computes its covariance.
-    fn fit(&self, panel: &Panel, formula: &Formula) -> Result<(Fit, CoefTable)> {
+    /// Estimates one formula (on the rows `sample`, if given) and computes its covariance.
+    fn fit(
+        &self,
+        panel: &Panel,
+        formula: &Formula,
+        sample: &Option<Vec<bool>>,
+    ) -> Result<(Fit, CoefTable)> {
         formula.check(panel)?;
         let model = Model::resolve(formula, panel, self.model)?;
         let opts = EstimateOptions::new(model)
             .with_weights(self.weights.as_deref())
             .with_drop_singletons(self.drop_singletons)
-            .with_fd_across_gaps(self.fd_across_gaps);
+            .with_fd_across_gaps(self.fd_across_gaps)
+            .with_sample(sample.clone());
         let fit = estimate(panel, formula, &opts)?;
-        let table = fit.coef_table(&self.vcov, self.level)?;
+        let table = match &self.cluster {
+            Some(c) => {
+                let vars = ClusterVars::from_panel(panel, &fit, c)
+                    .map_err(|e| Error::Usage(format!("--cluster '{c}': {e}")))?;
+                fit.coef_table_clustered(&self.vcov, &vars, self.level)?
+            }
+            None => fit.coef_table(&self.vcov, self.level)?,
+        };
         Ok((fit, table))
+    }
+
+    /// The panel (with a spec file: the canonical panel with its derived variables) and the
+    /// rows allowed (the spec file's sample window).
+    fn load(&self) -> Result<(Panel, Option<Vec<bool>>)> {
+        match &self.study {
+            Some(sf) => {
+                let (panel, sample) = sf.study_panel(&iku::canonical::load(&self.data)?)?;
+                Ok((panel, Some(sample)))
+            }
+            None => Ok((
+                panelkit::panel::io::read_csv(&self.data, &self.unit, &self.time)?,
+                None,
+            )),
+        }
     }
 
     /// Reads the data, estimates, computes the covariance and renders the table.
     fn execute(&self) -> Result<String> {
-        let panel = panelkit::panel::io::read_csv(&self.data, &self.unit, &self.time)?;
+        let (panel, sample) = self.load()?;
         let formulas: Vec<Formula> = self
             .formulas
             .iter()
             .map(|f| Formula::parse(f))
             .collect::<Result<_>>()?;
         if let [formula] = formulas.as_slice() {
-            return self.execute_one(&panel, formula);
+            return self.execute_one(&panel, formula, &sample);
         }
         let fits: Vec<(Fit, CoefTable)> = formulas
             .iter()
-            .map(|f| self.fit(&panel, f))
+            .map(|f| self.fit(&panel, f, &sample))
             .collect::<Result<_>>()?;
         let labels: Vec<String> = (1..=fits.len()).map(|i| format!("({i})")).collect();
         let list: Vec<(&str, &Fit, &CoefTable)> = labels
@@ -378,8 +443,13 @@ impl Job {
     }
 
     /// One formula: its coefficient table with the linear combinations and tests asked for.
-    fn execute_one(&self, panel: &Panel, formula: &Formula) -> Result<String> {
-        let (fit, mut table) = self.fit(panel, formula)?;
+    fn execute_one(
+        &self,
+        panel: &Panel,
+        formula: &Formula,
+        sample: &Option<Vec<bool>>,
+    ) -> Result<String> {
+        let (fit, mut table) = self.fit(panel, formula, sample)?;
         for l in &self.lincoms {
             let terms =
                 parse_lincom(l).map_err(|e| Error::Usage(format!("--lincom '{l}': {e}")))?;
@@ -397,7 +467,7 @@ impl Job {
         };
         let text = render_with_tests(&fit, &table, &tests, self.format);
         match &self.boot {
-            Some(b) => with_bootstrap(text, &b.run(&fit)?, self.format),
+            Some(b) => with_bootstrap(text, &b.run(&fit, panel)?, self.format),
             None => Ok(text),
         }
     }
@@ -433,6 +503,13 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
                 .into(),
         ));
     }
+    if cli.cluster.is_some() || cli.spec.is_some() {
+        return Err(Error::Usage(
+            "--cluster and --spec with --formula apply to linear models, not to GMM (GMM \
+             clusters by unit)"
+                .into(),
+        ));
+    }
     if cli.boot.is_some() {
         return Err(Error::Usage(
             "--boot: the wild cluster bootstrap applies to linear models (pooled, within, \
@@ -458,7 +535,7 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
         &cli.instruments,
         "--instruments \"gmm(y, 2:99) + iv(x)\" (GMM models)",
     )?)?;
-    let robust = match cli.vcov.as_str() {
+    let robust = match cli.vcov.as_deref().unwrap_or("cluster") {
         "robust" | "cluster" | "windmeijer" => true,
         "iid" | "nonrobust" => false,
         v => {
@@ -500,7 +577,7 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    if let Some(spec) = cli.spec.clone() {
+    if let Some(spec) = cli.spec.clone().filter(|_| cli.formula.is_empty()) {
         return run_spec(&cli, &spec);
     }
     let gmm_model = cli.model.as_deref().and_then(Transformation::parse);

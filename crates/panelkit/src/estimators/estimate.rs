@@ -165,14 +165,14 @@ fn transform(s: &Sample, d: &Design, model: Model) -> Result<Transformed> {
     })
 }
 
+/// A transformed regression with absorbed effects: (scaled y, scaled columns, y, absorbed
+/// parameters).
+type Absorbed = (Vec<f64>, Vec<Vec<f64>>, Vec<f64>, usize);
+
 /// Any number of fixed effects, absorbed by alternating projections: (scaled y, scaled
 /// columns, y, absorbed parameters). The absorbed count is fixest's: Σ levels − (number of
 /// fixed effects − 1), one reference per additional fixed effect.
-fn projected(
-    s: &Sample,
-    d: &Design,
-    sw: Option<&[f64]>,
-) -> Result<(Vec<f64>, Vec<Vec<f64>>, Vec<f64>, usize)> {
+fn projected(s: &Sample, d: &Design, sw: Option<&[f64]>) -> Result<Absorbed> {
     if s.fe.is_empty() {
         return Err(Error::Usage(
             "the fixef model needs fixed effects after '|'".into(),

@@ -195,8 +195,9 @@ impl Formula {
 
     /// The regressors of the right-hand side on the panel rows `rows`, in term order: a
     /// numeric term is one column (`values[j]` per panel row); a factor term one dummy per
-    /// level present in the rows, less its references (`factor()`: less the first level,
-    /// unless it is the first factor of a model without intercept or fixed effects).
+    /// level present in the rows, less its references. `factor(v)` and `i(v)` without `ref`
+    /// leave out the first level (full-rank coding, as pyfixest), unless it is the first
+    /// factor of a model without intercept or fixed effects.
     pub fn regressors(
         &self,
         panel: &Panel,
@@ -240,7 +241,11 @@ impl Formula {
                     }
                 }
             }
-            if f.style == FactorStyle::Factor {
+            let reduce = match f.style {
+                FactorStyle::Factor => true,
+                FactorStyle::I => f.by.is_none() && f.refs.is_empty(),
+            };
+            if reduce {
                 if full_rank_done {
                     if let Some(first) = present.iter().position(|&p| p) {
                         skip[first] = true;

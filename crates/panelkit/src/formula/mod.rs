@@ -19,10 +19,11 @@
 //! the value of the wrong period. `log`, `exp` and `sqrt` apply elementwise; a non-finite
 //! result (the log of zero) is a missing value. `I(...)` protects arithmetic.
 //!
-//! Factors: `factor(v)` expands to one dummy per level of `v` in the estimation sample but
-//! the first (the reference); `i(v)` to one per level, `i(v, ref = r)` leaves out `r` (or
-//! several, `ref = c(r1, r2)`), `i(v, x, ref = r)` to the level dummies times the numeric
-//! `x` (event studies). `v` may be any column, text or numeric, or a key. Interactions: `x:z`
+//! Factors: `factor(v)` and `i(v)` expand to one dummy per level of `v` in the estimation
+//! sample but the first (the reference; all levels for the first factor of a model with
+//! neither intercept nor fixed effects); `i(v, ref = r)` leaves out `r` instead (or several,
+//! `ref = c(r1, r2)`); `i(v, x)` gives every level's dummy times the numeric `x`, and
+//! `i(v, x, ref = r)` all but `r` (event studies). `v` may be any column, text or numeric, or a key. Interactions: `x:z`
 //! is the product of numeric values, `x*z` expands to `x + z + x:z`. Terms are ordered by
 //! degree (main effects first), as R's `terms()` and fixest do.
 //!

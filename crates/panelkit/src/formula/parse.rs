@@ -138,7 +138,7 @@ impl<'a> Parser<'a> {
 
     fn int(&mut self, what: &str) -> Result<(i64, usize)> {
         match self.next() {
-            (Tok::Num(v), p) if v.fract() == 0.0 && v >= 0.0 && v < 1e15 => Ok((v as i64, p)),
+            (Tok::Num(v), p) if v.fract() == 0.0 && (0.0..1e15).contains(&v) => Ok((v as i64, p)),
             (_, p) => Err(self.err(p, &format!("expected {what}"))),
         }
     }
@@ -414,7 +414,9 @@ impl<'a> Parser<'a> {
                 Tok::Sym(':') => {
                     self.next();
                     let a = self.atom()?;
-                    groups.last_mut().map(|g| g.push(a));
+                    if let Some(g) = groups.last_mut() {
+                        g.push(a);
+                    }
                 }
                 Tok::Sym('*') => {
                     self.next();

@@ -312,6 +312,7 @@ fn hausman_aux(panel: &Panel, formula: &Formula, ssc: Ssc) -> Result<(Array1<f64
         absorbs_unit: false,
         absorbs_time: false,
         differenced: false,
+        nested_fe: None,
     };
     let recipe = Recipe::Cluster(ClusterBy::Unit);
     let factor = factors(&ssc, recipe, &counts, Some(&[g])).factor;

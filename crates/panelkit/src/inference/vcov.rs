@@ -1,7 +1,7 @@
 //! The covariance request ([`VcovSpec`]), its result ([`Vcov`]) and [`Fit::vcov`], the glue
 //! that hands a fit's arrays to the covariance routines and the small-sample corrections.
 
-use super::covariance::{meat, sandwich, Meat, MeatInputs};
+use super::covariance::{meat, MeatInputs};
 use super::kind::{Recipe, VcovKind};
 use super::ssc::{factors, Counts, Ssc};
 use crate::error::{Error, Result};
@@ -78,6 +78,9 @@ pub struct Vcov {
     pub n_clusters: Option<usize>,
     /// The formula applied, in words (printed under tables).
     pub note: String,
+    /// The cluster columns when clustered on columns of the panel (`region`, `region +
+    /// year`); `None` for the unit / period clusters of the kinds themselves.
+    pub cluster: Option<String>,
 }
 
 /// Default lag length ⌊T^{1/4}⌋ (plm's `vcovSCC`/`vcovNW` default), T = periods in the fit.
@@ -98,6 +101,7 @@ impl Fit {
             absorbs_unit: self.model.absorbs_unit(),
             absorbs_time: self.model.absorbs_time(),
             differenced: self.model.differences(),
+            nested_fe: None,
         }
     }
 
@@ -139,18 +143,7 @@ impl Fit {
             }
         }
         let f = factors(&spec.ssc(), recipe, &self.counts(), clusters.as_deref());
-        let b = &self.xtx_inv;
-        let matrix = match m {
-            Meat::None => b * f.factor,
-            Meat::One(m, _) => sandwich(b, &m) * f.factor,
-            Meat::Twoway([(mu, _), (mt, _), (mb, _)]) => {
-                let m = match f.twoway_weights {
-                    None => mu + mt - mb,
-                    Some([wu, wt, wb]) => mu * wu + mt * wt - mb * wb,
-                };
-                sandwich(b, &m) * f.factor
-            }
-        };
+        let matrix = m.covariance(&self.xtx_inv, f.factor, f.twoway_weights);
         Ok(Vcov {
             spec: *spec,
             matrix,
@@ -159,6 +152,7 @@ impl Fit {
             lags,
             n_clusters: clusters.map(|c| c.iter().take(2).copied().min().unwrap_or(0)),
             note: f.note,
+            cluster: None,
         })
     }
 }
