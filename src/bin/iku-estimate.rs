@@ -3,32 +3,46 @@
 //!
 //! ```text
 //! iku-estimate --data FILE --unit COL --time COL --formula "y ~ x + l(x, 1) | unit" [--formula ...]
-//!              [--model pooled|within|twoways|fd|between|random]
+//!              [--model pooled|within|within-time|twoways|fd|between|random|fixef]
 //!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west|crv2|crv3]
+//!              [--cluster "COL" | --cluster "COL1 + COL2"]
 //!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
 //!              [--lincom "l(x, 0) + l(x, 1)"]... [--wald "a = 0, b = 0"] [--level 0.95]
 //!              [--tests] [--drop-singletons] [--fd-across-gaps]
 //!              [--format table|json|csv|md|tex] [--out FILE]
 //!              [--boot wcr|wcu [--boot-reps B] [--boot-weights rademacher|webb|mammen|normal]
-//!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time]
+//!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time|COL]
 //!               [--boot-p symmetric|equal-tailed|upper|lower]]
 //! iku-estimate --data FILE --unit COL --time COL --model gmm-diff|gmm-sys
 //!              --formula "y ~ l(y, 1) + x" --instruments "gmm(y, 2:99) + gmm(x, 2:99) + iv(z)"
 //!              [--steps 1|2] [--collapse] [--effect individual|twoways] [--vcov robust|iid]
 //!              [--long-run "x"]... [--format table|json] [--out FILE]
 //! ```
-//! Defaults: model from the formula's `| effects` (else within), vcov cluster (by unit),
+//! iku-estimate --spec FILE --data PANEL --formula "d_spend_pc ~ l(d_iku, 0:1) | code + year" [...]
+//! ```
+//! The second form estimates an ad-hoc formula on the spec file's derived variables and
+//! sample window, the study's unit, time, vcov, ssc and cluster being the defaults.
+//!
+//! ```text
+//! formula: y ~ log(x) + I(z^2) + l(d(x), 1) + l(log(x), 0:2) + factor(g) + i(year, ref = 2015)
+//!              + i(year, x, ref = 2015) + x:z + x*z [- 1] | code + year + region^year
+//! ```
+//! (see `panelkit::formula` and the README for the grammar and the coefficient names).
+//! Defaults: model from the formula's `| effects` (else within; fixed effects other than
+//! the unit and time: fixef, alternating projections), vcov cluster (by unit; `--cluster`
+//! names other columns),
 //! ssc fixest, lags ⌊T^{1/4}⌋ for driscoll-kraay / newey-west, confidence level 0.95,
 //! format table. `--lincom` and `--wald` are parsed by `panelkit::inference`
 //! (`parse_lincom`, `LinearHypothesis`): terms are matched ignoring spacing, `2*a - b`,
 //! several restrictions separated by commas; the Wald test is F(q, t df) when the covariance
 //! has t degrees of freedom, χ²(q) under normal inference.
 //!
-//! `--format json` prints one object: `formula`, `model`, `vcov`, `ssc`, `ssc_formula` (the
+//! `--format json` prints one object: `formula`, `model`, `vcov`, `cluster` (with
+//! `--cluster` only), `ssc`, `ssc_formula` (the
 //! factor applied, in words), `lags`, `nobs`, `n_units`, `n_times`, `df_resid` (n − k − k_fe),
 //! `t_df` (null = normal), `n_clusters`, `r2` (plm's: of the transformed model), `r2_within`
-//! (FE models), `dropped` (observations by reason: "missing values", "lags/leads",
-//! "differences", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
+//! (FE models), `dropped` (observations by reason: "outside sample", "missing values",
+//! "lags/leads", "differences", "non-finite values", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
 //! ([{term, estimate, std_error, statistic, p_value, conf_low, conf_high}], formula order,
 //! `(Intercept)` first), `lincom` (same fields, when asked), `wald` ({stat, df1, df2,
 //! p_value, distribution} with `--wald`; df2 null for χ²), `level` (of the intervals, when not
@@ -55,6 +69,23 @@
 //! (system GMM: {excluding, difference}), `ar1`, `ar2` ({z, p_value}), `warnings`}.
 
 use clap::Parser;
+
+/// The formula syntax, printed under `--help`.
+const FORMULA_HELP: &str = "\
+Formula syntax (fixest's, with fixest's coefficient names):
+  y ~ x + z                 columns; - 1 or + 0 drops the intercept
+  log(x) exp(x) sqrt(x)     elementwise functions (a non-finite result is missing)
+  I(x^2) I(x * z) I(x/2)    arithmetic with + - * / ^, numbers and parentheses
+  l(e, k) l(e, a:b) f(e, k) lag, lags a..b, lead of any expression, within units, gap-aware
+  d(e) d(e, k)              difference; operators nest: l(d(x), 1), d(log(x)), l(log(x), 0:2)
+  factor(v)                 a dummy per level of any column but the first: factor(v)b
+  i(v) i(v, ref = r)        level dummies (first level, or r, left out): v::2012
+  i(v, x, ref = r)          level dummies times x (event studies): v::2012:x
+  x:z  x*z                  product; x*z = x + z + x:z
+  | code + year             unit and/or time fixed effects (exact)
+  | region  | region^year  | code + region^year
+                            fixed effects on any columns and combinations (alternating projections)
+Clustering: --cluster region, or two-way --cluster \"region + year\" (default: the unit).";
 use iku::spec::SpecFile;
 use panelkit::estimators::gmm::{gmm, Effect, GmmOptions, Instruments, Transformation};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
@@ -75,7 +106,8 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(
     name = "iku-estimate",
-    about = "Estimate a panel model (plm / fixest / linearmodels conventions) and print its table"
+    about = "Estimate a panel model (plm / fixest / linearmodels conventions) and print its table",
+    after_help = FORMULA_HELP
 )]
 struct Cli {
     /// Panel CSV (header line; unit and time columns may be text or integers).
@@ -87,7 +119,8 @@ struct Cli {
     /// Time key column.
     #[arg(long)]
     time: Option<String>,
-    /// Model formula, e.g. "y ~ x + l(x, 1) | unit + year"; repeat for a multi-model table.
+    /// Model formula in fixest syntax, e.g. "y ~ log(x) + l(d(x), 0:2) + i(year, ref = 2015)
+    /// | code + region^year" (see below); repeat for a multi-model table.
     #[arg(long)]
     formula: Vec<String>,
     /// Estimator; default: implied by the formula's absorbed effects, else within.
