@@ -121,7 +121,10 @@ impl SpecFile {
         let fit = estimate(panel, &formula, &opts).map_err(ctx)?;
         let vspec = self.vcov_of(spec).map_err(ctx)?;
         let clusters = match spec.cluster.as_ref().or(self.study.cluster.as_ref()) {
-            Some(c) => Some(ClusterVars::from_panel(panel, &fit, c).map_err(ctx)?),
+            Some(c) => Some(
+                ClusterVars::from_panel(panel, &fit, c)
+                    .map_err(|e| ctx(Error::Usage(format!("cluster = \"{c}\": {e}"))))?,
+            ),
             None => None,
         };
         let table = match &clusters {

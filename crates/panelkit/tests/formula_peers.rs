@@ -119,6 +119,21 @@ fn clustering_on_the_unit_column_equals_the_cluster_kind() {
         }
         assert_eq!(b.cluster.as_deref(), Some(cols));
     }
+    // Any fixed effects (alternating projections): the unit-clustered kind counts the unit
+    // fixed effects nested in the unit clusters once, as clustering on the unit column does.
+    let g = Formula::parse("y ~ log(x) + z | code + region^year").unwrap();
+    let ap = estimate(&panel, &g, &EstimateOptions::new(Model::Fixef)).unwrap();
+    let spec = VcovSpec::new(VcovKind::Cluster);
+    let a = ap.vcov(&spec).unwrap();
+    let b = ap
+        .vcov_clustered(
+            &spec,
+            &ClusterVars::from_panel(&panel, &ap, "code").unwrap(),
+        )
+        .unwrap();
+    for (x, y) in a.matrix.iter().zip(b.matrix.iter()) {
+        assert!((x - y).abs() <= 1e-12 * x.abs().max(1e-300), "{x} vs {y}");
+    }
     let vars = ClusterVars::from_panel(&panel, &fit, "nosuch").unwrap_err();
     assert!(vars.to_string().contains("no column 'nosuch'"));
     let three = ClusterVars::from_panel(&panel, &fit, "code + year + region").unwrap_err();

@@ -29,8 +29,8 @@ impl ClusterVars {
         let names: Vec<String> = spec.split('+').map(|s| s.trim().to_string()).collect();
         if names.iter().any(|n| n.is_empty()) || names.len() > 2 {
             return Err(Error::Usage(format!(
-                "cluster '{spec}': expected one column or two joined by '+', e.g. \"region\" or \
-                 \"region + year\""
+                "expected one column or two joined by '+', e.g. \"region\" or \"region + \
+                 year\"; got '{spec}'"
             )));
         }
         Ok(names)
@@ -43,8 +43,8 @@ impl ClusterVars {
         let rows = fit.ids().rows();
         if rows.len() != fit.n() || rows.iter().any(|&r| r >= panel.nrows()) {
             return Err(Error::Usage(format!(
-                "cluster '{spec}': clustering on a column needs one panel row per observation \
-                 ({} model)",
+                "clustering on a column needs one panel row per observation, which the {} \
+                 model does not have",
                 fit.model().name()
             )));
         }
@@ -54,7 +54,7 @@ impl ClusterVars {
                 let mut have = vec![panel.unit_name(), panel.time_name()];
                 have.extend(panel.column_names());
                 Error::Usage(format!(
-                    "cluster: no column '{name}' in the data (columns: {})",
+                    "no column '{name}' in the data (columns: {})",
                     have.join(", ")
                 ))
             })?;
@@ -134,14 +134,9 @@ impl Fit {
                 clusters.label()
             )));
         }
-        let nested: usize = self
-            .fixed_effects()
-            .iter()
-            .filter(|fe| clusters.ids.iter().any(|g| fe.nested_in(g)))
-            .map(|fe| fe.levels.saturating_sub(1))
-            .sum();
+        let ids: Vec<&[usize]> = clusters.ids.iter().map(|g| g.as_slice()).collect();
         let mut counts = self.counts();
-        counts.nested_fe = Some(nested);
+        counts.nested_fe = Some(self.nested_fe_levels(&ids));
         counts.absorbs_unit = false;
         counts.absorbs_time = false;
         let f = factors(

@@ -2,10 +2,10 @@
 //! that hands a fit's arrays to the covariance routines and the small-sample corrections.
 
 use super::covariance::{meat, MeatInputs};
-use super::kind::{Recipe, VcovKind};
+use super::kind::{ClusterBy, Recipe, VcovKind};
 use super::ssc::{factors, Counts, Ssc};
 use crate::error::{Error, Result};
-use crate::estimators::Fit;
+use crate::estimators::{Fit, Model};
 use ndarray::Array2;
 
 /// A covariance request: kind, small-sample corrections (default [`Ssc::fixest`]) and lag
@@ -105,6 +105,16 @@ impl Fit {
         }
     }
 
+    /// Σ (levels − 1) over the absorbed fixed effects nested in one of the `clusters`
+    /// groupings (fixest's `fixef.K = "nested"` leaves them out of K).
+    pub(crate) fn nested_fe_levels(&self, clusters: &[&[usize]]) -> usize {
+        self.fe
+            .iter()
+            .filter(|fe| clusters.iter().any(|g| fe.nested_in(g)))
+            .map(|fe| fe.levels.saturating_sub(1))
+            .sum()
+    }
+
     /// The covariance of the coefficients under `spec`.
     pub fn vcov(&self, spec: &VcovSpec) -> Result<Vcov> {
         let (_, recipe) = spec.kind().recipe();
@@ -142,7 +152,17 @@ impl Fit {
                 )));
             }
         }
-        let f = factors(&spec.ssc(), recipe, &self.counts(), clusters.as_deref());
+        let mut counts = self.counts();
+        if let (Recipe::Cluster(by), Model::Fixef) = (recipe, self.model) {
+            // Any fixed effects: those nested in the unit or period clusters, by inspection.
+            let ids: Vec<&[usize]> = match by {
+                ClusterBy::Unit => vec![self.ids.unit()],
+                ClusterBy::Time => vec![self.ids.time_idx()],
+                ClusterBy::UnitAndTime => vec![self.ids.unit(), self.ids.time_idx()],
+            };
+            counts.nested_fe = Some(self.nested_fe_levels(&ids));
+        }
+        let f = factors(&spec.ssc(), recipe, &counts, clusters.as_deref());
         let matrix = m.covariance(&self.xtx_inv, f.factor, f.twoway_weights);
         Ok(Vcov {
             spec: *spec,
