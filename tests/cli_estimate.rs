@@ -265,7 +265,7 @@ fn bootstrap_and_jackknife_errors_are_clear() {
         ),
         (
             vec!["--boot", "wcr", "--boot-cluster", "region"],
-            "expected unit or time",
+            "no column 'region' in the data",
         ),
         (vec!["--vcov", "crv4"], "crv3"),
     ] {

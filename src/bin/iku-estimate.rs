@@ -3,32 +3,46 @@
 //!
 //! ```text
 //! iku-estimate --data FILE --unit COL --time COL --formula "y ~ x + l(x, 1) | unit" [--formula ...]
-//!              [--model pooled|within|twoways|fd|between|random]
+//!              [--model pooled|within|within-time|twoways|fd|between|random|fixef]
 //!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west|crv2|crv3]
+//!              [--cluster "COL" | --cluster "COL1 + COL2"]
 //!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
 //!              [--lincom "l(x, 0) + l(x, 1)"]... [--wald "a = 0, b = 0"] [--level 0.95]
 //!              [--tests] [--drop-singletons] [--fd-across-gaps]
 //!              [--format table|json|csv|md|tex] [--out FILE]
 //!              [--boot wcr|wcu [--boot-reps B] [--boot-weights rademacher|webb|mammen|normal]
-//!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time]
+//!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time|COL]
 //!               [--boot-p symmetric|equal-tailed|upper|lower]]
 //! iku-estimate --data FILE --unit COL --time COL --model gmm-diff|gmm-sys
 //!              --formula "y ~ l(y, 1) + x" --instruments "gmm(y, 2:99) + gmm(x, 2:99) + iv(z)"
 //!              [--steps 1|2] [--collapse] [--effect individual|twoways] [--vcov robust|iid]
 //!              [--long-run "x"]... [--format table|json] [--out FILE]
 //! ```
-//! Defaults: model from the formula's `| effects` (else within), vcov cluster (by unit),
+//! iku-estimate --spec FILE --data PANEL --formula "d_spend_pc ~ l(d_iku, 0:1) | code + year" [...]
+//! ```
+//! The second form estimates an ad-hoc formula on the spec file's derived variables and
+//! sample window, the study's unit, time, vcov, ssc and cluster being the defaults.
+//!
+//! ```text
+//! formula: y ~ log(x) + I(z^2) + l(d(x), 1) + l(log(x), 0:2) + factor(g) + i(year, ref = 2015)
+//!              + i(year, x, ref = 2015) + x:z + x*z [- 1] | code + year + region^year
+//! ```
+//! (see `panelkit::formula` and the README for the grammar and the coefficient names).
+//! Defaults: model from the formula's `| effects` (else within; fixed effects other than
+//! the unit and time: fixef, alternating projections), vcov cluster (by unit; `--cluster`
+//! names other columns),
 //! ssc fixest, lags ⌊T^{1/4}⌋ for driscoll-kraay / newey-west, confidence level 0.95,
 //! format table. `--lincom` and `--wald` are parsed by `panelkit::inference`
 //! (`parse_lincom`, `LinearHypothesis`): terms are matched ignoring spacing, `2*a - b`,
 //! several restrictions separated by commas; the Wald test is F(q, t df) when the covariance
 //! has t degrees of freedom, χ²(q) under normal inference.
 //!
-//! `--format json` prints one object: `formula`, `model`, `vcov`, `ssc`, `ssc_formula` (the
+//! `--format json` prints one object: `formula`, `model`, `vcov`, `cluster` (with
+//! `--cluster` only), `ssc`, `ssc_formula` (the
 //! factor applied, in words), `lags`, `nobs`, `n_units`, `n_times`, `df_resid` (n − k − k_fe),
 //! `t_df` (null = normal), `n_clusters`, `r2` (plm's: of the transformed model), `r2_within`
-//! (FE models), `dropped` (observations by reason: "missing values", "lags/leads",
-//! "differences", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
+//! (FE models), `dropped` (observations by reason: "outside sample", "missing values",
+//! "lags/leads", "differences", "non-finite values", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
 //! ([{term, estimate, std_error, statistic, p_value, conf_low, conf_high}], formula order,
 //! `(Intercept)` first), `lincom` (same fields, when asked), `wald` ({stat, df1, df2,
 //! p_value, distribution} with `--wald`; df2 null for χ²), `level` (of the intervals, when not
@@ -55,12 +69,30 @@
 //! (system GMM: {excluding, difference}), `ar1`, `ar2` ({z, p_value}), `warnings`}.
 
 use clap::Parser;
+
+/// The formula syntax, printed under `--help`.
+const FORMULA_HELP: &str = "\
+Formula syntax (fixest's, with fixest's coefficient names):
+  y ~ x + z                 columns; - 1 or + 0 drops the intercept
+  log(x) exp(x) sqrt(x)     elementwise functions (a non-finite result is missing)
+  I(x^2) I(x * z) I(x/2)    arithmetic with + - * / ^, numbers and parentheses
+  l(e, k) l(e, a:b) f(e, k) lag, lags a..b, lead of any expression, within units, gap-aware
+  d(e) d(e, k)              difference; operators nest: l(d(x), 1), d(log(x)), l(log(x), 0:2)
+  factor(v)                 a dummy per level of any column but the first: factor(v)b
+  i(v) i(v, ref = r)        level dummies (first level, or r, left out): v::2012
+  i(v, x, ref = r)          level dummies times x (event studies): v::2012:x
+  x:z  x*z                  product; x*z = x + z + x:z
+  | code + year             unit and/or time fixed effects (exact)
+  | region  | region^year  | code + region^year
+                            fixed effects on any columns and combinations (alternating projections)
+Clustering: --cluster region, or two-way --cluster \"region + year\" (default: the unit).";
+use iku::spec::SpecFile;
 use panelkit::estimators::gmm::{gmm, Effect, GmmOptions, Instruments, Transformation};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::etable::EstimateTable;
 use panelkit::formula::Formula;
 use panelkit::inference::bootstrap::{BootKind, BootOptions, BootResult, BootWeights, PValueKind};
-use panelkit::inference::clusters::ClusterBy;
+use panelkit::inference::clusters::{ClusterBy, ClusterVars};
 use panelkit::inference::render::render_with_tests;
 use panelkit::inference::{
     parse_lincom, CoefTable, LinearHypothesis, Ssc, VcovKind, VcovSpec, WaldForm,
@@ -75,7 +107,8 @@ use std::process::ExitCode;
 #[command(
     name = "iku-estimate",
     version,
-    about = "Estimate a panel model (plm / fixest / linearmodels conventions) and print its table"
+    about = "Estimate a panel model (plm / fixest / linearmodels conventions) and print its table",
+    after_help = FORMULA_HELP
 )]
 struct Cli {
     /// Panel CSV (header line; unit and time columns may be text or integers).
@@ -87,21 +120,28 @@ struct Cli {
     /// Time key column.
     #[arg(long)]
     time: Option<String>,
-    /// Model formula, e.g. "y ~ x + l(x, 1) | unit + year"; repeat for a multi-model table.
+    /// Model formula in fixest syntax, e.g. "y ~ log(x) + l(d(x), 0:2) + i(year, ref = 2015)
+    /// | code + region^year" (see below); repeat for a multi-model table.
     #[arg(long)]
     formula: Vec<String>,
     /// Estimator; default: implied by the formula's absorbed effects, else within.
     #[arg(long)]
     model: Option<String>,
-    /// Covariance estimator.
-    #[arg(long, default_value = "cluster")]
-    vcov: String,
+    /// Covariance estimator [default: cluster; with --spec, the study's].
+    #[arg(long)]
+    vcov: Option<String>,
+    /// Cluster on these columns instead of the unit: "region", or "region + year" for
+    /// two-way clustering (any column, text or numeric, or a key) [with --spec: the study's
+    /// `cluster`].
+    #[arg(long)]
+    cluster: Option<String>,
     /// Lags for driscoll-kraay and newey-west (default ⌊T^{1/4}⌋).
     #[arg(long)]
     lags: Option<usize>,
-    /// Small-sample preset (see the README / `panelkit::inference::ssc`).
-    #[arg(long, default_value = "fixest")]
-    ssc: String,
+    /// Small-sample preset (see the README / `panelkit::inference::ssc`) [default: fixest;
+    /// with --spec, the study's].
+    #[arg(long)]
+    ssc: Option<String>,
     /// Analytic weights column (e.g. population).
     #[arg(long)]
     weights: Option<String>,
@@ -133,7 +173,8 @@ struct Cli {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Run a whole spec set (TOML, e.g. specs/vive.toml) on --data, writing
-    /// estimates.{csv,json,md,tex} into --out-dir.
+    /// estimates.{csv,json,md,tex} into --out-dir; with --formula, estimate that formula
+    /// instead, on the spec file's derived variables and sample window.
     #[arg(long)]
     spec: Option<PathBuf>,
     /// Output directory of --spec.
@@ -169,7 +210,7 @@ struct Cli {
     /// Hypothesis tested, 'TERM = 0' or 'a + b = 0' (default: the first slope = 0).
     #[arg(long)]
     boot_hypothesis: Option<String>,
-    /// Bootstrap clusters: unit or time.
+    /// Bootstrap clusters: unit, time or any column (e.g. region).
     #[arg(long, default_value = "unit")]
     boot_cluster: String,
     /// Bootstrap p-value (and interval): symmetric, equal-tailed, upper or lower.
@@ -181,6 +222,8 @@ struct Cli {
 struct BootRequest {
     hypothesis: Option<String>,
     opts: BootOptions,
+    /// A cluster column other than the unit or time (read for the fit's observations).
+    column: Option<String>,
 }
 
 impl BootRequest {
@@ -194,23 +237,25 @@ impl BootRequest {
         opts.weights = BootWeights::parse(&cli.boot_weights)?;
         opts.p_kind = PValueKind::parse(&cli.boot_p)?;
         opts.level = cli.level;
+        let mut column = None;
         opts.cluster = match cli.boot_cluster.as_str() {
             "unit" => ClusterBy::Unit,
             "time" => ClusterBy::Time,
             other => {
-                return Err(Error::Usage(format!(
-                    "--boot-cluster '{other}': expected unit or time"
-                )))
+                column = Some(other.to_string());
+                ClusterBy::Unit
             }
         };
         Ok(Some(BootRequest {
             hypothesis: cli.boot_hypothesis.clone(),
             opts,
+            column,
         }))
     }
 
-    /// Runs the bootstrap on `fit`; the default hypothesis is the first slope = 0.
-    fn run(&self, fit: &panelkit::estimators::Fit) -> Result<BootResult> {
+    /// Runs the bootstrap on `fit` (estimated on `panel`); the default hypothesis is the
+    /// first slope = 0.
+    fn run(&self, fit: &Fit, panel: &Panel) -> Result<BootResult> {
         let h = match &self.hypothesis {
             Some(text) => LinearHypothesis::parse(text)
                 .map_err(|e| Error::Usage(format!("--boot-hypothesis '{text}': {e}")))?,
@@ -223,7 +268,13 @@ impl BootRequest {
                 LinearHypothesis::parse(&format!("{first} = 0"))?
             }
         };
-        fit.wild_bootstrap(&h, &self.opts)
+        let mut opts = self.opts.clone();
+        if let Some(c) = &self.column {
+            opts.cluster = ClusterVars::from_panel(panel, fit, c)
+                .and_then(|v| v.one_way())
+                .map_err(|e| Error::Usage(format!("--boot-cluster '{c}': {e}")))?;
+        }
+        fit.wild_bootstrap(&h, &opts)
     }
 }
 
@@ -274,6 +325,10 @@ struct Job {
     model: Option<Model>,
     vcov: VcovSpec,
     weights: Option<String>,
+    /// Cluster columns for clustered covariances (None: the kind's own, by unit).
+    cluster: Option<String>,
+    /// With --spec: the spec file whose derived variables and sample window apply.
+    study: Option<SpecFile>,
     lincoms: Vec<String>,
     wald: Option<LinearHypothesis>,
     level: f64,
@@ -309,23 +364,38 @@ impl Job {
                 "--boot: the bootstrap is printed with --format json, table or md".into(),
             ));
         }
-        let need = |v: &Option<String>, flag: &str| {
+        let study = cli.spec.as_deref().map(SpecFile::load).transpose()?;
+        let need = |v: &Option<String>, flag: &str, study_value: Option<&String>| {
             v.clone()
+                .or_else(|| study_value.cloned())
                 .ok_or_else(|| Error::Usage(format!("{flag} is required")))
         };
+        let st = study.as_ref().map(|f| &f.study);
+        let vcov = cli
+            .vcov
+            .as_deref()
+            .or(st.map(|s| s.vcov.as_str()))
+            .unwrap_or("cluster");
+        let ssc = cli
+            .ssc
+            .as_deref()
+            .or(st.map(|s| s.ssc.as_str()))
+            .unwrap_or("fixest");
         Ok(Job {
             data: cli
                 .data
                 .clone()
                 .ok_or_else(|| Error::Usage("--data FILE is required".into()))?,
-            unit: need(&cli.unit, "--unit COL")?,
-            time: need(&cli.time, "--time COL")?,
+            unit: need(&cli.unit, "--unit COL", st.map(|s| &s.unit))?,
+            time: need(&cli.time, "--time COL", st.map(|s| &s.time))?,
             formulas: cli.formula.clone(),
             model: cli.model.as_deref().map(Model::parse).transpose()?,
-            vcov: VcovSpec::new(VcovKind::parse(&cli.vcov)?)
-                .with_ssc(Ssc::parse(&cli.ssc)?)
-                .with_lags(cli.lags),
+            vcov: VcovSpec::new(VcovKind::parse(vcov)?)
+                .with_ssc(Ssc::parse(ssc)?)
+                .with_lags(cli.lags.or(st.and_then(|s| s.lags))),
+            cluster: cli.cluster.clone().or(st.and_then(|s| s.cluster.clone())),
             weights: cli.weights.clone(),
+            study,
             lincoms: cli.lincom.clone(),
             wald: cli
                 .wald
@@ -344,37 +414,65 @@ impl Job {
         })
     }
 
-    /// Estimates one formula and computes its covariance.
-    fn fit(&self, panel: &Panel, formula: &Formula) -> Result<(Fit, CoefTable)> {
+    /// Estimates one formula (on the rows `sample`, if given) and computes its covariance.
+    fn fit(
+        &self,
+        panel: &Panel,
+        formula: &Formula,
+        sample: &Option<Vec<bool>>,
+    ) -> Result<(Fit, CoefTable)> {
         formula.check(panel)?;
         let model = Model::resolve(formula, panel, self.model)?;
-        let fit = estimate(panel, formula, &self.options(model))?;
-        let table = fit.coef_table(&self.vcov, self.level)?;
+        let fit = estimate(panel, formula, &self.options(model, sample))?;
+        let table = match &self.cluster {
+            Some(c) => {
+                let vars = ClusterVars::from_panel(panel, &fit, c)
+                    .map_err(|e| Error::Usage(format!("--cluster '{c}': {e}")))?;
+                fit.coef_table_clustered(&self.vcov, &vars, self.level)?
+            }
+            None => fit.coef_table(&self.vcov, self.level)?,
+        };
         Ok((fit, table))
     }
 
-    /// The estimation options of the command line for `model`.
-    fn options(&self, model: Model) -> EstimateOptions {
+    /// The estimation options of the command line for `model` on the rows `sample`.
+    fn options(&self, model: Model, sample: &Option<Vec<bool>>) -> EstimateOptions {
         EstimateOptions::new(model)
             .with_weights(self.weights.as_deref())
             .with_drop_singletons(self.drop_singletons)
             .with_fd_across_gaps(self.fd_across_gaps)
+            .with_sample(sample.clone())
+    }
+
+    /// The panel (with a spec file: the canonical panel with its derived variables) and the
+    /// rows allowed (the spec file's sample window).
+    fn load(&self) -> Result<(Panel, Option<Vec<bool>>)> {
+        match &self.study {
+            Some(sf) => {
+                let (panel, sample) = sf.study_panel(&iku::canonical::load(&self.data)?)?;
+                Ok((panel, Some(sample)))
+            }
+            None => Ok((
+                panelkit::panel::io::read_csv(&self.data, &self.unit, &self.time)?,
+                None,
+            )),
+        }
     }
 
     /// Reads the data, estimates, computes the covariance and renders the table.
     fn execute(&self) -> Result<String> {
-        let panel = panelkit::panel::io::read_csv(&self.data, &self.unit, &self.time)?;
+        let (panel, sample) = self.load()?;
         let formulas: Vec<Formula> = self
             .formulas
             .iter()
             .map(|f| Formula::parse(f))
             .collect::<Result<_>>()?;
         if let [formula] = formulas.as_slice() {
-            return self.execute_one(&panel, formula);
+            return self.execute_one(&panel, formula, &sample);
         }
         let fits: Vec<(Fit, CoefTable)> = formulas
             .iter()
-            .map(|f| self.fit(&panel, f))
+            .map(|f| self.fit(&panel, f, &sample))
             .collect::<Result<_>>()?;
         let labels: Vec<String> = (1..=fits.len()).map(|i| format!("({i})")).collect();
         let list: Vec<(&str, &Fit, &CoefTable)> = labels
@@ -386,8 +484,13 @@ impl Job {
     }
 
     /// One formula: its coefficient table with the linear combinations and tests asked for.
-    fn execute_one(&self, panel: &Panel, formula: &Formula) -> Result<String> {
-        let (fit, mut table) = self.fit(panel, formula)?;
+    fn execute_one(
+        &self,
+        panel: &Panel,
+        formula: &Formula,
+        sample: &Option<Vec<bool>>,
+    ) -> Result<String> {
+        let (fit, mut table) = self.fit(panel, formula, sample)?;
         for l in &self.lincoms {
             let terms =
                 parse_lincom(l).map_err(|e| Error::Usage(format!("--lincom '{l}': {e}")))?;
@@ -399,13 +502,13 @@ impl Job {
             table.set_wald(fit.wald(h, &table.vcov, form)?);
         }
         let tests = if self.tests {
-            panelkit::inference::standard_for(&fit, panel, formula, &self.options(fit.model()))?
+            panelkit::inference::standard_for(&fit, panel, formula, &self.options(fit.model(), sample))?
         } else {
             Vec::new()
         };
         let text = render_with_tests(&fit, &table, &tests, self.format);
         match &self.boot {
-            Some(b) => with_bootstrap(text, &b.run(&fit)?, self.format),
+            Some(b) => with_bootstrap(text, &b.run(&fit, panel)?, self.format),
             None => Ok(text),
         }
     }
@@ -441,6 +544,13 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
                 .into(),
         ));
     }
+    if cli.cluster.is_some() || cli.spec.is_some() {
+        return Err(Error::Usage(
+            "--cluster and --spec with --formula apply to linear models, not to GMM (GMM \
+             clusters by unit)"
+                .into(),
+        ));
+    }
     if cli.boot.is_some() {
         return Err(Error::Usage(
             "--boot: the wild cluster bootstrap applies to linear models (pooled, within, \
@@ -466,7 +576,7 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
         &cli.instruments,
         "--instruments \"gmm(y, 2:99) + iv(x)\" (GMM models)",
     )?)?;
-    let robust = match cli.vcov.as_str() {
+    let robust = match cli.vcov.as_deref().unwrap_or("cluster") {
         "robust" | "cluster" | "windmeijer" => true,
         "iid" | "nonrobust" => false,
         v => {
@@ -508,7 +618,7 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    if let Some(spec) = cli.spec.clone() {
+    if let Some(spec) = cli.spec.clone().filter(|_| cli.formula.is_empty()) {
         return run_spec(&cli, &spec);
     }
     let gmm_model = cli.model.as_deref().and_then(Transformation::parse);

@@ -30,6 +30,9 @@ pub struct EffectBootstrap {
     /// `wcr` or `wcu`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// What the bootstrap clusters on (`unit`, or a column); in the note, not in the JSON.
+    #[serde(skip)]
+    pub cluster: String,
     pub weights: String,
     pub reps: usize,
     pub enumerated: bool,
@@ -48,6 +51,7 @@ impl From<&panelkit::inference::bootstrap::BootResult> for EffectBootstrap {
     fn from(b: &panelkit::inference::bootstrap::BootResult) -> Self {
         EffectBootstrap {
             kind: b.kind.name().to_string(),
+            cluster: b.cluster.clone(),
             weights: b.weights.name().to_string(),
             reps: b.reps,
             enumerated: b.enumerated,
@@ -272,9 +276,10 @@ impl SpecEstimates {
             .filter_map(|c| c.effect.bootstrap.as_ref())
         {
             let line = format!(
-                "{} p-value and 95% CI: wild cluster {} bootstrap of effect = 0, clustered by unit, {} {} draws{} (seed {}), symmetric p-value, interval by test inversion.",
+                "{} p-value and 95% CI: wild cluster {} bootstrap of effect = 0, clustered by {}, {} {} draws{} (seed {}), symmetric p-value, interval by test inversion.",
                 b.kind.to_uppercase(),
                 if b.kind == "wcr" { "restricted" } else { "unrestricted" },
+                b.cluster,
                 b.reps,
                 b.weights,
                 if b.enumerated { ", full enumeration" } else { "" },

@@ -54,6 +54,10 @@ pub struct Study {
     /// Lag length for Driscoll–Kraay / Newey–West.
     #[serde(default)]
     pub lags: Option<usize>,
+    /// Cluster on these columns instead of the unit (`"region"`, `"region + year"`) for
+    /// clustered covariances and the bootstrap (a spec may override).
+    #[serde(default)]
+    pub cluster: Option<String>,
     /// Wild cluster bootstrap of every spec's effect (a spec may override).
     #[serde(default)]
     pub bootstrap: Option<BootstrapSpec>,
@@ -168,6 +172,9 @@ pub struct Spec {
     pub ssc: Option<String>,
     #[serde(default)]
     pub lags: Option<usize>,
+    /// Cluster columns (overrides the study's `cluster`).
+    #[serde(default)]
+    pub cluster: Option<String>,
     /// Wild cluster bootstrap of this spec's effect (overrides the study's).
     #[serde(default)]
     pub bootstrap: Option<BootstrapSpec>,
@@ -293,6 +300,30 @@ impl SpecFile {
             .get(name)
             .and_then(|v| v.label.as_deref())
             .unwrap_or(name)
+    }
+
+    /// The rows in the study's sample window (`from`..=`to`), and in `years` when given,
+    /// one flag per panel row.
+    pub fn sample_rows(&self, panel: &Panel, years: Option<&[i64]>) -> Vec<bool> {
+        panel
+            .times()
+            .iter()
+            .map(|t| {
+                *t >= self.study.from
+                    && *t <= self.study.to
+                    && years.is_none_or(|ys| ys.contains(t))
+            })
+            .collect()
+    }
+
+    /// The panel with the derived variables added and the study's sample window: what an
+    /// ad-hoc formula on the study's variables is estimated on (`iku-estimate --spec FILE
+    /// --formula ...`).
+    pub fn study_panel(&self, panel: &Panel) -> Result<(Panel, Vec<bool>)> {
+        let mut panel = panel.clone();
+        self.derive(&self.origin, &mut panel)?;
+        let sample = self.sample_rows(&panel, None);
+        Ok((panel, sample))
     }
 
     /// Adds every derived variable to the panel (dependencies first); errors name the

@@ -11,7 +11,7 @@ use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
 use panelkit::etable::{EstimateTable, ModelColumn};
 use panelkit::formula::Formula;
 use panelkit::inference::bootstrap::{BootKind, BootResult, WildBootstrap};
-use panelkit::inference::clusters::ClusterBy;
+use panelkit::inference::clusters::{ClusterBy, ClusterVars};
 use panelkit::inference::diagnostics::ClusterDiagnostics;
 use panelkit::inference::multiple::romano_wolf;
 use panelkit::inference::{CoefRow, CoefTable, LinearHypothesis, Ssc, VcovKind, VcovSpec};
@@ -112,15 +112,7 @@ impl SpecFile {
     fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<AnyRun> {
         let ctx =
             |e: Error| Error::Usage(format!("{}: spec '{}': {e}", origin.display(), spec.name));
-        let years = panel.times();
-        let sample: Vec<bool> = years
-            .iter()
-            .map(|t| {
-                *t >= self.study.from
-                    && *t <= self.study.to
-                    && spec.years.as_ref().is_none_or(|ys| ys.contains(t))
-            })
-            .collect();
+        let sample = self.sample_rows(panel, spec.years.as_deref());
         if let Some(tr) = super::gmm::transformation(spec) {
             let (fit, effect) = super::gmm::run(panel, spec, tr, sample).map_err(ctx)?;
             return Ok(AnyRun::Gmm(Box::new(GmmRun {
@@ -140,7 +132,18 @@ impl SpecFile {
             .with_sample(Some(sample));
         let fit = estimate(panel, &formula, &opts).map_err(ctx)?;
         let vspec = self.vcov_of(spec).map_err(ctx)?;
-        let table = fit.coef_table(&vspec, 0.95).map_err(ctx)?;
+        let clusters = match spec.cluster.as_ref().or(self.study.cluster.as_ref()) {
+            Some(c) => Some(
+                ClusterVars::from_panel(panel, &fit, c)
+                    .map_err(|e| ctx(Error::Usage(format!("cluster = \"{c}\": {e}"))))?,
+            ),
+            None => None,
+        };
+        let table = match &clusters {
+            Some(c) => fit.coef_table_clustered(&vspec, c, 0.95),
+            None => fit.coef_table(&vspec, 0.95),
+        }
+        .map_err(ctx)?;
         for t in &spec.effect {
             if fit.term_index(t).is_none() {
                 return Err(ctx(Error::Usage(format!(
@@ -154,7 +157,11 @@ impl SpecFile {
         let draws = match spec.bootstrap.as_ref().or(self.study.bootstrap.as_ref()) {
             Some(b) => {
                 let h = effect_hypothesis(spec).map_err(ctx)?;
-                Some(WildBootstrap::new(&fit, &h, &b.options().map_err(ctx)?).map_err(ctx)?)
+                let mut o = b.options().map_err(ctx)?;
+                if let Some(c) = &clusters {
+                    o.cluster = c.one_way().map_err(ctx)?;
+                }
+                Some(WildBootstrap::new(&fit, &h, &o).map_err(ctx)?)
             }
             None => None,
         };

@@ -116,7 +116,7 @@ impl ModelColumn {
             nobs: fit.n,
             r2: fit.r2,
             r2_within: fit.r2_within,
-            fixed_effects: fixed_effects(fit.model, unit, time),
+            fixed_effects: fixed_effects(fit, unit, time),
             se_type: se_type(table, unit, time),
             vcov: v.spec.kind().name().to_string(),
             ssc: v.spec.ssc().name().to_string(),
@@ -132,11 +132,17 @@ impl ModelColumn {
 }
 
 /// The absorbed effects of `model`, by column name.
-fn fixed_effects(model: Model, unit: &str, time: &str) -> String {
-    match model {
+fn fixed_effects(fit: &Fit, unit: &str, time: &str) -> String {
+    match fit.model {
         Model::Within => unit.to_string(),
         Model::Twoways => format!("{unit}, {time}"),
         Model::WithinTime => time.to_string(),
+        Model::Fixef => fit
+            .fixed_effects()
+            .iter()
+            .map(|g| g.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         _ => "none".to_string(),
     }
 }
@@ -145,6 +151,13 @@ fn fixed_effects(model: Model, unit: &str, time: &str) -> String {
 fn se_type(t: &CoefTable, unit: &str, time: &str) -> String {
     let v = &t.vcov;
     let kind = match v.spec.kind() {
+        _ if v.cluster.is_some() => format!(
+            "cluster({})",
+            v.cluster
+                .as_deref()
+                .unwrap_or_default()
+                .replace(" + ", ", ")
+        ),
         VcovKind::Cluster => format!("cluster({unit})"),
         VcovKind::ClusterTime => format!("cluster({time})"),
         VcovKind::ClusterTwoway => format!("cluster({unit}, {time})"),

@@ -112,7 +112,7 @@ proptest! {
             .collect();
         let text = format!("{y} ~ {}", rhs.join(" + "));
         let f = Formula::parse(&text).unwrap();
-        prop_assert_eq!(&f.response.column, &y);
+        prop_assert_eq!(&f.response.name, &y);
         // The canonical names, written out as a formula, parse to the same terms.
         let names: Vec<String> = f.terms.iter().map(|t| t.name.clone()).collect();
         let again = Formula::parse(&format!("{y} ~ {}", names.join(" + "))).unwrap();

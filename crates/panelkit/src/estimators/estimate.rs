@@ -4,13 +4,14 @@
 //! dropped with their reason) → **assemble** (residuals, R², degrees of freedom, the [`Fit`]).
 
 use super::fit::{DroppedTerm, Fit, RandomComponents};
+use super::ids::Grouping;
 use super::ids::PanelIds;
 use super::model::{Model, INTERCEPT};
 use super::options::EstimateOptions;
 use super::random::swamy_arora;
 use super::sample::{prepare, Sample};
 use super::solve::{least_squares, Ls};
-use super::transform::{demean, group_means, norm_w, scale_by, twoway};
+use super::transform::{alternating_projections, demean, group_means, norm_w, scale_by, twoway};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::panel::Panel;
@@ -63,6 +64,13 @@ pub(crate) fn estimate_sample(
     opts: &EstimateOptions,
 ) -> Result<Fit> {
     let model = opts.model;
+    if opts.drop_singletons && model == Model::Fixef {
+        return Err(Error::Usage(
+            "dropping singletons applies to unit fixed effects (within, twoways), not to the \
+             fixef model"
+                .into(),
+        ));
+    }
     if opts.weights.is_some() && !model.supports_weights() {
         return Err(Error::Usage(format!(
             "weights are not supported for the {} model",
@@ -150,7 +158,62 @@ fn transform(s: &Sample, d: &Design, model: Model) -> Result<Transformed> {
         }
         Model::Between => between(s, d),
         Model::Random => quasi_demeaned(s, d)?,
+        Model::Fixef => {
+            let (ys, xs, y, k_fe) = projected(s, d, sqrt_w.as_deref())?;
+            plain(ys, xs, y, k_fe)
+        }
     })
+}
+
+/// A transformed regression with absorbed effects: (scaled y, scaled columns, y, absorbed
+/// parameters).
+type Absorbed = (Vec<f64>, Vec<Vec<f64>>, Vec<f64>, usize);
+
+/// Any number of fixed effects, absorbed by alternating projections: (scaled y, scaled
+/// columns, y, absorbed parameters). The absorbed count is fixest's: Σ levels − (number of
+/// fixed effects − 1), one reference per additional fixed effect.
+fn projected(s: &Sample, d: &Design, sw: Option<&[f64]>) -> Result<Absorbed> {
+    if s.fe.is_empty() {
+        return Err(Error::Usage(
+            "the fixef model needs fixed effects after '|'".into(),
+        ));
+    }
+    let groups: Vec<(&[usize], usize)> = s.fe.iter().map(|g| (&g.ids[..], g.levels)).collect();
+    let w = s.w.as_deref();
+    let run = |c: &[f64]| {
+        alternating_projections(c, &groups, w).ok_or_else(|| {
+            Error::Numeric(format!(
+                "absorbing the fixed effects {} did not converge in {} sweeps",
+                s.fe.iter()
+                    .map(|g| g.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                super::transform::FIXEF_MAX_ITER
+            ))
+        })
+    };
+    let yt = run(&s.y)?;
+    let xs = d
+        .raw
+        .iter()
+        .map(|c| run(c).map(|v| scale_by(&v, sw)))
+        .collect::<Result<Vec<_>>>()?;
+    let k_fe = s.fe.iter().map(|g| g.levels).sum::<usize>() + 1 - s.fe.len();
+    Ok((scale_by(&yt, sw), xs, yt, k_fe))
+}
+
+/// The absorbed fixed effects of a fit as groupings of its observations.
+fn absorbed(s: &Sample, model: Model) -> Vec<Grouping> {
+    let ids = &s.ids;
+    let unit = || Grouping::new("unit", &ids.unit);
+    let time = || Grouping::new("time", &ids.time_idx);
+    match model {
+        Model::Within => vec![unit()],
+        Model::WithinTime => vec![time()],
+        Model::Twoways => vec![unit(), time()],
+        Model::Fixef => s.fe.clone(),
+        _ => Vec::new(),
+    }
 }
 
 /// Within transformation by one grouping: (scaled y, scaled columns, y).
@@ -327,6 +390,7 @@ fn assemble(
         dropped_obs: s.dropped.clone(),
         dropped_terms,
         random: t.random,
+        fe: absorbed(s, model),
     };
     if fit.df_resid() == 0 {
         return Err(Error::Data(format!(

@@ -1,6 +1,6 @@
 //! An estimated model: coefficients, the transformed design and what inference needs.
 
-use super::ids::PanelIds;
+use super::ids::{Grouping, PanelIds};
 use super::model::Model;
 use ndarray::Array2;
 use std::collections::BTreeMap;
@@ -65,6 +65,8 @@ pub struct Fit {
     pub(crate) dropped_obs: BTreeMap<String, usize>,
     pub(crate) dropped_terms: Vec<DroppedTerm>,
     pub(crate) random: Option<RandomComponents>,
+    /// The absorbed fixed effects as groupings of the observations (for nesting checks).
+    pub(crate) fe: Vec<Grouping>,
 }
 
 /// A term name without whitespace, so `l(x,1)` and `l(x, 1)` compare equal.
@@ -176,6 +178,11 @@ impl Fit {
     /// Regressors left out of the model, and why.
     pub fn dropped_terms(&self) -> &[DroppedTerm] {
         &self.dropped_terms
+    }
+
+    /// The absorbed fixed effects as groupings of the observations.
+    pub fn fixed_effects(&self) -> &[Grouping] {
+        &self.fe
     }
 
     /// Random-effects variance components (random effects only).

@@ -18,6 +18,44 @@ pub struct PanelIds {
     pub(crate) unit_labels: Vec<String>,
     /// Periods spanned by the estimation sample.
     pub(crate) n_times: usize,
+    /// Per observation: its row in the panel estimated on (empty for unit means), so any
+    /// column can be read for the fit's observations (clustering on a column).
+    pub(crate) rows: Vec<usize>,
+}
+
+/// One absorbed fixed effect of a fit: a dense level per observation and the level count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grouping {
+    /// The fixed effect as written (`code`, `region^year`).
+    pub name: String,
+    /// Per observation: dense level index (0..levels).
+    pub ids: Vec<usize>,
+    /// Number of levels in the sample.
+    pub levels: usize,
+}
+
+impl Grouping {
+    /// A grouping from per-observation labels of any ordered type (dense in first appearance).
+    pub fn new<T: Ord + Copy>(name: &str, raw: &[T]) -> Grouping {
+        let (ids, levels) = crate::inference::covariance::dense_ids(raw);
+        Grouping {
+            name: name.to_string(),
+            ids,
+            levels,
+        }
+    }
+
+    /// Whether every level of this grouping lies within one level of `outer` (nested).
+    pub fn nested_in(&self, outer: &[usize]) -> bool {
+        let mut seen: Vec<Option<usize>> = vec![None; self.levels];
+        self.ids.iter().zip(outer).all(|(&g, &o)| match seen[g] {
+            Some(x) => x == o,
+            None => {
+                seen[g] = Some(o);
+                true
+            }
+        })
+    }
 }
 
 /// Dense index of each time value among the sorted distinct values, and their number.
@@ -56,6 +94,7 @@ impl PanelIds {
             time_idx,
             unit_labels,
             n_times,
+            rows: rows.to_vec(),
         }
     }
 
@@ -74,6 +113,7 @@ impl PanelIds {
             time_idx,
             unit_labels: self.unit_labels.clone(),
             n_times: self.n_times,
+            rows: Vec::new(),
         }
     }
 
@@ -95,6 +135,11 @@ impl PanelIds {
     /// Label of each dense unit index.
     pub fn unit_labels(&self) -> &[String] {
         &self.unit_labels
+    }
+
+    /// Per observation: its panel row (empty for the unit means of between).
+    pub fn rows(&self) -> &[usize] {
+        &self.rows
     }
 
     /// Units in the sample.

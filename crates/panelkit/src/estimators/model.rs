@@ -26,11 +26,14 @@ pub enum Model {
     Between,
     /// Random effects, Swamy–Arora variance components (plm `random.method="swar"`).
     Random,
+    /// Any fixed effects of the formula (`| code + region^year`), absorbed by alternating
+    /// projections (fixest's `feols` with other than the unit and time effects).
+    Fixef,
 }
 
 impl Model {
     /// Every model, in documentation order.
-    pub const ALL: [Model; 7] = [
+    pub const ALL: [Model; 8] = [
         Model::Pooled,
         Model::Within,
         Model::WithinTime,
@@ -38,6 +41,7 @@ impl Model {
         Model::Fd,
         Model::Between,
         Model::Random,
+        Model::Fixef,
     ];
 
     /// The command-line / JSON name.
@@ -50,6 +54,7 @@ impl Model {
             Model::Fd => "fd",
             Model::Between => "between",
             Model::Random => "random",
+            Model::Fixef => "fixef",
         }
     }
 
@@ -63,6 +68,7 @@ impl Model {
             Model::Fd => "first differences",
             Model::Between => "between (unit means)",
             Model::Random => "random effects (Swamy–Arora)",
+            Model::Fixef => "fixed effects (alternating projections)",
         }
     }
 
@@ -76,9 +82,10 @@ impl Model {
             "fd" => Model::Fd,
             "between" => Model::Between,
             "random" | "re" => Model::Random,
+            "fixef" => Model::Fixef,
             _ => {
                 return Err(Error::Usage(format!(
-                    "unknown model '{s}': expected pooled, within, within-time, twoways, fd, between or random"
+                    "unknown model '{s}': expected pooled, within, within-time, twoways, fd, between, random or fixef"
                 )))
             }
         })
@@ -104,7 +111,7 @@ impl Model {
 
     /// Whether any fixed effects are absorbed (the fixed-effects models).
     pub fn absorbs_effects(self) -> bool {
-        self.absorbs_unit() || self.absorbs_time()
+        self.absorbs_unit() || self.absorbs_time() || self == Model::Fixef
     }
 
     /// Whether the model is estimated on first differences within units.
@@ -124,31 +131,38 @@ impl Model {
             Model::WithinTime => "no variation within periods (absorbed by the time fixed effects)",
             Model::Twoways => "no variation left after removing unit and time fixed effects",
             Model::Fd => "no variation in first differences",
+            Model::Fixef => "no variation left after removing the fixed effects",
             _ => "identically zero",
         }
     }
 
     /// The model implied by a formula's absorbed fixed effects and an optional explicit model:
-    /// `| unit` → within, `| time` → within-time, `| unit + time` → twoways; no fixed effects
-    /// and no model → within.
+    /// `| unit` → within, `| time` → within-time, `| unit + time` → twoways (exact
+    /// demeaning), any other fixed effects (`| region`, `| code + region^year`) → fixef
+    /// (alternating projections); no fixed effects and no model → within. An explicit
+    /// `fixef` forces alternating projections on any fixed effects.
     pub fn resolve(formula: &Formula, panel: &Panel, model: Option<Model>) -> Result<Model> {
-        let fe: Vec<&str> = formula
-            .fixed_effects
-            .iter()
-            .map(|(s, _)| s.as_str())
-            .collect();
-        let has_unit = fe.contains(&panel.unit_name());
-        let has_time = fe.contains(&panel.time_name());
+        let fe = formula.fixed_effect_columns();
+        let is = |name: &str| fe.iter().any(|cols| cols.as_slice() == [name]);
+        let has_unit = is(panel.unit_name());
+        let has_time = is(panel.time_name());
+        let only_keys = fe.len() == usize::from(has_unit) + usize::from(has_time);
         let implied = match (has_unit, has_time) {
-            (false, false) => None,
+            _ if fe.is_empty() => None,
+            _ if !only_keys => Some(Model::Fixef),
             (true, false) => Some(Model::Within),
             (true, true) => Some(Model::Twoways),
-            (false, true) => Some(Model::WithinTime),
+            _ => Some(Model::WithinTime),
         };
         match (implied, model) {
+            (None, Some(Model::Fixef)) => Err(Error::Usage(format!(
+                "formula '{}': the fixef model needs fixed effects after '|'",
+                formula.text
+            ))),
             (None, Some(m)) => Ok(m),
             (None, None) => Ok(Model::Within),
             (Some(i), None) => Ok(i),
+            (Some(_), Some(Model::Fixef)) => Ok(Model::Fixef),
             (Some(i), Some(m)) if i == m => Ok(m),
             (Some(i), Some(m)) => Err(Error::Usage(format!(
                 "formula '{}' absorbs fixed effects of a {} model but --model is {}",
@@ -168,7 +182,10 @@ mod tests {
     fn names_round_trip_and_facts_agree() {
         for m in Model::ALL {
             assert_eq!(Model::parse(m.name()).unwrap(), m);
-            assert_eq!(m.absorbs_effects(), m.absorbs_unit() || m.absorbs_time());
+            assert_eq!(
+                m.absorbs_effects(),
+                m.absorbs_unit() || m.absorbs_time() || m == Model::Fixef
+            );
             // A model with absorbed effects has no intercept of its own.
             assert!(!(m.absorbs_effects() && m.has_intercept()), "{m:?}");
         }

@@ -1,12 +1,14 @@
 //! The estimation sample: the formula's variables on the rows kept, with ids and drop counts.
 //!
-//! [`prepare`] runs four stages: evaluate the terms on the whole panel (gap-aware lags),
-//! take first differences for fd, flag incomplete rows by reason, drop singletons when asked.
+//! [`prepare`] runs five stages: evaluate the terms on the whole panel (gap-aware lags),
+//! take first differences for fd, flag incomplete rows by reason, drop singletons when asked,
+//! expand factor terms and the fixed effects on the rows kept.
 
-use super::ids::PanelIds;
+use super::ids::{Grouping, PanelIds};
+use super::model::Model;
 use super::options::EstimateOptions;
 use crate::error::{Error, Result};
-use crate::formula::{Formula, Op, Term};
+use crate::formula::{Categorical, Formula, Term};
 use crate::panel::Panel;
 use std::collections::BTreeMap;
 
@@ -20,6 +22,9 @@ pub(crate) struct Sample {
     pub(crate) w: Option<Vec<f64>>,
     pub(crate) ids: PanelIds,
     pub(crate) dropped: BTreeMap<String, usize>,
+    /// The formula's absorbed fixed effects on the sample rows (the alternating-projections
+    /// model demeans by them).
+    pub(crate) fe: Vec<Grouping>,
 }
 
 fn count(map: &mut BTreeMap<String, usize>, reason: &str, by: usize) {
@@ -32,6 +37,13 @@ fn count(map: &mut BTreeMap<String, usize>, reason: &str, by: usize) {
 /// fd model, drops incomplete rows and counts them by reason.
 pub(crate) fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) -> Result<Sample> {
     formula.check(panel)?;
+    if opts.model.differences() && formula.has_factors() {
+        return Err(Error::Usage(format!(
+            "'{}': factor terms are not differenced by fd; use a within or pooled model on \
+             differenced variables, e.g. d(y) ~ d(x) + i(year)",
+            formula.text
+        )));
+    }
     let terms: Vec<&Term> = std::iter::once(&formula.response)
         .chain(&formula.terms)
         .collect();
@@ -39,6 +51,21 @@ pub(crate) fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) 
         .iter()
         .map(|t| t.values(panel))
         .collect::<Result<_>>()?;
+    let mut cats: Vec<Categorical> = Vec::new();
+    for t in &terms {
+        cats.extend(formula.factor_of(panel, t)?);
+    }
+    let fes: Vec<Categorical> = formula
+        .fixed_effect_columns()
+        .iter()
+        .map(|cols| {
+            let parts: Vec<Categorical> = cols
+                .iter()
+                .filter_map(|c| Categorical::of(panel, c))
+                .collect();
+            Categorical::combine(&parts)
+        })
+        .collect();
     let w: Option<Vec<f64>> = match &opts.weights {
         Some(c) => Some(panel.require_num(c)?.to_vec()),
         None => None,
@@ -61,7 +88,11 @@ pub(crate) fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) 
             *v = first_differences(panel, v, opts.fd_across_gaps);
         }
     }
-    let (mut keep, mut dropped) = complete_rows(panel, &terms, &vals, w.as_deref(), opts);
+    let cat_missing: Vec<bool> = (0..panel.nrows())
+        .map(|r| cats.iter().chain(&fes).any(|c| c.codes[r].is_none()))
+        .collect();
+    let (mut keep, mut dropped) =
+        complete_rows(panel, &terms, &vals, &cat_missing, w.as_deref(), opts);
     if opts.drop_singletons && opts.model.absorbs_unit() {
         drop_singletons(panel, &mut keep, &mut dropped);
     }
@@ -78,13 +109,28 @@ pub(crate) fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) 
         )));
     }
     let pick = |v: &Vec<f64>| -> Vec<f64> { rows.iter().map(|&r| v[r]).collect() };
+    let regressors = formula.regressors(panel, &vals[1..], &rows)?;
+    let fe = if opts.model == Model::Fixef {
+        formula
+            .fixed_effects
+            .iter()
+            .zip(&fes)
+            .map(|((name, _), c)| {
+                let raw: Vec<usize> = rows.iter().map(|&r| c.codes[r].unwrap_or(0)).collect();
+                Grouping::new(name, &raw)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Sample {
         y: pick(&vals[0]),
-        cols: vals[1..].iter().map(pick).collect(),
-        names: formula.terms.iter().map(|t| t.name.clone()).collect(),
+        names: regressors.iter().map(|r| r.name.clone()).collect(),
+        cols: regressors.into_iter().map(|r| r.values).collect(),
         w: w.as_ref().map(pick),
         ids: PanelIds::of_rows(panel, &rows),
         dropped,
+        fe,
     })
 }
 
@@ -107,35 +153,55 @@ fn first_differences(panel: &Panel, v: &[f64], across_gaps: bool) -> Vec<f64> {
 }
 
 /// Which panel rows are complete, and the others counted by the first reason that applies:
-/// outside the sample, a missing raw value (or a non-positive weight), a lag/lead reaching a
-/// missing period, a difference reaching one.
+/// outside the sample, a missing raw value (a numeric input, a factor level or fixed effect,
+/// or a non-positive weight), a lag/lead reaching a missing period, a difference reaching
+/// one, a non-finite transformation (the log of zero).
 fn complete_rows(
     panel: &Panel,
     terms: &[&Term],
     vals: &[Vec<f64>],
+    cat_missing: &[bool],
     w: Option<&[f64]>,
     opts: &EstimateOptions,
 ) -> (Vec<bool>, BTreeMap<String, usize>) {
     let mut dropped = BTreeMap::new();
     let mut keep = vec![true; panel.nrows()];
+    let mut names: Vec<&str> = Vec::new();
+    for t in terms {
+        for e in t.exprs() {
+            names.extend(e.columns().into_iter().map(|(c, _)| c));
+        }
+    }
+    names.sort_unstable();
+    names.dedup();
+    let raw: Vec<_> = names
+        .iter()
+        .filter_map(|c| crate::formula::eval_numeric(panel, c))
+        .collect();
+    let lagged: Vec<bool> = terms
+        .iter()
+        .map(|t| t.exprs().iter().any(|e| e.has_lag_or_lead()))
+        .collect();
+    let differenced: Vec<bool> = terms
+        .iter()
+        .map(|t| opts.model.differences() || t.exprs().iter().any(|e| e.has_diff()))
+        .collect();
     for (r, keep_r) in keep.iter_mut().enumerate() {
-        let raw_missing = terms
-            .iter()
-            .any(|t| panel.num(&t.column).is_some_and(|c| c[r].is_nan()))
+        let raw_missing = raw.iter().any(|c| c[r].is_nan())
+            || cat_missing[r]
             || w.is_some_and(|w| !(w[r] > 0.0 && w[r].is_finite()));
         let outside = opts.sample.as_ref().is_some_and(|m| !m[r]);
+        let nan_where = |flags: &[bool]| vals.iter().zip(flags).any(|(v, f)| *f && v[r].is_nan());
         let reason = if outside {
             Some("outside sample")
         } else if raw_missing {
             Some("missing values")
-        } else if terms
-            .iter()
-            .zip(vals)
-            .any(|(t, v)| matches!(t.op, Op::Lag(_) | Op::Lead(_)) && v[r].is_nan())
-        {
+        } else if nan_where(&lagged) {
             Some("lags/leads")
-        } else if vals.iter().any(|v| v[r].is_nan()) {
+        } else if nan_where(&differenced) {
             Some("differences")
+        } else if vals.iter().any(|v| v[r].is_nan()) {
+            Some("non-finite values")
         } else {
             None
         };

@@ -178,6 +178,27 @@ pub(crate) enum Meat {
 }
 
 impl Meat {
+    /// The covariance: B M B (iid: B) times `factor`; two-way meats combined as
+    /// M_1 + M_2 − M_both, or with each term's own weight when given.
+    pub(crate) fn covariance(
+        self,
+        bread: &Array2<f64>,
+        factor: f64,
+        twoway_weights: Option<[f64; 3]>,
+    ) -> Array2<f64> {
+        match self {
+            Meat::None => bread * factor,
+            Meat::One(m, _) => sandwich(bread, &m) * factor,
+            Meat::Twoway([(m1, _), (m2, _), (mb, _)]) => {
+                let m = match twoway_weights {
+                    None => m1 + m2 - mb,
+                    Some([w1, w2, wb]) => m1 * w1 + m2 * w2 - mb * wb,
+                };
+                sandwich(bread, &m) * factor
+            }
+        }
+    }
+
     /// The cluster counts: [G], or [G_unit, G_time, G_both].
     pub(crate) fn clusters(&self) -> Option<Vec<usize>> {
         match self {

@@ -156,5 +156,6 @@ pub(crate) fn vcov(fit: &Fit, spec: &VcovSpec, which: Jackknife) -> Result<Vcov>
         lags: None,
         n_clusters: Some(cs.ng),
         note,
+        cluster: None,
     })
 }

@@ -32,7 +32,7 @@
 pub mod bootstrap;
 pub mod clusters;
 mod coef;
-mod covariance;
+pub(crate) mod covariance;
 pub mod diagnostics;
 mod hypothesis;
 pub mod jackknife;

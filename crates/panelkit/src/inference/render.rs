@@ -17,6 +17,9 @@ pub struct EstimateJson<'a> {
     pub formula: &'a str,
     pub model: &'a str,
     pub vcov: &'a str,
+    /// The cluster columns, when clustered on columns (`--cluster`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<&'a str>,
     pub ssc: &'a str,
     pub ssc_formula: &'a str,
     pub lags: Option<usize>,
@@ -106,8 +109,12 @@ fn display_grid(table: &CoefTable, term: impl Fn(&str) -> String) -> Table {
 
 /// The covariance in one line, parts joined by `sep`.
 fn describe(v: &Vcov, sep: &str) -> String {
+    let by = v
+        .cluster
+        .as_ref()
+        .map_or(String::new(), |c| format!(" by {c}"));
     let mut s = format!(
-        "vcov: {}{sep}ssc preset: {}",
+        "vcov: {}{by}{sep}ssc preset: {}",
         v.spec.kind().name(),
         v.spec.ssc().name()
     );
@@ -198,6 +205,7 @@ fn json(fit: &Fit, table: &CoefTable, tests: &[TestResult]) -> String {
         formula: &fit.formula,
         model: fit.model.name(),
         vcov: v.spec.kind().name(),
+        cluster: v.cluster.as_deref(),
         ssc: v.spec.ssc().name(),
         ssc_formula: &v.note,
         lags: v.lags,

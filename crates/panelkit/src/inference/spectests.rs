@@ -412,6 +412,7 @@ fn hausman_aux(
         absorbs_unit: false,
         absorbs_time: false,
         differenced: false,
+        nested_fe: None,
     };
     let recipe = Recipe::Cluster(ClusterBy::Unit);
     let factor = factors(&ssc, recipe, &counts, Some(&[g])).factor;
@@ -515,8 +516,8 @@ fn fd_tests(fd: &Fit) -> Result<Vec<TestResult>> {
 /// The battery for the model actually fitted, refitting the models it compares with the
 /// fit's own sample choices (`opts`): within, pooled or random → the one-way battery;
 /// twoways → the two-way battery; time effects → the time battery; fd → Wooldridge's
-/// first-difference tests. A between or weighted fit is refused (plm's tests are
-/// unweighted and none compares between fits).
+/// first-difference tests. A between, weighted or general fixed-effects (`Fixef`) fit is
+/// refused (plm's tests are unweighted and compare unit and time effects only).
 pub fn standard_for(
     fit: &Fit,
     panel: &Panel,
@@ -539,6 +540,12 @@ pub fn standard_for(
         Model::Between => Err(Error::Usage(
             "--tests: no specification test compares between fits; fit --model within, \
              twoways, fd or pooled to run them"
+                .into(),
+        )),
+        Model::Fixef => Err(Error::Usage(
+            "--tests: the specification tests compare unit and time effects (as plm); fixed \
+             effects on other columns or their combinations have none. Absorb `| unit`, \
+             `| unit + time` or `| time` to run them"
                 .into(),
         )),
     }

@@ -295,6 +295,9 @@ pub(crate) struct Counts {
     pub(crate) absorbs_time: bool,
     /// Whether the fit is on first differences (plm's fd HC1).
     pub(crate) differenced: bool,
+    /// Clustering on columns: Σ (levels − 1) over the fixed effects nested in a cluster
+    /// variable, which [`FixefK::Nested`] leaves out of K (`None`: the kind's own clusters).
+    pub(crate) nested_fe: Option<usize>,
 }
 
 /// The factor, t degrees of freedom and the formula in words for one recipe.
@@ -317,6 +320,9 @@ fn k_fe_counted(ssc: &Ssc, c: &Counts, recipe: Recipe) -> usize {
     match ssc.fixef_k {
         FixefK::None => 0,
         FixefK::Full => c.k_fe,
+        FixefK::Nested if matches!(recipe, Recipe::Cluster(_)) && c.nested_fe.is_some() => {
+            c.k_fe.saturating_sub(c.nested_fe.unwrap_or(0))
+        }
         FixefK::Nested => {
             let (by_unit, by_time) = match recipe {
                 Recipe::Cluster(ClusterBy::Unit) => (true, false),
@@ -609,6 +615,7 @@ mod tests {
             absorbs_unit: true,
             absorbs_time: false,
             differenced: false,
+            nested_fe: None,
         }
     }
 

@@ -1,11 +1,11 @@
 //! The covariance request ([`VcovSpec`]), its result ([`Vcov`]) and [`Fit::vcov`], the glue
 //! that hands a fit's arrays to the covariance routines and the small-sample corrections.
 
-use super::covariance::{meat, sandwich, Meat, MeatInputs};
-use super::kind::{Recipe, VcovKind};
+use super::covariance::{meat, MeatInputs};
+use super::kind::{ClusterBy, Recipe, VcovKind};
 use super::ssc::{factors, Counts, Ssc};
 use crate::error::{Error, Result};
-use crate::estimators::Fit;
+use crate::estimators::{Fit, Model};
 use ndarray::Array2;
 
 /// A covariance request: kind, small-sample corrections (default [`Ssc::fixest`]) and lag
@@ -78,6 +78,9 @@ pub struct Vcov {
     pub n_clusters: Option<usize>,
     /// The formula applied, in words (printed under tables).
     pub note: String,
+    /// The cluster columns when clustered on columns of the panel (`region`, `region +
+    /// year`); `None` for the unit / period clusters of the kinds themselves.
+    pub cluster: Option<String>,
 }
 
 /// Default lag length ⌊T^{1/4}⌋ (plm's `vcovSCC`/`vcovNW` default), T = periods in the fit.
@@ -98,7 +101,18 @@ impl Fit {
             absorbs_unit: self.model.absorbs_unit(),
             absorbs_time: self.model.absorbs_time(),
             differenced: self.model.differences(),
+            nested_fe: None,
         }
+    }
+
+    /// Σ (levels − 1) over the absorbed fixed effects nested in one of the `clusters`
+    /// groupings (fixest's `fixef.K = "nested"` leaves them out of K).
+    pub(crate) fn nested_fe_levels(&self, clusters: &[&[usize]]) -> usize {
+        self.fe
+            .iter()
+            .filter(|fe| clusters.iter().any(|g| fe.nested_in(g)))
+            .map(|fe| fe.levels.saturating_sub(1))
+            .sum()
     }
 
     /// The covariance of the coefficients under `spec`.
@@ -138,19 +152,18 @@ impl Fit {
                 )));
             }
         }
-        let f = factors(&spec.ssc(), recipe, &self.counts(), clusters.as_deref());
-        let b = &self.xtx_inv;
-        let matrix = match m {
-            Meat::None => b * f.factor,
-            Meat::One(m, _) => sandwich(b, &m) * f.factor,
-            Meat::Twoway([(mu, _), (mt, _), (mb, _)]) => {
-                let m = match f.twoway_weights {
-                    None => mu + mt - mb,
-                    Some([wu, wt, wb]) => mu * wu + mt * wt - mb * wb,
-                };
-                sandwich(b, &m) * f.factor
-            }
-        };
+        let mut counts = self.counts();
+        if let (Recipe::Cluster(by), Model::Fixef) = (recipe, self.model) {
+            // Any fixed effects: those nested in the unit or period clusters, by inspection.
+            let ids: Vec<&[usize]> = match by {
+                ClusterBy::Unit => vec![self.ids.unit()],
+                ClusterBy::Time => vec![self.ids.time_idx()],
+                ClusterBy::UnitAndTime => vec![self.ids.unit(), self.ids.time_idx()],
+            };
+            counts.nested_fe = Some(self.nested_fe_levels(&ids));
+        }
+        let f = factors(&spec.ssc(), recipe, &counts, clusters.as_deref());
+        let matrix = m.covariance(&self.xtx_inv, f.factor, f.twoway_weights);
         Ok(Vcov {
             spec: *spec,
             matrix,
@@ -159,6 +172,7 @@ impl Fit {
             lags,
             n_clusters: clusters.map(|c| c.iter().take(2).copied().min().unwrap_or(0)),
             note: f.note,
+            cluster: None,
         })
     }
 }

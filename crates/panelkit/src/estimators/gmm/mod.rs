@@ -393,23 +393,34 @@ fn build(
             "GMM removes the unit effect itself: drop '| ...' and use --effect individual|twoways",
         ));
     }
-    if formula.response.op != Op::Level {
-        return Err(caret_error(
-            &formula.text,
-            formula.response.pos,
-            "the response of a GMM model must be a plain column",
-        ));
-    }
+    let response = match formula.response.simple() {
+        Some((c, Op::Level)) => c.to_string(),
+        _ => {
+            return Err(caret_error(
+                &formula.text,
+                formula.response.pos,
+                "the response of a GMM model must be a plain column",
+            ))
+        }
+    };
     let mut lags = Vec::new();
+    let mut columns = Vec::new();
     for t in &formula.terms {
-        match t.op {
-            Op::Level => lags.push(0),
-            Op::Lag(k) => lags.push(k),
+        match t.simple() {
+            Some((c, Op::Level)) => {
+                lags.push(0);
+                columns.push(c);
+            }
+            Some((c, Op::Lag(k))) => {
+                lags.push(k);
+                columns.push(c);
+            }
             _ => {
                 return Err(caret_error(
                     &formula.text,
                     t.pos,
-                    "GMM regressors may be columns or lags l(x, k); leads and differences are not supported",
+                    "GMM regressors may be columns or lags l(x, k); leads and differences \
+                     (and functions, interactions, factors) are not supported",
                 ))
             }
         }
@@ -435,7 +446,7 @@ fn build(
     let nl = if sys { nd + 1 } else { 0 };
     let tl2 = tl1 - 1;
     // Series on the grid, per unit: response, regressor columns, gmm and iv columns.
-    let mut series: Vec<String> = vec![formula.response.column.clone()];
+    let mut series: Vec<String> = vec![response];
     let mut sid = |c: &str| -> usize {
         if let Some(i) = series.iter().position(|s| s == c) {
             i
@@ -444,11 +455,10 @@ fn build(
             series.len() - 1
         }
     };
-    let xs: Vec<(usize, i64)> = formula
-        .terms
+    let xs: Vec<(usize, i64)> = columns
         .iter()
         .zip(&lags)
-        .map(|(t, &l)| (sid(&t.column), l))
+        .map(|(c, &l)| (sid(c), l))
         .collect();
     let gs: Vec<usize> = inst.gmm.iter().map(|g| sid(&g.column)).collect();
     let ivs: Vec<usize> = inst.iv.iter().map(|v| sid(&v.column)).collect();
@@ -951,7 +961,7 @@ pub fn gmm(
         ar2,
         warnings,
         plm_sargan_onestep,
-        response: formula.response.column.clone(),
+        response: formula.response.name.clone(),
     })
 }
 
