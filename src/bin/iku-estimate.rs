@@ -502,7 +502,12 @@ impl Job {
             table.set_wald(fit.wald(h, &table.vcov, form)?);
         }
         let tests = if self.tests {
-            panelkit::inference::standard_for(&fit, panel, formula, &self.options(fit.model(), sample))?
+            panelkit::inference::standard_for(
+                &fit,
+                panel,
+                formula,
+                &self.options(fit.model(), sample),
+            )?
         } else {
             Vec::new()
         };
