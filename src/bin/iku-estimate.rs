@@ -97,6 +97,7 @@ use panelkit::inference::render::render_with_tests;
 use panelkit::inference::{
     parse_lincom, CoefTable, LinearHypothesis, Ssc, VcovKind, VcovSpec, WaldForm,
 };
+use panelkit::panel::io::Kind;
 use panelkit::panel::Panel;
 use panelkit::table::Format;
 use panelkit::{Error, Result};
@@ -452,11 +453,47 @@ impl Job {
                 let (panel, sample) = sf.study_panel(&iku::canonical::load(&self.data)?)?;
                 Ok((panel, Some(sample)))
             }
-            None => Ok((
-                panelkit::panel::io::read_csv(&self.data, &self.unit, &self.time)?,
-                None,
-            )),
+            None => {
+                let needed = self.columns_needed()?;
+                let header = panelkit::panel::io::read_header(&self.data)?;
+                // Read only the columns the job uses; when one is missing from the file, read
+                // them all so the error lists every column there is.
+                let panel = if needed.iter().all(|c| header.contains(c)) {
+                    panelkit::panel::io::read_csv_with(&self.data, &self.unit, &self.time, |c| {
+                        if needed.iter().any(|n| n == c) {
+                            Kind::Auto
+                        } else {
+                            Kind::Skip
+                        }
+                    })?
+                } else {
+                    panelkit::panel::io::read_csv(&self.data, &self.unit, &self.time)?
+                };
+                Ok((panel, None))
+            }
         }
+    }
+
+    /// Every data column the job reads: the formulas', the weights, the cluster columns.
+    fn columns_needed(&self) -> Result<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for f in &self.formulas {
+            out.extend(
+                Formula::parse(f)?
+                    .data_columns()
+                    .into_iter()
+                    .map(str::to_string),
+            );
+        }
+        out.extend(self.weights.iter().cloned());
+        for c in self
+            .cluster
+            .iter()
+            .chain(self.boot.iter().flat_map(|b| &b.column))
+        {
+            out.extend(c.split('+').map(|v| v.trim().to_string()));
+        }
+        Ok(out)
     }
 
     /// Reads the data, estimates, computes the covariance and renders the table.

@@ -326,6 +326,24 @@ impl Formula {
             .collect()
     }
 
+    /// Every column the formula reads (response, regressors, factor variables, fixed
+    /// effects), once each, in formula order: what a reader must keep.
+    pub fn data_columns(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for t in std::iter::once(&self.response).chain(&self.terms) {
+            for e in t.exprs() {
+                out.extend(e.columns().into_iter().map(|(c, _)| c));
+            }
+            if let TermKind::Factor(f) = &t.kind {
+                out.push(&f.var);
+            }
+        }
+        out.extend(self.fixed_effect_columns().into_iter().flatten());
+        let mut seen = std::collections::BTreeSet::new();
+        out.retain(|c| seen.insert(*c));
+        out
+    }
+
     /// Whether the formula has factor terms (expanded on the estimation sample).
     pub fn has_factors(&self) -> bool {
         self.terms

@@ -228,3 +228,14 @@ fn factors_expand_on_the_sample_rows() {
     assert_eq!(combo.codes[5], None);
     assert_eq!(combo.labels[0], "a_2001");
 }
+
+#[test]
+fn data_columns_lists_every_column_read_once() {
+    let f =
+        Formula::parse("log(y) ~ l(d(x), 1) + I(x * z) + i(g, w, ref = 1) | code + region^year")
+            .unwrap();
+    assert_eq!(
+        f.data_columns(),
+        vec!["y", "x", "z", "w", "g", "code", "region", "year"]
+    );
+}

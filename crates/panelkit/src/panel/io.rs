@@ -53,6 +53,22 @@ pub fn read_csv_with(
     read_csv_from(path, reader, unit, time, kind_of)
 }
 
+/// The column names of a CSV file's header line (trimmed), reading nothing else.
+pub fn read_header(path: &Path) -> Result<Vec<String>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut input = BufReader::new(file);
+    skip_bom(path, &mut input)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(input);
+    Ok(rdr
+        .headers()
+        .map_err(|e| csv_error(path, e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect())
+}
+
 /// Reads a panel from CSV bytes; `origin` is the file name used in errors.
 pub fn read_csv_bytes(
     origin: &Path,
@@ -192,6 +208,18 @@ fn read_csv_from<R: BufRead>(
         })
         .collect();
     Panel::from_raw(origin, unit, time, keys, columns)
+}
+
+/// Steps over a UTF-8 byte-order mark at the start of the input.
+fn skip_bom(origin: &Path, input: &mut impl BufRead) -> Result<()> {
+    if input
+        .fill_buf()
+        .map_err(|e| Error::io(origin, e))?
+        .starts_with(b"\xEF\xBB\xBF")
+    {
+        input.consume(3);
+    }
+    Ok(())
 }
 
 /// Whether everything after a blank header is blank too (then the file is empty).
