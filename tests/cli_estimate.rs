@@ -265,7 +265,7 @@ fn bootstrap_and_jackknife_errors_are_clear() {
         ),
         (
             vec!["--boot", "wcr", "--boot-cluster", "region"],
-            "no column 'region' in the data",
+            "--boot-cluster 'region': no column 'region'",
         ),
         (vec!["--vcov", "crv4"], "crv3"),
     ] {

@@ -1,10 +1,13 @@
 //! panelkit: panel econometrics in Rust.
 //!
-//! A unit × time [`Panel`] read from CSV, R/fixest-style [`Formula`]s, exact panel
-//! [`estimators`] (pooled, within, two-way, first differences, between, random effects;
-//! Arellano–Bond and Blundell–Bond GMM for dynamic panels in [`estimators::gmm`]),
+//! A unit × time [`Panel`] read from CSV, R/fixest-style [`Formula`]s (functions, `I()`,
+//! nested panel operators, `factor()`, `i()`, interactions, fixed effects on any column),
+//! exact panel [`estimators`] (pooled, within, two-way, first differences, between, random
+//! effects; any fixed effects by alternating projections; Arellano–Bond and Blundell–Bond
+//! GMM for dynamic panels in [`estimators::gmm`]),
 //! and [`inference`] chosen after estimation: covariances with small-sample corrections as
-//! knobs ([`Ssc`], five named presets), coefficient tables and linear combinations at any
+//! knobs ([`Ssc`], five named presets), clustered on any column or two
+//! ([`inference::clusters::ClusterVars`]), coefficient tables and linear combinations at any
 //! confidence level, Wald tests of hypotheses written as text, specification tests, and for
 //! few clusters CRV2/CRV3, the wild cluster bootstrap ([`inference::bootstrap`]), cluster
 //! diagnostics and multiple-testing adjustments; and
