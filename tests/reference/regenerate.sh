@@ -14,5 +14,6 @@ python3 tests/reference/make_fixtures_py.py fixtures
 Rscript tests/reference/make_fixtures_crv2.R
 Rscript tests/reference/make_fixtures_spectests.R
 python3 tests/reference/make_fixtures_boot.py
+python3 tests/reference/make_fixtures_exact.py
 python3 tests/reference/check_equivalences.py > tests/reference/equivalences.txt
 echo "done; see tests/reference/equivalences.txt"

@@ -306,6 +306,7 @@ fn assemble(
     };
     let rss: f64 = resid_s.iter().map(|v| v * v).sum();
     let r2 = r2_plm(&t.y, &resid);
+    let r_inv = ls.qr.r_inv();
     let fit = Fit {
         model,
         formula: formula.text.clone(),
@@ -316,7 +317,9 @@ fn assemble(
         resid,
         y: t.y,
         sqrt_w: t.sqrt_w,
-        xtx_inv: ls.qr.xtx_inv(),
+        xtx_inv: r_inv.dot(&r_inv.t()),
+        q: ls.qr.thin_q(),
+        r_inv,
         ids: t.ids,
         n,
         k,

@@ -1,6 +1,6 @@
 //! Specification tests on fitted panel models (plm's definitions).
 
-use super::covariance::{cluster_meat, sandwich, scores};
+use super::covariance::{cluster_meat, coef_scores};
 use super::kind::{ClusterBy, Recipe, VcovKind};
 use super::ssc::{factors, Counts, Ssc};
 use super::vcov::VcovSpec;
@@ -300,7 +300,8 @@ fn hausman_aux(panel: &Panel, formula: &Formula, ssc: Ssc) -> Result<(Array1<f64
     let resid: Vec<f64> = (0..n)
         .map(|i| re.y[i] - (0..k).map(|p| x[[i, p]] * beta[p]).sum::<f64>())
         .collect();
-    let (meat, g) = cluster_meat(&scores(&x, &resid), re.ids.unit());
+    let s = coef_scores(&qr.thin_q(), &qr.r_inv(), &resid);
+    let (v, g) = cluster_meat(&s, re.ids.unit());
     // The auxiliary regression is pooled: nothing absorbed.
     let counts = Counts {
         n,
@@ -315,7 +316,7 @@ fn hausman_aux(panel: &Panel, formula: &Formula, ssc: Ssc) -> Result<(Array1<f64
     };
     let recipe = Recipe::Cluster(ClusterBy::Unit);
     let factor = factors(&ssc, recipe, &counts, Some(&[g])).factor;
-    let v = sandwich(&qr.xtx_inv(), &meat) * factor;
+    let v = v * factor;
     let m = gamma_pos.len();
     let mut vg = Array2::<f64>::zeros((m, m));
     let mut gm = Array1::<f64>::zeros(m);

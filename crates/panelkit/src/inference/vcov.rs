@@ -1,7 +1,7 @@
 //! The covariance request ([`VcovSpec`]), its result ([`Vcov`]) and [`Fit::vcov`], the glue
 //! that hands a fit's arrays to the covariance routines and the small-sample corrections.
 
-use super::covariance::{meat, sandwich, Meat, MeatInputs};
+use super::covariance::{meat, Meat, MeatInputs};
 use super::kind::{Recipe, VcovKind};
 use super::ssc::{factors, Counts, Ssc};
 use crate::error::{Error, Result};
@@ -120,9 +120,9 @@ impl Fit {
         }
         let u = self.scaled_resid();
         let inputs = MeatInputs {
-            x: &self.x,
+            q: &self.q,
+            r_inv: &self.r_inv,
             u: &u,
-            bread: &self.xtx_inv,
             unit: self.ids.unit(),
             time: self.ids.time(),
             time_idx: self.ids.time_idx(),
@@ -139,16 +139,15 @@ impl Fit {
             }
         }
         let f = factors(&spec.ssc(), recipe, &self.counts(), clusters.as_deref());
-        let b = &self.xtx_inv;
         let matrix = match m {
-            Meat::None => b * f.factor,
-            Meat::One(m, _) => sandwich(b, &m) * f.factor,
+            Meat::None => &self.xtx_inv * f.factor,
+            Meat::One(m, _) => m * f.factor,
             Meat::Twoway([(mu, _), (mt, _), (mb, _)]) => {
                 let m = match f.twoway_weights {
                     None => mu + mt - mb,
                     Some([wu, wt, wb]) => mu * wu + mt * wt - mb * wb,
                 };
-                sandwich(b, &m) * f.factor
+                m * f.factor
             }
         };
         Ok(Vcov {
