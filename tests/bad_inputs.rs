@@ -467,3 +467,49 @@ fn overflowing_amounts_are_refused_with_their_line() {
         &["huge.csv:", "tenderable_hk6_dkk", "1e308", "1e14"],
     );
 }
+
+// ---------------------------------------------------------------- incomplete panels
+
+/// One municipality without its 2020 row (the projection year and the fixed-price base year):
+/// the pipeline runs, leaves it out of what needs that row — the spending variable in 2020
+/// prices and the projection — and says which municipality and why on stderr, in REPORT.md
+/// and in projection.md.
+#[test]
+fn a_municipality_missing_its_projection_year_row_is_left_out_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = edited_panel(dir.path(), "no101_2020.csv", |l| {
+        l.retain(|line| !line.starts_with("101,2020,"))
+    });
+    let out = dir.path().join("reports");
+    let r = bin("iku-reproduce")
+        .arg("--data")
+        .arg(&data)
+        .args(["--spec", SPEC, "--out-dir"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let estimation = "municipality 101 has no price_index for 2020";
+    let projection = "municipality 101 is left out of the 2020 projection (no 2020 row)";
+    assert!(
+        err.contains(estimation) && err.contains(projection),
+        "{err}"
+    );
+    let report = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
+    assert!(report.contains(&format!("- Left out of estimation: {estimation}")));
+    assert!(report.contains("- Left out of the 2020 projection: municipality 101 (no 2020 row)"));
+    let proj = std::fs::read_to_string(out.join("projection.md")).unwrap();
+    assert!(
+        proj.contains("97 municipalities with complete data in 2020; left out: 101 (no 2020 row).")
+    );
+    let est: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("estimates.json")).unwrap()).unwrap();
+    assert!(est["notes"][0].as_str().unwrap().starts_with(estimation));
+    // The municipality's rows are out of the estimation sample: 97 clusters, not 98.
+    assert!(
+        report.contains("G = 97"),
+        "the best estimate still clusters 98 municipalities"
+    );
+}

@@ -136,6 +136,9 @@ pub struct SpecEstimates {
     /// None when a leave-one-cluster-out fit is singular or the best estimate is GMM.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_diagnostics: Option<panelkit::inference::diagnostics::ClusterDiagnostics>,
+    /// Municipalities left out of a derived variable, and why (empty on a complete panel).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The effect that feeds the projection.

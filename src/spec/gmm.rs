@@ -164,7 +164,7 @@ mod tests {
         let spec_path = root.join("specs/vive.toml");
         let specs = SpecFile::load(&spec_path).unwrap();
         let panel = crate::canonical::load(&root.join("data/synthetic/panel.csv")).unwrap();
-        let runs = specs.run(&spec_path, &panel).unwrap();
+        let (runs, _) = specs.run(&spec_path, &panel).unwrap();
         let (spec, fit, effect) = runs
             .iter()
             .find_map(|r| match r {

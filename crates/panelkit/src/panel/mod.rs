@@ -6,6 +6,7 @@
 
 pub mod io;
 mod ops;
+pub use ops::FixedPrices;
 
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
