@@ -384,6 +384,11 @@ fn an_all_zero_response_reports_nan_statistics_instead_of_panicking() {
     // 0/0: statistic and p-value are not numbers (JSON null), the estimate is exactly 0.
     assert_eq!(doc["coefficients"][1]["estimate"], 0.0);
     assert!(doc["coefficients"][1]["p_value"].is_null(), "{doc}");
+    // Never a bare NaN: the reason stands beside it.
+    assert!(doc["coefficients"][1]["nan_reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("0/0")));
+    assert!(doc["r2_nan_reason"].is_string(), "{doc}");
 }
 
 #[test]

@@ -89,12 +89,7 @@ pub fn column(spec: &Spec, fit: &GmmFit, unit: &str, time: &str) -> ModelColumn 
             .coef_rows(0.95)
             .into_iter()
             .filter(|c| !c.term.starts_with(&format!("{time}::")))
-            .map(|c| TermEstimate {
-                term: c.term,
-                estimate: c.estimate,
-                std_error: c.std_error,
-                p_value: c.p_value,
-            })
+            .map(|c| TermEstimate::from(&c))
             .collect(),
         nobs: fit.nobs(),
         r2: f64::NAN,

@@ -217,6 +217,7 @@ impl SpecFile {
                         p_value: effect.p_value,
                         conf_low: effect.conf_low,
                         conf_high: effect.conf_high,
+                        nan_reason: effect.nan_reason.clone(),
                         bootstrap,
                     },
                     controls: spec.controls.clone(),
