@@ -518,3 +518,89 @@ fn a_municipality_missing_its_projection_year_row_is_left_out_and_reported() {
         "the best estimate still clusters 98 municipalities"
     );
 }
+
+/// Grunfeld with `inv` and `value` rewritten by `f(column, value)`, in a temporary folder.
+fn grunfeld_with(dir: &Path, f: impl Fn(&str, f64) -> f64) -> PathBuf {
+    let text =
+        std::fs::read_to_string(format!("{ROOT}/tests/reference/data/grunfeld.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut out = header.join(",") + "\n";
+    for line in lines {
+        let cells: Vec<String> = line
+            .split(',')
+            .zip(&header)
+            .map(|(c, h)| match *h {
+                "inv" | "value" => format!("{:?}", f(h, c.parse().unwrap())),
+                _ => c.to_string(),
+            })
+            .collect();
+        out.push_str(&(cells.join(",") + "\n"));
+    }
+    let p = dir.join("g.csv");
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+fn estimate_file(data: &Path, args: &[&str]) -> Output {
+    bin("iku-estimate")
+        .arg("--data")
+        .arg(data)
+        .args(["--unit", "firm", "--time", "year"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Data scaled by 1e-160 (or a response of 1e308) gave infinite estimates with exit 0: now a
+/// refusal naming the variable and its magnitude.
+#[test]
+fn data_scaled_by_1e_minus_160_or_1e308_is_refused_not_estimated_as_infinite() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = grunfeld_with(dir.path(), |_, v| v * 1e-160);
+    for model in ["pooled", "within"] {
+        let r = estimate_file(&tiny, &["--formula", "inv ~ value", "--model", model]);
+        refused(
+            "1e-160",
+            &r,
+            &["variable 'inv'", "outside 1e-150", "rescale"],
+        );
+    }
+    let huge = grunfeld_with(dir.path(), |h, v| if h == "inv" { 1e308 } else { v });
+    let r = estimate_file(&huge, &["--formula", "inv ~ value", "--model", "pooled"]);
+    refused("1e308", &r, &["variable 'inv'", "1e308"]);
+}
+
+/// `x + 1e12` was dropped as "no variation within units": it is kept with x's slope.
+#[test]
+fn x_plus_1e12_keeps_its_within_variation() {
+    let slope = |offset: f64| {
+        let dir = tempfile::tempdir().unwrap();
+        let data = grunfeld_with(dir.path(), |h, v| {
+            if h == "value" {
+                v / 1000.0 + offset
+            } else {
+                v
+            }
+        });
+        let args = [
+            "--formula",
+            "inv ~ value",
+            "--model",
+            "within",
+            "--format",
+            "json",
+        ];
+        let r = estimate_file(&data, &args);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+        assert_eq!(doc["dropped_terms"], serde_json::json!([]), "{offset}");
+        doc["coefficients"][0]["estimate"].as_f64().unwrap()
+    };
+    // The stored doubles of value/1000 + 1e12 carry about 1e-4 of rounding.
+    let (plain, shifted) = (slope(0.0), slope(1e12));
+    assert!(
+        (shifted - plain).abs() < 1e-4 * plain,
+        "{shifted} vs {plain}"
+    );
+}

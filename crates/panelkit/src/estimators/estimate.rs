@@ -69,10 +69,34 @@ pub(crate) fn estimate_sample(
             model.name()
         )));
     }
+    check_magnitudes(s, formula)?;
     let design = Design::new(s, formula.intercept && model.has_intercept(), model);
     let t = transform(s, &design, model)?;
     let solved = solve(&t, &design, model, formula)?;
     assemble(s, formula, model, &design, t, solved)
+}
+
+/// Largest magnitude a nonzero variable may have, and the smallest its largest entry may have:
+/// beyond them squares and sums of squares overflow or underflow in double precision, and
+/// least squares would report infinite or zero estimates and standard errors as a success.
+const MAGNITUDE_BOUNDS: (f64, f64) = (1e-150, 1e150);
+
+/// Refuses a response or regressor whose values are too large or too small for sums of
+/// squares in double precision, naming it and saying what to do (an all-zero column is fine).
+fn check_magnitudes(s: &Sample, formula: &Formula) -> Result<()> {
+    let named = std::iter::once((&formula.response.name, &s.y)).chain(s.names.iter().zip(&s.cols));
+    for (name, col) in named {
+        let largest = col.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let (lo, hi) = MAGNITUDE_BOUNDS;
+        if largest > 0.0 && !(lo..=hi).contains(&largest) {
+            return Err(Error::Data(format!(
+                "variable '{name}': its largest magnitude {largest:e} is outside {lo:e} … {hi:e}, \
+                 where sums of squares overflow or underflow in double precision; rescale it \
+                 (e.g. express it in other units)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A column whose constant offset exceeds this multiple of its spread is centred before a
