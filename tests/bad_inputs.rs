@@ -389,6 +389,28 @@ fn an_all_zero_response_reports_nan_statistics_instead_of_panicking() {
         .as_str()
         .is_some_and(|r| r.contains("0/0")));
     assert!(doc["r2_nan_reason"].is_string(), "{doc}");
+    // Random effects (and so --tests, which fits them) cannot form θ: a clear refusal.
+    let r = bin("iku-estimate")
+        .arg("--data")
+        .arg(&z)
+        .args([
+            "--unit",
+            "u",
+            "--time",
+            "t",
+            "--formula",
+            "y ~ x",
+            "--model",
+            "pooled",
+        ])
+        .arg("--tests")
+        .output()
+        .unwrap();
+    refused(
+        "all-zero --tests",
+        &r,
+        &["random effects", "θ", "undefined"],
+    );
 }
 
 #[test]
