@@ -360,23 +360,16 @@ fn an_all_zero_response_reports_nan_statistics_instead_of_panicking() {
         "u,t,y,x\n1,1,0,1\n1,2,0,2\n2,1,0,3\n2,2,0,1\n3,1,0,2\n3,2,0,5\n",
     )
     .unwrap();
-    let r = bin("iku-estimate")
-        .arg("--data")
-        .arg(&z)
-        .args([
-            "--unit",
-            "u",
-            "--time",
-            "t",
-            "--formula",
-            "y ~ x",
-            "--model",
-            "pooled",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let pooled = |extra: &str| {
+        bin("iku-estimate")
+            .arg("--data")
+            .arg(&z)
+            .args(["--unit", "u", "--time", "t", "--formula", "y ~ x"])
+            .args(["--model", "pooled", extra])
+            .output()
+            .unwrap()
+    };
+    let r = pooled("--format=json");
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert!(r.status.success(), "{err}");
@@ -390,22 +383,7 @@ fn an_all_zero_response_reports_nan_statistics_instead_of_panicking() {
         .is_some_and(|r| r.contains("0/0")));
     assert!(doc["r2_nan_reason"].is_string(), "{doc}");
     // Random effects (and so --tests, which fits them) cannot form θ: a clear refusal.
-    let r = bin("iku-estimate")
-        .arg("--data")
-        .arg(&z)
-        .args([
-            "--unit",
-            "u",
-            "--time",
-            "t",
-            "--formula",
-            "y ~ x",
-            "--model",
-            "pooled",
-        ])
-        .arg("--tests")
-        .output()
-        .unwrap();
+    let r = pooled("--tests");
     refused(
         "all-zero --tests",
         &r,
