@@ -29,7 +29,7 @@ fn main() {
     let panel = iku::canonical::load(&root.join("data/synthetic/panel.csv")).expect("panel");
     let spec_path = root.join("specs/vive.toml");
     let specs = iku::spec::SpecFile::load(&spec_path).expect("spec file");
-    let runs = specs.run(&spec_path, &panel).expect("estimates");
+    let (runs, _) = specs.run(&spec_path, &panel).expect("estimates");
     let best = match runs
         .iter()
         .find(|r| r.spec().name == specs.study.best_estimate)

@@ -144,7 +144,7 @@ pub fn estimate_specs(
     spec_path: &Path,
 ) -> Result<SpecEstimates> {
     let specs = SpecFile::load(spec_path)?;
-    let runs = crate::spec::run_spec_set(panel, &specs)?.runs;
+    let results = crate::spec::run_spec_set(panel, &specs)?;
     let prov = Provenance {
         data_file: file.path.display().to_string(),
         data_sha256: file.sha256.clone(),
@@ -152,7 +152,9 @@ pub fn estimate_specs(
         spec_sha256: panelkit::io::sha256_file(spec_path)?,
         synthetic: file.synthetic,
     };
-    Ok(specs.table(&runs, &prov))
+    let mut table = specs.table(&results.runs, &prov);
+    table.notes = results.notes;
+    Ok(table)
 }
 
 /// `estimates.{csv,json,md,tex}` in `dir`, rendered but not written.
@@ -208,6 +210,9 @@ fn load(opts: &Options) -> Staged<Loaded> {
 /// Stage 2: the spec set on the panel, and `estimates.{csv,json,md,tex}`.
 fn estimate(opts: &Options, data: &Loaded, files: &mut Files) -> Staged<SpecEstimates> {
     let table = estimate_specs(&data.file, &data.panel, &opts.spec)?;
+    for n in &table.notes {
+        panelkit::io::eprintln(&format!("note: {n}"));
+    }
     files.extend(estimate_files(&table, &opts.out_dir));
     let b = &table.best_estimate;
     let detail = format!(
@@ -238,6 +243,14 @@ fn project(
     let mut proj = projection::project(&data.panel, opts.year, opts.k, &effects)?;
     proj.synthetic = data.file.synthetic;
     proj.panel_sha256 = Some(data.file.sha256.clone());
+    for e in &proj.excluded {
+        panelkit::io::eprintln(&format!(
+            "note: municipality {} is left out of the {} projection ({})",
+            e.code,
+            opts.year,
+            e.missing.join(", ")
+        ));
+    }
     files.push((opts.out_dir.join("projection.json"), proj.to_json()?));
     files.push((opts.out_dir.join("projection.csv"), proj.to_csv()?));
     files.push((

@@ -322,7 +322,7 @@ pub struct MunicipalityRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Excluded {
     pub code: String,
-    /// Columns missing (or not usable) for it in the projection year.
+    /// Columns missing (or not usable) for it in the projection year, or that it has no row.
     pub missing: Vec<String>,
 }
 
@@ -539,6 +539,10 @@ fn year_data(panel: &Panel, year: i64) -> Result<YearData> {
     };
     for (u, code) in panel.unit_labels().iter().enumerate() {
         let Some(r) = panel.row_of(u, year) else {
+            d.excluded.push(Excluded {
+                code: code.clone(),
+                missing: vec![format!("no {year} row")],
+            });
             continue;
         };
         match cols.row(r) {

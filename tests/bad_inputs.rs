@@ -360,23 +360,16 @@ fn an_all_zero_response_reports_nan_statistics_instead_of_panicking() {
         "u,t,y,x\n1,1,0,1\n1,2,0,2\n2,1,0,3\n2,2,0,1\n3,1,0,2\n3,2,0,5\n",
     )
     .unwrap();
-    let r = bin("iku-estimate")
-        .arg("--data")
-        .arg(&z)
-        .args([
-            "--unit",
-            "u",
-            "--time",
-            "t",
-            "--formula",
-            "y ~ x",
-            "--model",
-            "pooled",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let pooled = |extra: &str| {
+        bin("iku-estimate")
+            .arg("--data")
+            .arg(&z)
+            .args(["--unit", "u", "--time", "t", "--formula", "y ~ x"])
+            .args(["--model", "pooled", extra])
+            .output()
+            .unwrap()
+    };
+    let r = pooled("--format=json");
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert!(r.status.success(), "{err}");
@@ -384,6 +377,18 @@ fn an_all_zero_response_reports_nan_statistics_instead_of_panicking() {
     // 0/0: statistic and p-value are not numbers (JSON null), the estimate is exactly 0.
     assert_eq!(doc["coefficients"][1]["estimate"], 0.0);
     assert!(doc["coefficients"][1]["p_value"].is_null(), "{doc}");
+    // Never a bare NaN: the reason stands beside it.
+    assert!(doc["coefficients"][1]["nan_reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("0/0")));
+    assert!(doc["r2_nan_reason"].is_string(), "{doc}");
+    // Random effects (and so --tests, which fits them) cannot form θ: a clear refusal.
+    let r = pooled("--tests");
+    refused(
+        "all-zero --tests",
+        &r,
+        &["random effects", "θ", "undefined"],
+    );
 }
 
 #[test]
@@ -465,5 +470,137 @@ fn overflowing_amounts_are_refused_with_their_line() {
         &p,
         Path::new(SPEC),
         &["huge.csv:", "tenderable_hk6_dkk", "1e308", "1e14"],
+    );
+}
+
+// ---------------------------------------------------------------- incomplete panels
+
+/// One municipality without its 2020 row (the projection year and the fixed-price base year):
+/// the pipeline runs, leaves it out of what needs that row — the spending variable in 2020
+/// prices and the projection — and says which municipality and why on stderr, in REPORT.md
+/// and in projection.md.
+#[test]
+fn a_municipality_missing_its_projection_year_row_is_left_out_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = edited_panel(dir.path(), "no101_2020.csv", |l| {
+        l.retain(|line| !line.starts_with("101,2020,"))
+    });
+    let out = dir.path().join("reports");
+    let r = bin("iku-reproduce")
+        .arg("--data")
+        .arg(&data)
+        .args(["--spec", SPEC, "--out-dir"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let estimation = "municipality 101 has no price_index for 2020";
+    let projection = "municipality 101 is left out of the 2020 projection (no 2020 row)";
+    assert!(
+        err.contains(estimation) && err.contains(projection),
+        "{err}"
+    );
+    let report = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
+    assert!(report.contains(&format!("- Left out of estimation: {estimation}")));
+    assert!(report.contains("- Left out of the 2020 projection: municipality 101 (no 2020 row)"));
+    let proj = std::fs::read_to_string(out.join("projection.md")).unwrap();
+    assert!(
+        proj.contains("97 municipalities with complete data in 2020; left out: 101 (no 2020 row).")
+    );
+    let est: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("estimates.json")).unwrap()).unwrap();
+    assert!(est["notes"][0].as_str().unwrap().starts_with(estimation));
+    // The municipality's rows are out of the estimation sample: 97 clusters, not 98.
+    assert!(
+        report.contains("G = 97"),
+        "the best estimate still clusters 98 municipalities"
+    );
+}
+
+/// Grunfeld with `inv` and `value` rewritten by `f(column, value)`, in a temporary folder.
+fn grunfeld_with(dir: &Path, f: impl Fn(&str, f64) -> f64) -> PathBuf {
+    let text =
+        std::fs::read_to_string(format!("{ROOT}/tests/reference/data/grunfeld.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut out = header.join(",") + "\n";
+    for line in lines {
+        let cells: Vec<String> = line
+            .split(',')
+            .zip(&header)
+            .map(|(c, h)| match *h {
+                "inv" | "value" => format!("{:?}", f(h, c.parse().unwrap())),
+                _ => c.to_string(),
+            })
+            .collect();
+        out.push_str(&(cells.join(",") + "\n"));
+    }
+    let p = dir.join("g.csv");
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+fn estimate_file(data: &Path, args: &[&str]) -> Output {
+    bin("iku-estimate")
+        .arg("--data")
+        .arg(data)
+        .args(["--unit", "firm", "--time", "year"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Data scaled by 1e-160 (or a response of 1e308) gave infinite estimates with exit 0: now a
+/// refusal naming the variable and its magnitude.
+#[test]
+fn data_scaled_by_1e_minus_160_or_1e308_is_refused_not_estimated_as_infinite() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = grunfeld_with(dir.path(), |_, v| v * 1e-160);
+    for model in ["pooled", "within"] {
+        let r = estimate_file(&tiny, &["--formula", "inv ~ value", "--model", model]);
+        refused(
+            "1e-160",
+            &r,
+            &["variable 'inv'", "outside 1e-150", "rescale"],
+        );
+    }
+    let huge = grunfeld_with(dir.path(), |h, v| if h == "inv" { 1e308 } else { v });
+    let r = estimate_file(&huge, &["--formula", "inv ~ value", "--model", "pooled"]);
+    refused("1e308", &r, &["variable 'inv'", "1e308"]);
+}
+
+/// `x + 1e12` was dropped as "no variation within units": it is kept with x's slope.
+#[test]
+fn x_plus_1e12_keeps_its_within_variation() {
+    let slope = |offset: f64| {
+        let dir = tempfile::tempdir().unwrap();
+        let data = grunfeld_with(dir.path(), |h, v| {
+            if h == "value" {
+                v / 1000.0 + offset
+            } else {
+                v
+            }
+        });
+        let args = [
+            "--formula",
+            "inv ~ value",
+            "--model",
+            "within",
+            "--format",
+            "json",
+        ];
+        let r = estimate_file(&data, &args);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+        assert_eq!(doc["dropped_terms"], serde_json::json!([]), "{offset}");
+        doc["coefficients"][0]["estimate"].as_f64().unwrap()
+    };
+    // The stored doubles of value/1000 + 1e12 carry about 1e-4 of rounding.
+    let (plain, shifted) = (slope(0.0), slope(1e12));
+    assert!(
+        (shifted - plain).abs() < 1e-4 * plain,
+        "{shifted} vs {plain}"
     );
 }

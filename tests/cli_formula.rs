@@ -175,7 +175,7 @@ fn spec_variables_and_sample_in_an_ad_hoc_formula() {
     sf.specs.retain(|s| s.name == "fd_year");
     sf.specs[0].bootstrap = None;
     let panel = iku::canonical::load(std::path::Path::new(data)).unwrap();
-    let runs = sf.run(spec_path, &panel).unwrap();
+    let (runs, _notes) = sf.run(spec_path, &panel).unwrap();
     let effect = runs[0].effect();
     let formula = sf.specs[0].formula.clone();
     let v = spec_json(&formula);

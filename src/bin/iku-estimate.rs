@@ -41,12 +41,14 @@
 //! `--cluster` only), `ssc`, `ssc_formula` (the
 //! factor applied, in words), `lags`, `nobs`, `n_units`, `n_times`, `df_resid` (n − k − k_fe),
 //! `t_df` (null = normal), `n_clusters`, `r2` (plm's: of the transformed model), `r2_within`
-//! (FE models), `dropped` (observations by reason: "outside sample", "missing values",
-//! "lags/leads", "differences", "non-finite values", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
+//! (FE models), `r2_nan_reason` (when R² is not a number), `dropped` (observations by
+//! reason: "outside sample", "missing values", "lags/leads", "differences", "non-finite
+//! values", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
 //! ([{term, estimate, std_error, statistic, p_value, conf_low, conf_high}], formula order,
 //! `(Intercept)` first), `lincom` (same fields, when asked), `wald` ({stat, df1, df2,
 //! p_value, distribution} with `--wald`; df2 null for χ²), `level` (of the intervals, when not
-//! 0.95), `tests` ([{name, statistic, df, p_value}] with `--tests`) and, for random effects,
+//! 0.95), `tests` ([{name, statistic, df, p_value}] with `--tests`); a coefficient, Wald or
+//! test record whose numbers are not all finite (JSON null) adds `nan_reason`, and, for random effects,
 //! `variance_components` ({sigma2_idios, sigma2_indiv, theta per unit}); with `--boot`,
 //! `bootstrap` ({type, weights, reps, enumerated, hypothesis, cluster, n_clusters, estimate,
 //! t_stat, small_sample_factor, p_kind, p_value, p_symmetric, p_equal_tailed, p_upper,

@@ -19,6 +19,9 @@ pub struct EffectRow {
     pub p_value: f64,
     pub conf_low: f64,
     pub conf_high: f64,
+    /// Why the standard error or p-value is not a finite number (absent when both are).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nan_reason: Option<String>,
     /// Wild cluster bootstrap of effect = 0 (when the spec asks for it; never for GMM).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<EffectBootstrap>,
@@ -140,6 +143,9 @@ pub struct SpecEstimates {
     /// None when a leave-one-cluster-out fit is singular or the best estimate is GMM.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_diagnostics: Option<panelkit::inference::diagnostics::ClusterDiagnostics>,
+    /// Municipalities left out of a derived variable, and why (empty on a complete panel).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The effect that feeds the projection.
@@ -179,6 +185,7 @@ impl SpecEstimates {
                             estimate: c.effect.estimate,
                             std_error: c.effect.std_error,
                             p_value: c.effect.p_value,
+                            nan_reason: c.effect.nan_reason.clone(),
                         })
                     })
                     .collect(),

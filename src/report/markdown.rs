@@ -107,6 +107,17 @@ fn what_ran(r: &ReportInputs) -> String {
             format!("unbalanced ({} interior gaps)", r.summary.gaps.len())
         }
     ));
+    for n in &t.notes {
+        s.push_str(&format!("- Left out of estimation: {n}\n"));
+    }
+    for e in &r.projection.excluded {
+        s.push_str(&format!(
+            "- Left out of the {} projection: municipality {} ({})\n",
+            r.projection.year,
+            e.code,
+            e.missing.join(", ")
+        ));
+    }
     s.push_str(
         "- Stages: data → estimates → projection → figures → report (timings are printed on \
          the console, not here, so that the same inputs give a byte-identical report)\n\n",

@@ -89,12 +89,7 @@ pub fn column(spec: &Spec, fit: &GmmFit, unit: &str, time: &str) -> ModelColumn 
             .coef_rows(0.95)
             .into_iter()
             .filter(|c| !c.term.starts_with(&format!("{time}::")))
-            .map(|c| TermEstimate {
-                term: c.term,
-                estimate: c.estimate,
-                std_error: c.std_error,
-                p_value: c.p_value,
-            })
+            .map(|c| TermEstimate::from(&c))
             .collect(),
         nobs: fit.nobs(),
         r2: f64::NAN,
@@ -164,7 +159,7 @@ mod tests {
         let spec_path = root.join("specs/vive.toml");
         let specs = SpecFile::load(&spec_path).unwrap();
         let panel = crate::canonical::load(&root.join("data/synthetic/panel.csv")).unwrap();
-        let runs = specs.run(&spec_path, &panel).unwrap();
+        let (runs, _) = specs.run(&spec_path, &panel).unwrap();
         let (spec, fit, effect) = runs
             .iter()
             .find_map(|r| match r {

@@ -327,8 +327,10 @@ impl SpecFile {
     }
 
     /// Adds every derived variable to the panel (dependencies first); errors name the
-    /// missing column and the spec file.
-    pub fn derive(&self, origin: &Path, panel: &mut Panel) -> Result<()> {
+    /// missing column and the spec file. Returns a note per municipality a variable could not
+    /// be computed for (its rows are missing), in derivation order.
+    pub fn derive(&self, origin: &Path, panel: &mut Panel) -> Result<Vec<String>> {
+        let mut notes = Vec::new();
         for name in self.variables.keys() {
             let is_key = name == panel.unit_name() || name == panel.time_name();
             if is_key || panel.column_names().contains(&name.as_str()) {
@@ -356,7 +358,7 @@ impl SpecFile {
                     still.push((name, v));
                     continue;
                 }
-                let values = self.compute(origin, name, v, panel)?;
+                let values = self.compute(origin, name, v, panel, &mut notes)?;
                 panel.set_num(name, values)?;
             }
             if still.len() == before {
@@ -373,10 +375,18 @@ impl SpecFile {
             }
             pending = still;
         }
-        Ok(())
+        Ok(notes)
     }
 
-    fn compute(&self, origin: &Path, name: &str, v: &Variable, panel: &Panel) -> Result<Vec<f64>> {
+    /// The values of derived variable `name`; units it cannot be computed for are noted.
+    fn compute(
+        &self,
+        origin: &Path,
+        name: &str,
+        v: &Variable,
+        panel: &Panel,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<f64>> {
         let col = |c: &str| {
             panel.num(c).ok_or_else(|| {
                 if panel.text(c).is_some() {
@@ -415,8 +425,16 @@ impl SpecFile {
                 let idx_name = v.index.as_deref().unwrap_or_default();
                 let pop = col(pop_name)?;
                 col(idx_name)?;
-                let fixed = panel.fixed_prices(&v.of, idx_name, v.base_year.unwrap_or(0))?;
+                let base_year = v.base_year.unwrap_or(0);
+                let fixed = panel.fixed_prices(&v.of, idx_name, base_year)?;
+                notes.extend(fixed.units_without_base.iter().map(|u| {
+                    format!(
+                        "municipality {u} has no {idx_name} for {base_year}, so its {name} \
+                         ({base_year} prices) is missing and it is left out of every spec using {name}"
+                    )
+                }));
                 fixed
+                    .values
                     .iter()
                     .zip(pop)
                     .map(|(a, p)| if *p > 0.0 { a / p } else { f64::NAN })

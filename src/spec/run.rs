@@ -99,14 +99,17 @@ impl SpecFile {
         .with_lags(spec.lags.or(self.study.lags)))
     }
 
-    /// Derives the variables and estimates every spec on `panel` (in file order).
-    pub fn run(&self, origin: &Path, panel: &Panel) -> Result<Vec<AnyRun>> {
+    /// Derives the variables and estimates every spec on `panel` (in file order); with the
+    /// derivation's notes (municipalities left out of a variable, and why).
+    pub fn run(&self, origin: &Path, panel: &Panel) -> Result<(Vec<AnyRun>, Vec<String>)> {
         let mut panel = panel.clone();
-        self.derive(origin, &mut panel)?;
-        self.specs
+        let notes = self.derive(origin, &mut panel)?;
+        let runs = self
+            .specs
             .iter()
             .map(|s| self.run_one(origin, &panel, s))
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok((runs, notes))
     }
 
     fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<AnyRun> {
@@ -233,6 +236,7 @@ impl SpecFile {
                         p_value: effect.p_value,
                         conf_low: effect.conf_low,
                         conf_high: effect.conf_high,
+                        nan_reason: effect.nan_reason.clone(),
                         bootstrap,
                     },
                     controls: spec.controls.clone(),
@@ -252,6 +256,7 @@ impl SpecFile {
             spec_file: prov.spec_file.clone(),
             spec_sha256: prov.spec_sha256.clone(),
             sample: (self.study.from, self.study.to),
+            notes: Vec::new(),
             columns,
             best_estimate: BestEstimate {
                 spec: best.spec().name.clone(),

@@ -46,6 +46,8 @@ pub struct SpecResults {
     pub runs: Vec<AnyRun>,
     /// Index of the best-estimate spec in `runs`.
     best: usize,
+    /// Municipalities left out of a derived variable, and why.
+    pub notes: Vec<String>,
 }
 
 impl SpecResults {
@@ -82,10 +84,10 @@ fn effect_of(r: &AnyRun) -> SpecEffect {
 /// Derives the spec set's variables on (a copy of) `panel` and estimates every spec, in
 /// process. Errors name the spec file ([`SpecFile::origin`]) and the spec.
 pub fn run_spec_set(panel: &Panel, spec: &SpecFile) -> Result<SpecResults> {
-    let runs = spec.run(&spec.origin, panel)?;
+    let (runs, notes) = spec.run(&spec.origin, panel)?;
     let best = runs
         .iter()
         .position(|r| r.spec().name == spec.study.best_estimate)
         .unwrap_or(0);
-    Ok(SpecResults { runs, best })
+    Ok(SpecResults { runs, best, notes })
 }

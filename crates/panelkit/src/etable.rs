@@ -44,7 +44,7 @@
 //! ```
 
 use crate::estimators::{Fit, Model};
-use crate::inference::{CoefTable, VcovKind};
+use crate::inference::{CoefRow, CoefTable, VcovKind};
 use crate::table::{fmt_coef, stars, Align, Format, Table, STARS_NOTE};
 use serde::Serialize;
 
@@ -59,6 +59,21 @@ pub struct TermEstimate {
     pub std_error: f64,
     /// Two-sided p-value (sets the stars).
     pub p_value: f64,
+    /// Why the standard error or p-value is not a finite number (absent when both are).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nan_reason: Option<String>,
+}
+
+impl From<&CoefRow> for TermEstimate {
+    fn from(c: &CoefRow) -> TermEstimate {
+        TermEstimate {
+            term: c.term.clone(),
+            estimate: c.estimate,
+            std_error: c.std_error,
+            p_value: c.p_value,
+            nan_reason: c.nan_reason.clone(),
+        }
+    }
 }
 
 /// One column: what the table shows of one fit.
@@ -103,16 +118,7 @@ impl ModelColumn {
             label: label.to_string(),
             formula: fit.formula.clone(),
             model: fit.model.name().to_string(),
-            coefficients: table
-                .rows
-                .iter()
-                .map(|c| TermEstimate {
-                    term: c.term.clone(),
-                    estimate: c.estimate,
-                    std_error: c.std_error,
-                    p_value: c.p_value,
-                })
-                .collect(),
+            coefficients: table.rows.iter().map(TermEstimate::from).collect(),
             nobs: fit.n,
             r2: fit.r2,
             r2_within: fit.r2_within,
@@ -324,8 +330,23 @@ impl EstimateTable {
         };
         t.notes = std::iter::once(STARS_NOTE.to_string())
             .chain(t.preset_notes())
+            .chain(t.nan_notes())
             .collect();
         t
+    }
+
+    /// One note per estimate whose standard error or p-value is not finite, with the reason.
+    pub fn nan_notes(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .flat_map(|c| {
+                c.coefficients.iter().filter_map(move |e| {
+                    e.nan_reason
+                        .as_ref()
+                        .map(|r| format!("{}, `{}`: not finite: {r}", c.label, e.term))
+                })
+            })
+            .collect()
     }
 
     /// Inserts `rows` after the layout entry `anchor` (at the end when it is not in the
@@ -501,6 +522,7 @@ mod tests {
                     estimate: e,
                     std_error: s,
                     p_value: p,
+                    nan_reason: None,
                 })
                 .collect(),
             nobs: 100,
@@ -533,6 +555,7 @@ mod tests {
                         estimate: 2.004,
                         std_error: 1.5,
                         p_value: 0.2,
+                        nan_reason: None,
                     }),
                 ],
             )],

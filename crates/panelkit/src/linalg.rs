@@ -130,10 +130,19 @@ impl Qr {
         inv
     }
 
-    /// (X'X)⁻¹ = R⁻¹R⁻ᵀ of the kept columns.
-    pub fn xtx_inv(&self) -> Array2<f64> {
-        let ri = self.r_inv();
-        ri.dot(&ri.t())
+    /// The thin Q (n × rank): Q applied to the first rank unit vectors, so its columns are
+    /// orthonormal to rounding however ill-conditioned the design is.
+    pub fn thin_q(&self) -> Array2<f64> {
+        let k = self.rank();
+        let mut q = Array2::<f64>::zeros((self.n, k));
+        let mut e = vec![0.0; self.n];
+        for c in 0..k {
+            e.iter_mut().for_each(|v| *v = 0.0);
+            e[c] = 1.0;
+            self.apply_q(&mut e);
+            q.column_mut(c).assign(&ndarray::ArrayView1::from(&e[..]));
+        }
+        q
     }
 }
 

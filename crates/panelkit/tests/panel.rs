@@ -102,14 +102,28 @@ fn explicit_missing_values_and_bom_round_trip() {
     );
 }
 
+/// A unit without its base-year row is left out (NaN rows, listed), not a refusal of all.
+#[test]
+fn a_unit_missing_its_base_year_row_is_left_out_of_fixed_prices() {
+    let p = read("id,t,spend,pi\n1,2019,1000,98\n1,2020,1100,100\n2,2019,500,98\n").unwrap();
+    let fp = p.fixed_prices("spend", "pi", 2020).unwrap();
+    assert_eq!(fp.units_without_base, ["2"]);
+    assert!((fp.values[0] - 1000.0 * 100.0 / 98.0).abs() < 1e-9);
+    assert_eq!(fp.values[1], 1100.0);
+    assert!(fp.values[2].is_nan());
+}
+
 #[test]
 fn per_capita_and_fixed_prices() {
     let mut p = read("id,t,spend,pop,pi\n1,2019,1000,10,98\n1,2020,1100,10,100\n").unwrap();
     assert_eq!(p.per_capita("spend", "pop").unwrap(), vec![100.0, 110.0]);
     let fp = p.fixed_prices("spend", "pi", 2020).unwrap();
+    assert!(fp.units_without_base.is_empty());
+    let fp = fp.values;
     assert!((fp[0] - 1000.0 * 100.0 / 98.0).abs() < 1e-9);
     assert_eq!(fp[1], 1100.0);
-    assert!(p.fixed_prices("spend", "pi", 2030).is_err());
+    let e = p.fixed_prices("spend", "pi", 2030).unwrap_err();
+    assert!(e.to_string().contains("base year 2030 for any unit"), "{e}");
     p.set_num("fp", fp).unwrap();
     assert!(p.num("fp").is_some());
 }

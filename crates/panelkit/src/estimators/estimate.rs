@@ -77,14 +77,45 @@ pub(crate) fn estimate_sample(
             model.name()
         )));
     }
-    let design = Design::new(s, formula.intercept && model.has_intercept());
+    check_magnitudes(s, formula)?;
+    let design = Design::new(s, formula.intercept && model.has_intercept(), model);
     let t = transform(s, &design, model)?;
     let solved = solve(&t, &design, model, formula)?;
     assemble(s, formula, model, &design, t, solved)
 }
 
+/// Largest magnitude a nonzero variable may have, and the smallest its largest entry may have:
+/// beyond them squares and sums of squares overflow or underflow in double precision, and
+/// least squares would report infinite or zero estimates and standard errors as a success.
+const MAGNITUDE_BOUNDS: (f64, f64) = (1e-150, 1e150);
+
+/// Refuses a response or regressor whose values are too large or too small for sums of
+/// squares in double precision, naming it and saying what to do (an all-zero column is fine).
+fn check_magnitudes(s: &Sample, formula: &Formula) -> Result<()> {
+    let named = std::iter::once((&formula.response.name, &s.y)).chain(s.names.iter().zip(&s.cols));
+    for (name, col) in named {
+        let largest = col.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let (lo, hi) = MAGNITUDE_BOUNDS;
+        if largest > 0.0 && !(lo..=hi).contains(&largest) {
+            return Err(Error::Data(format!(
+                "variable '{name}': its largest magnitude {largest:e} is outside {lo:e} … {hi:e}, \
+                 where sums of squares overflow or underflow in double precision; rescale it \
+                 (e.g. express it in other units)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A column whose constant offset exceeds this multiple of its spread is centred before a
+/// transformation that removes constants (fixed effects), so that the rounding noise of the
+/// transformation scales with its spread, not its offset (`x + 1e12` keeps its variation).
+const CENTRE_RATIO: f64 = 1e4;
+
 /// The untransformed design: regressor columns (intercept first when present), their names
-/// and their weighted norms (the reference for collinearity).
+/// and their weighted norms (the reference for collinearity). Under fixed effects the
+/// reference is the norm about the column's mean, since the transformation removes constants:
+/// a column is "without variation" relative to its spread, whatever its offset.
 struct Design {
     names: Vec<String>,
     raw: Vec<Vec<f64>>,
@@ -92,7 +123,7 @@ struct Design {
 }
 
 impl Design {
-    fn new(s: &Sample, intercept: bool) -> Design {
+    fn new(s: &Sample, intercept: bool, model: Model) -> Design {
         let mut names: Vec<String> = Vec::new();
         let mut raw: Vec<Vec<f64>> = Vec::new();
         if intercept {
@@ -101,7 +132,23 @@ impl Design {
         }
         names.extend(s.names.iter().cloned());
         raw.extend(s.cols.iter().cloned());
-        let refn = raw.iter().map(|c| norm_w(c, s.w.as_deref())).collect();
+        let w = s.w.as_deref();
+        let refn = if model.absorbs_effects() {
+            let ones = norm_w(&vec![1.0; s.y.len()], w);
+            raw.iter_mut()
+                .map(|c| {
+                    let m = group_means(c, &vec![0; c.len()], 1, w)[0];
+                    let centred: Vec<f64> = c.iter().map(|v| v - m).collect();
+                    let spread = norm_w(&centred, w);
+                    if m.abs() * ones > CENTRE_RATIO * spread {
+                        *c = centred;
+                    }
+                    spread
+                })
+                .collect()
+        } else {
+            raw.iter().map(|c| norm_w(c, w)).collect()
+        };
         Design { names, raw, refn }
     }
 }
@@ -369,6 +416,7 @@ fn assemble(
     };
     let rss: f64 = resid_s.iter().map(|v| v * v).sum();
     let r2 = r2_plm(&t.y, &resid);
+    let r_inv = ls.qr.r_inv();
     let fit = Fit {
         model,
         formula: formula.text.clone(),
@@ -379,7 +427,9 @@ fn assemble(
         resid,
         y: t.y,
         sqrt_w: t.sqrt_w,
-        xtx_inv: ls.qr.xtx_inv(),
+        xtx_inv: r_inv.dot(&r_inv.t()),
+        q: ls.qr.thin_q(),
+        r_inv,
         ids: t.ids,
         n,
         k,
@@ -485,6 +535,49 @@ mod tests {
         assert!(fit.coef(INTERCEPT).unwrap().abs() < 1e-12);
         assert_eq!(fit.n, 7);
         assert_eq!(fit.dropped_obs.get("differences"), Some(&3));
+    }
+
+    /// `x + 1e12` has the within-variation of x (1e12 + a small integer is exact in binary):
+    /// it is kept with x's slope under every fixed-effects model, weighted or not, while a
+    /// column constant within units with the same offset is still dropped as absorbed.
+    #[test]
+    fn large_offset_column_keeps_its_within_variation() {
+        let units = ["a", "a", "a", "b", "b", "b", "c", "c", "c", "c"];
+        let years = [1, 2, 3, 1, 2, 3, 1, 2, 3, 4];
+        let x1 = vec![1.0, 4.0, 2.0, 3.0, 7.0, 1.0, 5.0, 2.0, 8.0, 3.0];
+        let x2 = vec![0.5, 1.0, 3.0, 2.0, 0.0, 1.5, 1.0, 4.0, 2.5, 0.0];
+        let fe = [1.0, 1.0, 1.0, -2.0, -2.0, -2.0, 0.5, 0.5, 0.5, 0.5];
+        let y: Vec<f64> = (0..10)
+            .map(|i| 2.0 + fe[i] + 0.5 * x1[i] - 1.5 * x2[i])
+            .collect();
+        let big: Vec<f64> = x1.iter().map(|v| v + 1e12).collect();
+        let const_big: Vec<f64> = fe.iter().map(|v| v + 1e12).collect();
+        let w: Vec<f64> = (0..10).map(|i| 1.0 + (i % 3) as f64).collect();
+        let p = panel(
+            &units,
+            &years,
+            vec![
+                ("y", y),
+                ("big", big),
+                ("x2", x2),
+                ("cbig", const_big),
+                ("w", w),
+            ],
+        );
+        let f = Formula::parse("y ~ big + x2 + cbig").unwrap();
+        for m in [Model::Within, Model::Twoways] {
+            for wt in [None, Some("w")] {
+                let fit = estimate(&p, &f, &EstimateOptions::new(m).with_weights(wt)).unwrap();
+                assert_eq!(fit.terms, ["big", "x2"], "{m:?} {wt:?}");
+                assert!(
+                    (fit.coef("big").unwrap() - 0.5).abs() < 1e-9,
+                    "{m:?} {wt:?}"
+                );
+                assert!((fit.coef("x2").unwrap() + 1.5).abs() < 1e-9, "{m:?} {wt:?}");
+                assert_eq!(fit.dropped_terms[0].term, "cbig");
+                assert!(fit.dropped_terms[0].reason.contains("no variation"));
+            }
+        }
     }
 
     #[test]

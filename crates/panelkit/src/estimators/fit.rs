@@ -46,6 +46,10 @@ pub struct Fit {
     pub(crate) sqrt_w: Option<Vec<f64>>,
     /// (X̃'X̃)⁻¹ of the transformed scaled design.
     pub(crate) xtx_inv: Array2<f64>,
+    /// Thin Q of the QR factorisation X̃ = QR (n × k): the sandwich meats are built on it.
+    pub(crate) q: Array2<f64>,
+    /// R⁻¹ of the same factorisation (k × k, upper triangular).
+    pub(crate) r_inv: Array2<f64>,
     /// Unit and time of each observation (between: one per unit).
     pub(crate) ids: PanelIds,
     /// Observations used.

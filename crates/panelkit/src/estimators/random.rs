@@ -65,10 +65,17 @@ pub(crate) fn swamy_arora(s: &Sample, raw: &[Vec<f64>], refn: &[f64]) -> Result<
     let tr = ainv.dot(&bm).diag().sum();
     let s2u_raw = (rss_b - (nu as f64 - kb as f64) * s2e) / (n - tr);
     let s2u = s2u_raw.max(0.0);
-    let theta = ti
+    let theta: Vec<f64> = ti
         .iter()
         .map(|t| 1.0 - (s2e / (s2e + t * s2u)).sqrt())
         .collect();
+    if theta.iter().any(|t| !t.is_finite()) {
+        return Err(Error::Data(format!(
+            "random effects: the variance components are σ²_ε = {s2e} and σ²_μ = {s2u}, so \
+             θ = 1 − √(σ²_ε / (σ²_ε + T σ²_μ)) is undefined (0/0: the response has no \
+             variation around the regressors, e.g. an all-zero response)"
+        )));
+    }
     Ok(RandomComponents {
         sigma2_idios: s2e,
         sigma2_indiv: s2u,

@@ -2,7 +2,7 @@
 //! cluster bootstrap, the cluster jackknife (CRV3) and the cluster diagnostics share; and
 //! clusters read from any column of the panel ([`ClusterVars`]), one-way or two-way.
 
-use super::covariance::{cluster_meat, scores, twoway_meats, Meat};
+use super::covariance::{cluster_meat, coef_scores, twoway_meats, Meat};
 use super::kind::{ClusterBy as Grouped, Recipe};
 use super::ssc::factors;
 use super::vcov::{Vcov, VcovSpec};
@@ -118,7 +118,8 @@ impl Fit {
         let spec = VcovSpec::new(kind)
             .with_ssc(spec.ssc())
             .with_lags(spec.lags());
-        let s = scores(&self.x, &self.scaled_resid());
+        // Scores rotated by the QR factors, so each meat is already the covariance B M B.
+        let s = coef_scores(&self.q, &self.r_inv, &self.scaled_resid());
         let m = match clusters.ids.as_slice() {
             [g] => {
                 let (m, ng) = cluster_meat(&s, g);

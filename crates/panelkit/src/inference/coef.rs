@@ -25,6 +25,34 @@ pub struct CoefRow {
     pub conf_low: f64,
     /// Upper confidence limit at the table's level.
     pub conf_high: f64,
+    /// Why the standard error, statistic or p-value is not a finite number (absent when all
+    /// are), so that a NaN is never shown without its cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nan_reason: Option<String>,
+}
+
+/// Why a row's standard error, statistic or p-value is not finite, from its estimate and
+/// standard error; `None` when they all are.
+pub fn nan_reason(estimate: f64, std_error: f64, statistic: f64, p_value: f64) -> Option<String> {
+    let reason = if !estimate.is_finite() {
+        "the estimate is not finite"
+    } else if std_error.is_nan() {
+        "the variance estimate is negative or undefined (a covariance that is not positive \
+         semi-definite, e.g. two-way clustering, or one computed from non-finite values)"
+    } else if std_error == 0.0 && estimate == 0.0 {
+        "estimate and standard error are both 0, so the statistic is 0/0: the model fits the \
+         response exactly (e.g. an all-zero response)"
+    } else if std_error == 0.0 {
+        "the standard error is 0 (zero residual variance: the model fits the response exactly), \
+         so the statistic is infinite"
+    } else if std_error.is_infinite() {
+        "the standard error is infinite"
+    } else if statistic.is_finite() && p_value.is_finite() {
+        return None;
+    } else {
+        "the statistic's distribution is undefined for these degrees of freedom"
+    };
+    Some(reason.to_string())
 }
 
 /// Checks a confidence level: strictly between 0 and 1.
@@ -66,6 +94,7 @@ impl CoefRow {
             p_value,
             conf_low: estimate - q * std_error,
             conf_high: estimate + q * std_error,
+            nan_reason: nan_reason(estimate, std_error, statistic, p_value),
         }
     }
 }

@@ -1,7 +1,13 @@
 //! Covariance routines on plain arrays (as linearmodels' `covariance.py`): scores,
 //! leverages and the meats of every recipe, and the sandwich. Nothing here knows a fit; the
-//! glue in `vcov.rs` hands over the bread B = (X̃'X̃)⁻¹, the scaled design X̃, the residuals of
+//! glue in `vcov.rs` hands over the QR factors X̃ = QR of the scaled design, the residuals of
 //! the scaled regression and the ids.
+//!
+//! The sandwich B M B, B = (X̃'X̃)⁻¹ = R⁻¹R⁻ᵀ, is computed from the QR factors: the scores are
+//! taken in the orthonormal basis Q and rotated by R⁻¹ first, s̄_i = R⁻¹ q_i ũ_i = B x̃_i ũ_i,
+//! so every meat of the s̄_i is the covariance itself and X̃'ΩX̃ is never formed. Near-collinear
+//! designs keep their accuracy (the cross-product route squares the condition number), and a
+//! clustered variance Σ_g (Σ_{i∈g} s̄_i)² can never be negative. Leverages are h_i = ‖q_i‖².
 //!
 //! Meats, with scores s_i = x̃_i ũ_i:
 //! - heteroskedastic: Σ s̃_i s̃_i', s̃_i = s_i (hc0, hc1), s_i/√(1 − h_i) (hc2), s_i/(1 − h_i)
@@ -25,10 +31,9 @@ pub(crate) fn scores(x: &Array2<f64>, u: &[f64]) -> Array2<f64> {
     s
 }
 
-/// Leverages h_i = x_i' B x_i.
-pub(crate) fn leverage(x: &Array2<f64>, bread: &Array2<f64>) -> Vec<f64> {
-    let xb = x.dot(bread);
-    (0..x.nrows()).map(|i| xb.row(i).dot(&x.row(i))).collect()
+/// Leverages h_i = x_i' B x_i = ‖q_i‖², from the thin Q of the design.
+pub(crate) fn leverage(q: &Array2<f64>) -> Vec<f64> {
+    q.rows().into_iter().map(|r| r.dot(&r)).collect()
 }
 
 /// Dense group ids 0..G in order of first appearance, and G.
@@ -157,17 +162,27 @@ pub(crate) fn newey_west_meat<U: Ord + Copy>(
     (m, dense_ids(time).1)
 }
 
-/// What the meats are computed from: the scaled design and residuals, the bread, the ids.
+/// Scores rotated into coefficient space, s̄_i = R⁻¹ q_i u_i (row i of the result), for the
+/// thin Q and R⁻¹ of the design: a meat of these rows is a covariance B M B.
+pub(crate) fn coef_scores(q: &Array2<f64>, r_inv: &Array2<f64>, u: &[f64]) -> Array2<f64> {
+    scores(q, u).dot(&r_inv.t())
+}
+
+/// What the meats are computed from: the QR factors of the scaled design, its residuals and
+/// the ids.
 pub(crate) struct MeatInputs<'a> {
-    pub(crate) x: &'a Array2<f64>,
+    /// Thin Q (n × k).
+    pub(crate) q: &'a Array2<f64>,
+    /// R⁻¹ (k × k).
+    pub(crate) r_inv: &'a Array2<f64>,
     pub(crate) u: &'a [f64],
-    pub(crate) bread: &'a Array2<f64>,
     pub(crate) unit: &'a [usize],
     pub(crate) time: &'a [i64],
     pub(crate) time_idx: &'a [usize],
 }
 
-/// The plain (uncorrected) meat of a recipe.
+/// The plain (uncorrected) meat of a recipe, built on the rotated scores s̄_i, so it is
+/// already the covariance B M B.
 pub(crate) enum Meat {
     /// iid has no meat: σ² B.
     None,
@@ -178,8 +193,8 @@ pub(crate) enum Meat {
 }
 
 impl Meat {
-    /// The covariance: B M B (iid: B) times `factor`; two-way meats combined as
-    /// M_1 + M_2 − M_both, or with each term's own weight when given.
+    /// The covariance times `factor`: the meat itself (it is already B M B), σ²-free B for
+    /// iid; two-way meats combined as M_1 + M_2 − M_both, or with each term's own weight.
     pub(crate) fn covariance(
         self,
         bread: &Array2<f64>,
@@ -188,13 +203,13 @@ impl Meat {
     ) -> Array2<f64> {
         match self {
             Meat::None => bread * factor,
-            Meat::One(m, _) => sandwich(bread, &m) * factor,
+            Meat::One(m, _) => m * factor,
             Meat::Twoway([(m1, _), (m2, _), (mb, _)]) => {
                 let m = match twoway_weights {
                     None => m1 + m2 - mb,
                     Some([w1, w2, wb]) => m1 * w1 + m2 * w2 - mb * wb,
                 };
-                sandwich(bread, &m) * factor
+                m * factor
             }
         }
     }
@@ -209,16 +224,16 @@ impl Meat {
     }
 }
 
-/// The meat of `recipe` (lags for the HAC recipes).
+/// The meat of `recipe` on the rotated scores (lags for the HAC recipes).
 pub(crate) fn meat(recipe: Recipe, d: &MeatInputs, lags: usize) -> Meat {
-    let s = scores(d.x, d.u);
+    let s = coef_scores(d.q, d.r_inv, d.u);
     match recipe {
         Recipe::Iid => Meat::None,
         Recipe::Hetero { leverage: lev, .. } => {
             let h = if lev == Leverage::None {
                 Vec::new()
             } else {
-                leverage(d.x, d.bread)
+                leverage(d.q)
             };
             Meat::One(hetero_meat(&s, &h, lev), None)
         }
@@ -271,7 +286,9 @@ mod tests {
             s,
             array![[1.0, 0.0], [-1.0, -1.0], [2.0, 4.0], [-2.0, -6.0]]
         );
-        let h = leverage(&x, &b);
+        let cols: Vec<Vec<f64>> = x.columns().into_iter().map(|c| c.to_vec()).collect();
+        let qr = crate::linalg::Qr::new(&cols, &[2.0, 3.7]);
+        let h = leverage(&qr.thin_q());
         for (got, want) in h.iter().zip([0.7, 0.3, 0.3, 0.7]) {
             assert!((got - want).abs() < 1e-12);
         }

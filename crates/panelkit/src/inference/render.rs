@@ -31,6 +31,9 @@ pub struct EstimateJson<'a> {
     pub n_clusters: Option<usize>,
     pub r2: f64,
     pub r2_within: Option<f64>,
+    /// Why R² is not a number, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r2_nan_reason: Option<String>,
     pub dropped: &'a BTreeMap<String, usize>,
     pub dropped_terms: &'a [DroppedTerm],
     pub coefficients: &'a [CoefRow],
@@ -158,14 +161,45 @@ fn test_lines(tests: &[TestResult]) -> String {
                     .map(|d| format!("{d}"))
                     .collect::<Vec<_>>()
                     .join(", ");
+            let why = t
+                .nan_reason
+                .as_ref()
+                .map_or(String::new(), |r| format!(" ({r})"));
             format!(
-                "{}: statistic {} (df [{df}]), p-value {}\n",
+                "{}: statistic {} (df [{df}]), p-value {}{why}\n",
                 t.name,
                 fmt_sig(t.statistic),
                 fmt_p(t.p_value)
             )
         })
         .collect()
+}
+
+/// Why R² is not a number: the transformed response has no variation, or the fit is exact
+/// with a constant response.
+fn r2_nan_reason(fit: &Fit) -> Option<String> {
+    fit.r2.is_nan().then(|| {
+        "the response (as transformed by the model) has no variation or the fitted values are \
+         constant, so R² is 0/0"
+            .to_string()
+    })
+}
+
+/// One line per number shown as NaN (or infinite), with its reason.
+fn nan_lines(fit: &Fit, table: &CoefTable) -> String {
+    let mut s = String::new();
+    if let Some(r) = r2_nan_reason(fit) {
+        s.push_str(&format!("R² is NaN: {r}\n"));
+    }
+    for row in coef_rows(table) {
+        if let Some(r) = &row.nan_reason {
+            s.push_str(&format!("{}: not finite: {r}\n", row.term));
+        }
+    }
+    if let Some(r) = table.wald.as_ref().and_then(|w| w.nan_reason.as_ref()) {
+        s.push_str(&format!("Wald test: not finite: {r}\n"));
+    }
+    s
 }
 
 /// The confidence level (when not 0.95) and the Wald test, one line each.
@@ -217,6 +251,7 @@ fn json(fit: &Fit, table: &CoefTable, tests: &[TestResult]) -> String {
         n_clusters: v.n_clusters,
         r2: fit.r2,
         r2_within: fit.r2_within,
+        r2_nan_reason: r2_nan_reason(fit),
         dropped: &fit.dropped_obs,
         dropped_terms: &fit.dropped_terms,
         coefficients: &table.rows,
@@ -265,6 +300,7 @@ fn markdown(fit: &Fit, table: &CoefTable, tests: &[TestResult]) -> String {
         dropped(fit)
     ));
     s.push_str(&extra_lines(table));
+    s.push_str(&nan_lines(fit, table));
     s.push_str(&tests_section(tests, "\n"));
     s
 }
@@ -350,10 +386,11 @@ fn text(fit: &Fit, table: &CoefTable, tests: &[TestResult]) -> String {
         ),
     ]);
     format!(
-        "{}\n{}{}{}",
+        "{}\n{}{}{}{}",
         text_header(fit),
         grid.to_text(),
         extra_lines(table),
+        nan_lines(fit, table),
         tests_section(tests, "")
     )
 }

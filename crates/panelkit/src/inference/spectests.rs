@@ -1,6 +1,6 @@
 //! Specification tests on fitted panel models (plm's definitions).
 
-use super::covariance::{cluster_meat, sandwich, scores};
+use super::covariance::{cluster_meat, coef_scores};
 use super::kind::{ClusterBy, Recipe, VcovKind};
 use super::ssc::{factors, Counts, Ssc};
 use super::vcov::VcovSpec;
@@ -24,27 +24,58 @@ pub struct TestResult {
     pub df: Vec<f64>,
     /// The p-value.
     pub p_value: f64,
+    /// Why the statistic or p-value is not a finite number (absent when both are).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nan_reason: Option<String>,
+}
+
+/// Why a test's statistic or p-value is not finite; `None` when both are.
+pub(crate) fn test_nan_reason(statistic: f64, p_value: f64) -> Option<String> {
+    if statistic.is_finite() && p_value.is_finite() {
+        None
+    } else if statistic.is_infinite() {
+        Some("the statistic is infinite: its variance (or residual sum of squares) is 0".into())
+    } else {
+        Some(
+            "the statistic is undefined (0/0 or non-finite inputs): a variance or residual sum \
+             of squares it divides by is 0, e.g. a response the model fits exactly"
+                .into(),
+        )
+    }
+}
+
+impl TestResult {
+    /// A test result, with the reason when the statistic or p-value is not finite.
+    pub(crate) fn new(name: String, statistic: f64, df: Vec<f64>, p_value: f64) -> TestResult {
+        TestResult {
+            name,
+            statistic,
+            df,
+            p_value,
+            nan_reason: test_nan_reason(statistic, p_value),
+        }
+    }
 }
 
 fn f_test(name: &str, stat: f64, d1: f64, d2: f64) -> Result<TestResult> {
     let d = FisherSnedecor::new(d1, d2)
         .map_err(|e| Error::Numeric(format!("{name}: F({d1}, {d2}): {e}")))?;
-    Ok(TestResult {
-        name: name.into(),
-        statistic: stat,
-        df: vec![d1, d2],
-        p_value: crate::dist::sf(&d, stat),
-    })
+    Ok(TestResult::new(
+        name.into(),
+        stat,
+        vec![d1, d2],
+        crate::dist::sf(&d, stat),
+    ))
 }
 
 fn chi2_test(name: &str, stat: f64, df: f64) -> Result<TestResult> {
     let d = ChiSquared::new(df).map_err(|e| Error::Numeric(format!("{name}: χ²({df}): {e}")))?;
-    Ok(TestResult {
-        name: name.into(),
-        statistic: stat,
-        df: vec![df],
-        p_value: crate::dist::sf(&d, stat),
-    })
+    Ok(TestResult::new(
+        name.into(),
+        stat,
+        vec![df],
+        crate::dist::sf(&d, stat),
+    ))
 }
 
 fn require(fit: &Fit, m: Model, what: &str) -> Result<()> {
@@ -327,12 +358,12 @@ pub fn pesaran_cd(fit: &Fit) -> Result<TestResult> {
             used + skipped
         ));
     }
-    Ok(TestResult {
+    Ok(TestResult::new(
         name,
-        statistic: stat,
-        df: vec![],
-        p_value: 2.0 * crate::dist::sf(&norm, stat.abs()),
-    })
+        stat,
+        vec![],
+        2.0 * crate::dist::sf(&norm, stat.abs()),
+    ))
 }
 
 /// Cluster-robust Hausman test by the auxiliary regression (Wooldridge 2010, §10.7.3; plm
@@ -400,7 +431,8 @@ fn hausman_aux(
     let resid: Vec<f64> = (0..n)
         .map(|i| re.y[i] - (0..k).map(|p| x[[i, p]] * beta[p]).sum::<f64>())
         .collect();
-    let (meat, g) = cluster_meat(&scores(&x, &resid), re.ids.unit());
+    let s = coef_scores(&qr.thin_q(), &qr.r_inv(), &resid);
+    let (v, g) = cluster_meat(&s, re.ids.unit());
     // The auxiliary regression is pooled: nothing absorbed.
     let counts = Counts {
         n,
@@ -416,7 +448,7 @@ fn hausman_aux(
     };
     let recipe = Recipe::Cluster(ClusterBy::Unit);
     let factor = factors(&ssc, recipe, &counts, Some(&[g])).factor;
-    let v = sandwich(&qr.xtx_inv(), &meat) * factor;
+    let v = v * factor;
     let m = gamma_pos.len();
     let mut vg = Array2::<f64>::zeros((m, m));
     let mut gm = Array1::<f64>::zeros(m);

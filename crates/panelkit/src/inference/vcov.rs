@@ -134,9 +134,9 @@ impl Fit {
         }
         let u = self.scaled_resid();
         let inputs = MeatInputs {
-            x: &self.x,
+            q: &self.q,
+            r_inv: &self.r_inv,
             u: &u,
-            bread: &self.xtx_inv,
             unit: self.ids.unit(),
             time: self.ids.time(),
             time_idx: self.ids.time_idx(),

@@ -46,6 +46,9 @@ pub struct WaldTest {
     pub p_value: f64,
     /// "F" or "chi2".
     pub distribution: &'static str,
+    /// Why the statistic or p-value is not a finite number (absent when both are).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nan_reason: Option<String>,
 }
 
 /// The Wald test of R β = r for coefficients `beta` with covariance `v` (plain arrays);
@@ -73,7 +76,7 @@ pub fn wald_test(
     let w = d.dot(&inv_sym(&m)?.dot(&d));
     let qf = q as f64;
     let chi2 = ChiSquared::new(qf).map_err(|e| Error::Numeric(format!("χ²({qf}): {e}")))?;
-    Ok(match (form, df2) {
+    let mut test = match (form, df2) {
         (WaldForm::F, Some(d2)) => {
             let f = FisherSnedecor::new(qf, d2)
                 .map_err(|e| Error::Numeric(format!("F({qf}, {d2}): {e}")))?;
@@ -84,6 +87,7 @@ pub fn wald_test(
                 df2: Some(d2),
                 p_value: crate::dist::sf(&f, w / qf),
                 distribution: "F",
+                nan_reason: None,
             }
         }
         (WaldForm::F, None) => WaldTest {
@@ -93,6 +97,7 @@ pub fn wald_test(
             df2: None,
             p_value: crate::dist::sf(&chi2, w),
             distribution: "F",
+            nan_reason: None,
         },
         (WaldForm::Chi2, _) => WaldTest {
             hypothesis: String::new(),
@@ -101,8 +106,11 @@ pub fn wald_test(
             df2: None,
             p_value: crate::dist::sf(&chi2, w),
             distribution: "chi2",
+            nan_reason: None,
         },
-    })
+    };
+    test.nan_reason = super::spectests::test_nan_reason(test.stat, test.p_value);
+    Ok(test)
 }
 
 impl Fit {

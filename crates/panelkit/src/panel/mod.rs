@@ -7,6 +7,7 @@
 pub mod io;
 mod keys;
 mod ops;
+pub use ops::FixedPrices;
 
 use crate::error::{Error, Result};
 use keys::RawKeys;

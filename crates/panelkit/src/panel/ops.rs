@@ -39,29 +39,48 @@ impl Panel {
             .collect())
     }
 
-    /// A current-price column in fixed prices of `base_year`: `x × index(base) / index(t)`.
-    /// The index must be observed in the base year for the unit (it usually is national).
-    pub fn fixed_prices(&self, x: &str, index: &str, base_year: i64) -> Result<Vec<f64>> {
+    /// A current-price column in fixed prices of `base_year`: `x × index(base) / index(t)`,
+    /// with the index of the same unit in the base period (it usually is national). Rows of a
+    /// unit without a finite index in the base period are missing (NaN) and the unit is
+    /// listed; an error when no unit has it (a base period outside the panel).
+    pub fn fixed_prices(&self, x: &str, index: &str, base_year: i64) -> Result<FixedPrices> {
         let v = self.require_num(x)?;
         let p = self.require_num(index)?;
-        let unit = self.unit_ids();
-        let mut out = Vec::with_capacity(self.nrows());
-        for r in 0..self.nrows() {
-            let base = self
-                .row_of(unit[r], base_year)
-                .map(|s| p[s])
-                .filter(|b| b.is_finite());
-            let base = match base {
-                Some(b) => b,
-                None => {
-                    return Err(Error::Data(format!(
-                    "price index '{index}' is not observed in base year {base_year} for unit {}",
-                    self.unit_labels()[unit[r]]
-                )))
-                }
-            };
-            out.push(v[r] * base / p[r]);
+        let labels = self.unit_labels();
+        let base: Vec<Option<f64>> = (0..labels.len())
+            .map(|u| {
+                self.row_of(u, base_year)
+                    .map(|s| p[s])
+                    .filter(|b| b.is_finite())
+            })
+            .collect();
+        if base.iter().all(Option::is_none) {
+            return Err(Error::Data(format!(
+                "price index '{index}' is not observed in base year {base_year} for any unit"
+            )));
         }
-        Ok(out)
+        let values = self
+            .unit_ids()
+            .iter()
+            .enumerate()
+            .map(|(r, &u)| base[u].map_or(f64::NAN, |b| v[r] * b / p[r]))
+            .collect();
+        let units_without_base = (0..labels.len())
+            .filter(|&u| base[u].is_none())
+            .map(|u| labels[u].clone())
+            .collect();
+        Ok(FixedPrices {
+            values,
+            units_without_base,
+        })
     }
+}
+
+/// A column in fixed prices, and the units it could not be computed for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixedPrices {
+    /// One value per row (NaN for the rows of `units_without_base`).
+    pub values: Vec<f64>,
+    /// Labels of the units without a finite index in the base period, in unit order.
+    pub units_without_base: Vec<String>,
 }
