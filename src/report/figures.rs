@@ -11,6 +11,7 @@
 
 use crate::canonical::{PRICE_INDEX, TENDERED};
 use crate::projection::{national_iku_series, Effect, EffectSource, Projection};
+use crate::report::text::ShapedText;
 use crate::Panel;
 use panelkit::error::{Error, Result};
 use plotters::coord::Shift;
@@ -31,9 +32,11 @@ type Files = Vec<(PathBuf, Vec<u8>)>;
 /// figures render the same bytes on every machine, with or without system fonts.
 const EMBEDDED_FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 
-/// Registers the text font once per process: `$IKU_FONT` when set, else the embedded font.
-fn ensure_font() -> Result<()> {
-    static DONE: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
+/// Registers the text font once per process (`$IKU_FONT` when set, else the embedded font)
+/// and returns its bytes, which the bitmap text drawer ([`ShapedText`]) reads too.
+fn ensure_font() -> Result<&'static [u8]> {
+    static DONE: std::sync::OnceLock<std::result::Result<&'static [u8], String>> =
+        std::sync::OnceLock::new();
     DONE.get_or_init(|| {
         let (bytes, origin): (&'static [u8], String) = match std::env::var_os("IKU_FONT") {
             Some(p) => {
@@ -45,7 +48,8 @@ fn ensure_font() -> Result<()> {
             None => (EMBEDDED_FONT, "embedded DejaVu Sans".to_string()),
         };
         plotters::style::register_font(FONT, FontStyle::Normal, bytes)
-            .map_err(|_| format!("{origin}: not a usable TrueType font"))
+            .map_err(|_| format!("{origin}: not a usable TrueType font"))?;
+        Ok(bytes)
     })
     .clone()
     .map_err(Error::Data)
@@ -65,11 +69,13 @@ fn draw_err<E: std::fmt::Debug>(e: E) -> Error {
 
 /// Renders `fig` to `dir/stem.png` and `dir/stem.svg`, in memory.
 fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Files> {
-    ensure_font()?;
+    let font = ab_glyph::FontRef::try_from_slice(ensure_font()?)
+        .map_err(|_| Error::Data("the figure font is not a usable TrueType font".into()))?;
     let (w, h) = fig.size();
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        let root =
+            ShapedText::new(BitMapBackend::with_buffer(&mut rgb, (w, h)), font).into_drawing_area();
         fig.draw(&root)?;
         root.present().map_err(draw_err)?;
     }
