@@ -265,30 +265,15 @@ fn figures(
 ) -> Staged<Vec<(String, String)>> {
     let fig_dir = opts.out_dir.join("figures");
     let synthetic = data.file.synthetic;
-    let coef: Vec<(String, f64, f64, f64)> = table
-        .columns
-        .iter()
-        .map(|c| {
-            (
-                c.fit.label.clone(),
-                c.effect.estimate,
-                c.effect.conf_low,
-                c.effect.conf_high,
-            )
-        })
-        .collect();
     let (ref_value, ref_label) = match &data.truth {
         Some(t) => (t.effect, format!("true effect {}", t.effect)),
         None => figures::published_reference(),
     };
     let mut figs = figures::render_all_bytes(proj, &data.panel, &fig_dir, synthetic)?;
-    figs.extend(figures::coefficient_plot(
-        &coef,
-        Some((ref_value, &ref_label)),
-        "IKU effect on spending by specification (95 % CI)",
-        figures::EFFECT_X_DESC,
+    figs.extend(figures::spec_effects(
+        table,
+        (ref_value, &ref_label),
         &fig_dir,
-        "fig6_spec_effects",
         synthetic,
     )?);
     let mut captions = Vec::new();

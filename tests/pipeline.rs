@@ -194,3 +194,118 @@ fn spec_formula_naming_a_missing_variable_fails() {
 fn panel_without_the_year_fails_and_writes_nothing() {
     fails_writing_nothing(&["--year", "2031"], None, "no rows for year 2031");
 }
+
+/// The shipped panel as a real IKU-only source gives it: tendered and tenderable amounts
+/// `NA` (noegletal.dk publishes the percentage only), no `synthetic` column, no manifest.
+fn iku_only_panel(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(PANEL).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let (ten, ted, syn) = (
+        col("tenderable_hk6_dkk"),
+        col("tendered_hk6_dkk"),
+        col("synthetic"),
+    );
+    let keep = |cells: Vec<&str>| -> String {
+        cells
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| *i != syn)
+            .map(|(_, c)| c)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut out = keep(header.clone()) + "\n";
+    for l in lines {
+        let mut cells: Vec<&str> = l.split(',').collect();
+        cells[ten] = "NA";
+        cells[ted] = "NA";
+        out += &(keep(cells) + "\n");
+    }
+    let path = dir.join("panel.csv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn iku_only_panel_runs_and_every_output_flags_the_approximation() {
+    let dir = tempfile::tempdir().unwrap();
+    let panel = iku_only_panel(dir.path());
+    let out = dir.path().join("reports");
+    let r = Command::new(env!("CARGO_BIN_EXE_iku-reproduce"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data")
+        .arg(&panel)
+        .args(["--spec", SPEC, "--out-dir"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    let note = "approximated by net operating expenditure on main account 6";
+
+    let report = read("REPORT.md");
+    assert!(report.starts_with("# REPORT: competition"), "not SYNTHETIC");
+    assert!(!report.contains("SYNTHETIC"));
+    let banner = report.split("## What ran").next().unwrap();
+    assert!(
+        banner.contains(note),
+        "the approximation is flagged at the top"
+    );
+    assert!(read("projection.md").contains(note));
+    let proj: serde_json::Value = serde_json::from_str(&read("projection.json")).unwrap();
+    assert_eq!(proj["synthetic"], false);
+    assert_eq!(
+        proj["tenderable_approximated"].as_array().unwrap().len(),
+        98
+    );
+    let csv = read("projection.csv");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let flag = header
+        .iter()
+        .position(|h| *h == "tenderable_approximated")
+        .unwrap();
+    assert_eq!(csv.lines().count(), 99);
+    assert!(csv
+        .lines()
+        .skip(1)
+        .all(|l| l.split(',').nth(flag) == Some("true")));
+    // National IKU = Σ IKU × spending / Σ spending in 2020, the approximation's definition.
+    let text = std::fs::read_to_string(&panel).unwrap();
+    let (mut num, mut den) = (0.0, 0.0);
+    for l in text.lines().skip(1) {
+        let c: Vec<&str> = l.split(',').collect();
+        if c[1] == "2020" {
+            let (iku, netexp): (f64, f64) = (c[4].parse().unwrap(), c[7].parse().unwrap());
+            num += iku / 100.0 * netexp;
+            den += netexp;
+        }
+    }
+    assert!((proj["national_iku"].as_f64().unwrap() - 100.0 * num / den).abs() < 1e-9);
+
+    for f in [
+        "estimates.csv",
+        "estimates.json",
+        "estimates.md",
+        "estimates.tex",
+    ] {
+        let body = read(f);
+        assert!(!body.is_empty() && !body.contains("SYNTHETIC"), "{f}");
+    }
+    // Every figure exists; the three that rest on the amounts say so on the figure.
+    for (stem, flagged) in [
+        ("fig1_iku_by_municipality", true),
+        ("fig2_national_iku", true),
+        ("fig3_tendered_bn_dkk", true),
+        ("fig4_effects", false),
+        ("fig5_savings_by_municipality", false),
+        ("fig6_spec_effects", false),
+    ] {
+        let png = std::fs::read(out.join("figures").join(format!("{stem}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{stem}.png");
+        let svg = read(&format!("figures/{stem}.svg"));
+        assert!(!svg.contains("SYNTHETIC"), "{stem}.svg");
+        assert_eq!(svg.contains("APPROXIMATED"), flagged, "{stem}.svg");
+    }
+}

@@ -77,6 +77,9 @@ fn heading(r: &ReportInputs) -> String {
              `make reproduce PANEL=...`) for real numbers.\n\n",
         );
     }
+    if let Some(w) = approximation_warning(r.projection, ";") {
+        s.push_str(&format!("> {w}"));
+    }
     s
 }
 

@@ -143,8 +143,9 @@ impl Projection {
         Ok(v)
     }
 
-    /// One row per municipality (code order). The last column `synthetic` is `true` on every
-    /// row when the panel is synthetic, so the mark survives any CSV reader.
+    /// One row per municipality (code order). `tenderable_approximated` is `true` where the
+    /// amounts were approximated from spending; the last column `synthetic` is `true` on every
+    /// row when the panel is synthetic, so both marks survive any CSV reader.
     pub fn to_csv(&self) -> Result<Vec<u8>> {
         let n = |f: fn(&MunicipalityRow) -> f64| move |m: &MunicipalityRow| fmt_num(f(m));
         let year = self.year.to_string();
@@ -167,6 +168,9 @@ impl Projection {
             col("extra_tendered_dkk", l, n(|m| m.extra_tendered_dkk)),
             col("savings_dkk", l, n(|m| m.savings_dkk)),
             col("savings_relative_dkk", l, n(|m| m.savings_relative_dkk)),
+            col("tenderable_approximated", l, |m: &MunicipalityRow| {
+                self.tenderable_approximated.contains(&m.code).to_string()
+            }),
             col("synthetic", l, |_: &MunicipalityRow| synthetic.clone()),
         ];
         Ok(Table::from_records(&self.municipalities, &columns)
