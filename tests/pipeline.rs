@@ -65,6 +65,7 @@ fn reproduce_writes_every_output_and_recovers_the_truth() {
     let report = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
     assert!(report.starts_with("# REPORT — SYNTHETIC DATA"));
     assert!(report.contains("It lies **inside** the best estimate's 95 % confidence interval"));
+    honest_labels(&out, &report);
 
     // The truth (from the manifest) lies inside the best estimate's CI.
     let est: serde_json::Value =
@@ -193,6 +194,77 @@ fn spec_formula_naming_a_missing_variable_fails() {
 #[test]
 fn panel_without_the_year_fails_and_writes_nothing() {
     fails_writing_nothing(&["--year", "2031"], None, "no rows for year 2031");
+}
+
+/// On synthetic data: calibrated comparisons say so, HK's figure and the 2017→2018 fall are
+/// compared, the readings' prose carries the computed gaps, every per-municipality row and
+/// every figure's plotting area carry SYNTHETIC.
+fn honest_labels(out: &Path, report: &str) {
+    let proj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("projection.json")).unwrap()).unwrap();
+    let rows = |label: &str| {
+        report
+            .lines()
+            .filter(|l| l.starts_with(&format!("| {label}")))
+            .collect::<Vec<_>>()
+    };
+    for label in [
+        "national IKU on main account 6 |",
+        "change in national IKU, 2017→2018",
+        "best practice (mean of top 10)",
+        "extra tendering at best practice",
+        "total saving at best practice (municipal-absolute",
+    ] {
+        let r = rows(label);
+        assert_eq!(r.len(), 1, "{label}");
+        assert!(r[0].contains("calibrated (by construction)"), "{}", r[0]);
+    }
+    assert!(rows("total saving, HK's figure")[0].contains("700.0 mio. DKK"));
+    let prose = report
+        .split("## Reading DI's 550 mio. (for a policy reader)")
+        .nth(1)
+        .unwrap();
+    let gap = proj["mean_gap_pp_population_weighted"].as_f64().unwrap();
+    let national_gap = proj["national_gap_pp"].as_f64().unwrap();
+    assert!(prose.contains(&format!("on average {gap:.2} pp across inhabitants")));
+    assert!(prose.contains(&format!("national IKU, {national_gap:.2} pp")));
+    assert!(prose.contains("the municipal-absolute reading (550.0 mio. DKK"));
+    assert!(prose.contains("by construction"));
+    // Per-municipality rows.
+    let md = std::fs::read_to_string(out.join("projection.md")).unwrap();
+    let table = md.split("## Municipalities").nth(1).unwrap();
+    let body: Vec<&str> = table.lines().filter(|l| l.starts_with("| ")).collect();
+    assert_eq!(body.len(), 99, "header and 98 rows");
+    assert!(body
+        .iter()
+        .all(|l| l.ends_with("| SYNTHETIC |") || l.ends_with("| data |")));
+    let influential = report
+        .split("omission moves the estimate")
+        .nth(1)
+        .unwrap()
+        .split("## Projection")
+        .next()
+        .unwrap();
+    let rows: Vec<&str> = influential
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| municipality"))
+        .collect();
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows.iter().all(|l| l.ends_with("| SYNTHETIC |")),
+        "{rows:?}"
+    );
+    // The stamp inside the plotting area, besides the title.
+    for stem in [
+        "fig1_iku_by_municipality",
+        "fig4_effects",
+        "fig6_spec_effects",
+    ] {
+        let svg = std::fs::read_to_string(out.join("figures").join(format!("{stem}.svg"))).unwrap();
+        assert!(svg.matches("SYNTHETIC DATA").count() >= 2, "{stem}.svg");
+    }
+    let fig6 = std::fs::read_to_string(out.join("figures/fig6_spec_effects.svg")).unwrap();
+    assert!(fig6.contains("best estimate (fd_year)") && fig6.contains("cumulative"));
 }
 
 /// The shipped panel as a real IKU-only source gives it: tendered and tenderable amounts
