@@ -315,6 +315,10 @@ fn report_targets(
             unit: unit.into(),
             source: source.into(),
             calibrated,
+            uses_amounts: matches!(
+                key,
+                "national_iku_hk6_2020" | "national_iku_change_2017_2018_pp" | "extra_tendered_dkk"
+            ),
         })
     };
     let saving = |a: Approach| {

@@ -424,7 +424,15 @@ impl Figure for IkuByMunicipality {
             &[
                 (
                     Mark::Line(NATIONAL),
-                    format!("national IKU {:.1} %", self.national),
+                    format!(
+                        "national IKU {:.1} %{}",
+                        self.national,
+                        if self.decor.notes.is_empty() {
+                            ""
+                        } else {
+                            " (approximated)"
+                        }
+                    ),
                 ),
                 (
                     Mark::Line(BEST),

@@ -31,6 +31,9 @@ pub struct Target {
     /// The synthetic panel is calibrated to hit this figure, so agreement on synthetic data
     /// holds by construction.
     pub calibrated: bool,
+    /// This run's value rests on the tenderable and tendered amounts (approximated when a
+    /// panel has IKU only).
+    pub uses_amounts: bool,
 }
 
 /// Everything REPORT.md shows.
@@ -416,6 +419,9 @@ fn readings(r: &ReportInputs) -> String {
 /// How this run's value of a target arises: on synthetic data a calibrated target agrees by
 /// construction, and the effect's truth was set to the published value.
 fn basis(r: &ReportInputs, tg: &Target) -> &'static str {
+    if tg.uses_amounts && !r.projection.tenderable_approximated.is_empty() {
+        return "computed with approximated tenderable amounts";
+    }
     match (r.synthetic, tg.calibrated, tg.unit.as_str()) {
         (true, true, _) => "calibrated (by construction)",
         (true, false, "DKK/inh./pp") => {
