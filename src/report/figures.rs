@@ -4,9 +4,11 @@
 //! (3) tendered tasks in bn DKK, actual versus the extra at best practice — plus (4) a
 //! coefficient plot with horizontal 95 % intervals and (5) the savings by municipality.
 //! Figures are rendered in memory and written all-or-nothing; the same inputs give the same
-//! bytes. Text is rendered with DejaVu Sans (æ, ø, å included) through plotters' `ab_glyph`
-//! backend, compiled into the binary (or `$IKU_FONT`): plotters' fontconfig
-//! backend drops glyphs that reach left of their origin (the "j" of Hjørring, Esbjerg, Vejle).
+//! bytes. Text is DejaVu Sans (æ, ø, å included), compiled into the binary (or `$IKU_FONT`):
+//! measured through plotters' `ab_glyph` backend and, in the PNGs, drawn by
+//! [`ShapedText`](crate::report::text::ShapedText) with the font's side bearings and kerning
+//! (plotters' fontconfig backend drops glyphs that reach left of their origin, the "j" of
+//! Hjørring; its `ab_glyph` drawer spaces letters wrongly). The SVGs keep text as text.
 //! On synthetic data every title says "SYNTHETIC DATA" and the mark is stamped across the
 //! plotting area too (repeated down tall figures), so a cropped figure keeps it. Notes that
 //! qualify a figure (approximated amounts, an effect without a published interval, cumulative
