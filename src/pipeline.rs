@@ -5,7 +5,7 @@
 //! half-written report.
 
 use crate::canonical;
-use crate::projection::{self, Effect, Projection};
+use crate::projection::{self, Approach, Effect, EffectSource, Projection};
 use crate::report::estimates::SpecEstimates;
 use crate::report::figures;
 use crate::report::markdown::{self, ReportInputs, Target, Truth};
@@ -278,30 +278,15 @@ fn figures(
 ) -> Staged<Vec<(String, String)>> {
     let fig_dir = opts.out_dir.join("figures");
     let synthetic = data.file.synthetic;
-    let coef: Vec<(String, f64, f64, f64)> = table
-        .columns
-        .iter()
-        .map(|c| {
-            (
-                c.fit.label.clone(),
-                c.effect.estimate,
-                c.effect.conf_low,
-                c.effect.conf_high,
-            )
-        })
-        .collect();
     let (ref_value, ref_label) = match &data.truth {
         Some(t) => (t.effect, format!("true effect {}", t.effect)),
         None => figures::published_reference(),
     };
     let mut figs = figures::render_all_bytes(proj, &data.panel, &fig_dir, synthetic)?;
-    figs.extend(figures::coefficient_plot(
-        &coef,
-        Some((ref_value, &ref_label)),
-        "IKU effect on spending by specification (95 % CI)",
-        figures::EFFECT_X_DESC,
+    figs.extend(figures::spec_effects(
+        table,
+        (ref_value, &ref_label),
         &fig_dir,
-        "fig6_spec_effects",
         synthetic,
     )?);
     let mut captions = Vec::new();
@@ -319,50 +304,110 @@ fn figures(
     Ok((captions, detail))
 }
 
-/// The published figures REPORT.md sets beside this run's (in the order the report expects:
-/// national IKU, best practice, extra tendering, effect, savings), from `published.toml`.
-fn report_targets(k: usize) -> Result<Vec<Target>> {
+/// The published figures REPORT.md sets beside this run's, from `published.toml`, each with
+/// this run's value (`national_change`: this run's national IKU change 2017→2018, when the
+/// panel has both years). `calibrated` marks the figures the synthetic panel is calibrated to.
+fn report_targets(
+    k: usize,
+    proj: &Projection,
+    best_saving: f64,
+    national_change: Option<f64>,
+) -> Result<Vec<Target>> {
     let published = crate::sources::published::published();
-    let target = |label: String, key: &str, unit: &str, source: &str| -> Result<Target> {
+    let target = |label: String,
+                  key: &str,
+                  this_run: f64,
+                  unit: &str,
+                  source: &str,
+                  calibrated: bool|
+     -> Result<Target> {
         Ok(Target {
             label,
             published: published.value(key)?,
+            this_run,
             unit: unit.into(),
             source: source.into(),
+            calibrated,
+            uses_amounts: matches!(
+                key,
+                "national_iku_hk6_2020" | "national_iku_change_2017_2018_pp" | "extra_tendered_dkk"
+            ),
         })
+    };
+    let saving = |a: Approach| {
+        proj.savings
+            .iter()
+            .find(|x| x.approach == a && x.effect_source == EffectSource::Published)
+            .map(|x| x.total_dkk)
+            .unwrap_or(f64::NAN)
     };
     Ok(vec![
         target(
             "national IKU on main account 6".into(),
             "national_iku_hk6_2020",
+            proj.national_iku,
             "%",
             "DI (2022)",
+            true,
+        )?,
+        target(
+            "change in national IKU, 2017→2018".into(),
+            "national_iku_change_2017_2018_pp",
+            national_change.unwrap_or(f64::NAN),
+            "pp",
+            "DI (2022); KL: −1.6 pp",
+            true,
         )?,
         target(
             format!("best practice (mean of top {k})"),
             "best_practice_iku_hk6_2020",
+            proj.best_practice_iku,
             "%",
             "DI (2022)",
+            true,
         )?,
         target(
             "extra tendering at best practice".into(),
             "extra_tendered_dkk",
+            proj.extra_tendered_dkk,
             "DKK",
             "DI (2022)",
+            true,
         )?,
         target(
             "saving per inhabitant per pp (best estimate)".into(),
             "effect_dkk_per_capita_pp",
+            best_saving,
             "DKK/inh./pp",
             "VIVE (2020) via DI (2022)",
+            false,
         )?,
         target(
-            "total saving at best practice".into(),
+            "total saving at best practice (municipal-absolute, published effect)".into(),
             "savings_dkk",
+            saving(Approach::MunicipalAbsolute),
             "DKK",
             "DI (2022)",
+            true,
+        )?,
+        target(
+            "total saving, HK's figure (reading not stated) beside municipal-relative, the \
+             share-of-spending reading (published effect)"
+                .into(),
+            "hk_total_saving_dkk",
+            saving(Approach::MunicipalRelative),
+            "DKK",
+            "HK (2021), 12 DKK/inh./pp ≈ 0.2 % of administrative spending",
+            false,
         )?,
     ])
+}
+
+/// This run's change in national IKU from 2017 to 2018, when the series has both years.
+fn national_change_2017_2018(panel: &crate::Panel) -> Result<Option<f64>> {
+    let series = projection::national_iku_series(panel)?;
+    let at = |y: i64| series.iter().find(|x| x.0 == y).map(|x| x.1);
+    Ok(at(2017).zip(at(2018)).map(|(a, b)| b - a))
 }
 
 /// Stage 5a: REPORT.md, rendered from everything before it.
@@ -384,7 +429,12 @@ fn report(
         truth: data.truth.clone(),
         table,
         projection: proj,
-        targets: report_targets(opts.k)?,
+        targets: report_targets(
+            opts.k,
+            proj,
+            projection::saving_of_coefficient(table.best_estimate.estimate),
+            national_change_2017_2018(&data.panel)?,
+        )?,
         figures: captions,
     });
     Ok((opts.out_dir.join("REPORT.md"), md.into_bytes()))

@@ -419,16 +419,8 @@ impl<'a> Columns<'a> {
     /// tenderable. Flagged in every output.
     fn row(&self, r: usize) -> std::result::Result<Row, Vec<String>> {
         let (iku, pop, netexp) = (self.iku[r], self.pop[r], self.netexp[r]);
-        let approximated = !self.tenderable[r].is_finite()
-            && !self.tendered[r].is_finite()
-            && iku.is_finite()
-            && netexp.is_finite()
-            && netexp > 0.0;
-        let (tenderable, tendered) = if approximated {
-            (netexp, iku / 100.0 * netexp)
-        } else {
-            (self.tenderable[r], self.tendered[r])
-        };
+        let a = tender_amounts(iku, self.tenderable[r], self.tendered[r], netexp);
+        let (tenderable, tendered, approximated) = (a.tenderable, a.tendered, a.approximated);
         let checks = [
             (IKU, iku.is_finite()),
             (POPULATION, pop.is_finite() && pop > 0.0),
@@ -453,6 +445,52 @@ impl<'a> Columns<'a> {
             approximated,
         })
     }
+}
+
+/// Tenderable and tendered tasks of one municipality-year (DKK), and whether they were
+/// approximated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TenderAmounts {
+    pub tenderable: f64,
+    pub tendered: f64,
+    /// Both were missing and are approximated from net operating expenditure.
+    pub approximated: bool,
+}
+
+/// The amounts as observed, or — when both are missing and IKU and positive net operating
+/// expenditure on main account 6 are observed — approximated by that expenditure
+/// (tendered = IKU/100 × it). The one rule the projection, the national series and the
+/// figures share.
+pub fn tender_amounts(iku: f64, tenderable: f64, tendered: f64, netexp: f64) -> TenderAmounts {
+    let approximated = !tenderable.is_finite()
+        && !tendered.is_finite()
+        && iku.is_finite()
+        && netexp.is_finite()
+        && netexp > 0.0;
+    if approximated {
+        TenderAmounts {
+            tenderable: netexp,
+            tendered: iku / 100.0 * netexp,
+            approximated,
+        }
+    } else {
+        TenderAmounts {
+            tenderable,
+            tendered,
+            approximated,
+        }
+    }
+}
+
+/// [`tender_amounts`] of every panel row (NaN where neither observed nor approximable).
+pub fn tender_rows(panel: &Panel) -> Result<Vec<TenderAmounts>> {
+    let iku = panel.require_num(IKU)?;
+    let tenderable = panel.require_num(TENDERABLE)?;
+    let tendered = panel.require_num(TENDERED)?;
+    let netexp = panel.require_num(NETEXP)?;
+    Ok((0..panel.nrows())
+        .map(|r| tender_amounts(iku[r], tenderable[r], tendered[r], netexp[r]))
+        .collect())
 }
 
 /// The municipality's name: the panel's, else the reference list's, else its code.
@@ -855,21 +893,21 @@ pub fn project(panel: &Panel, year: i64, k: usize, effects: &[Effect]) -> Result
 }
 
 /// National IKU on main account 6 per year: `Σ tendered / Σ tenderable × 100` over the
-/// municipalities with both observed (years without any are left out).
+/// municipalities with both observed or approximated ([`tender_amounts`]; years without any
+/// are left out).
 pub fn national_iku_series(panel: &Panel) -> Result<Vec<(i64, f64)>> {
-    let tenderable = panel.require_num(TENDERABLE)?;
-    let tendered = panel.require_num(TENDERED)?;
+    let rows = tender_rows(panel)?;
     let mut out: Vec<(i64, f64, f64)> = Vec::new();
     for t in panel.distinct_times() {
         out.push((t, 0.0, 0.0));
     }
-    for r in 0..panel.nrows() {
-        if tenderable[r].is_finite() && tendered[r].is_finite() {
+    for (r, a) in rows.iter().enumerate() {
+        if a.tenderable.is_finite() && a.tendered.is_finite() {
             let i = out
                 .binary_search_by_key(&panel.times()[r], |x| x.0)
                 .expect("every row's time is a distinct time");
-            out[i].1 += tendered[r];
-            out[i].2 += tenderable[r];
+            out[i].1 += a.tendered;
+            out[i].2 += a.tenderable;
         }
     }
     Ok(out

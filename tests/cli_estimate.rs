@@ -597,3 +597,49 @@ fn every_binary_prints_its_version() {
         );
     }
 }
+
+/// `specs/vive_break2016.toml` on the shipped panel: the 2016 IKU definition break handled by
+/// dropping the change across it (`break_year`) and by a post-2016 sample, beside the
+/// unadjusted spec.
+#[test]
+fn the_2016_break_specs_drop_the_changes_across_the_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_iku-estimate"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "--spec",
+            "specs/vive_break2016.toml",
+            "--data",
+            "data/synthetic/panel.csv",
+            "--out-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("estimates.json")).unwrap()).unwrap();
+    let col = |name: &str| {
+        json["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let n = |name: &str| col(name)["nobs"].as_u64().unwrap();
+    let effect = |name: &str| col(name)["effect"]["estimate"].as_f64().unwrap();
+    // 98 municipalities; spending changes 2009–2020 have a lagged IKU change.
+    assert_eq!(n("fd_year"), 98 * 12);
+    // At least the spending change of 2017 (on the IKU change 2015→2016) is gone.
+    assert!(n("fd_year_break") <= 98 * 11, "{}", n("fd_year_break"));
+    assert_ne!(effect("fd_year_break"), effect("fd_year"));
+    // Post-2016 definition only: spending changes 2018, 2019, 2020.
+    assert_eq!(n("fd_year_post2016"), 98 * 3);
+    assert_eq!(json["best_estimate"]["spec"], "fd_year_break");
+}

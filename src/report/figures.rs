@@ -4,13 +4,20 @@
 //! (3) tendered tasks in bn DKK, actual versus the extra at best practice — plus (4) a
 //! coefficient plot with horizontal 95 % intervals and (5) the savings by municipality.
 //! Figures are rendered in memory and written all-or-nothing; the same inputs give the same
-//! bytes. Text is rendered with DejaVu Sans (æ, ø, å included) through plotters' `ab_glyph`
-//! backend, compiled into the binary (or `$IKU_FONT`): plotters' fontconfig
-//! backend drops glyphs that reach left of their origin (the "j" of Hjørring, Esbjerg, Vejle).
-//! On synthetic data every title says "SYNTHETIC DATA".
+//! bytes. Text is DejaVu Sans (æ, ø, å included), compiled into the binary (or `$IKU_FONT`):
+//! measured through plotters' `ab_glyph` backend and, in the PNGs, drawn by
+//! [`ShapedText`](crate::report::text::ShapedText) with the font's side bearings and kerning
+//! (plotters' fontconfig backend drops glyphs that reach left of their origin, the "j" of
+//! Hjørring; its `ab_glyph` drawer spaces letters wrongly). The SVGs keep text as text.
+//! On synthetic data every title says "SYNTHETIC DATA" and the mark is stamped across the
+//! plotting area too (repeated down tall figures), so a cropped figure keeps it. Notes that
+//! qualify a figure (approximated amounts, an effect without a published interval, cumulative
+//! effects) are printed under it, on the figure itself.
 
-use crate::canonical::{PRICE_INDEX, TENDERED};
-use crate::projection::{national_iku_series, Effect, EffectSource, Projection};
+use crate::canonical::PRICE_INDEX;
+use crate::projection::{national_iku_series, tender_rows, Effect, EffectSource, Projection};
+use crate::report::estimates::{SpecColumn, SpecEstimates};
+use crate::report::text::ShapedText;
 use crate::Panel;
 use panelkit::error::{Error, Result};
 use plotters::coord::Shift;
@@ -31,9 +38,11 @@ type Files = Vec<(PathBuf, Vec<u8>)>;
 /// figures render the same bytes on every machine, with or without system fonts.
 const EMBEDDED_FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 
-/// Registers the text font once per process: `$IKU_FONT` when set, else the embedded font.
-fn ensure_font() -> Result<()> {
-    static DONE: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
+/// Registers the text font once per process (`$IKU_FONT` when set, else the embedded font)
+/// and returns its bytes, which the bitmap text drawer ([`ShapedText`]) reads too.
+fn ensure_font() -> Result<&'static [u8]> {
+    static DONE: std::sync::OnceLock<std::result::Result<&'static [u8], String>> =
+        std::sync::OnceLock::new();
     DONE.get_or_init(|| {
         let (bytes, origin): (&'static [u8], String) = match std::env::var_os("IKU_FONT") {
             Some(p) => {
@@ -45,7 +54,8 @@ fn ensure_font() -> Result<()> {
             None => (EMBEDDED_FONT, "embedded DejaVu Sans".to_string()),
         };
         plotters::style::register_font(FONT, FontStyle::Normal, bytes)
-            .map_err(|_| format!("{origin}: not a usable TrueType font"))
+            .map_err(|_| format!("{origin}: not a usable TrueType font"))?;
+        Ok(bytes)
     })
     .clone()
     .map_err(Error::Data)
@@ -65,11 +75,13 @@ fn draw_err<E: std::fmt::Debug>(e: E) -> Error {
 
 /// Renders `fig` to `dir/stem.png` and `dir/stem.svg`, in memory.
 fn render<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<Files> {
-    ensure_font()?;
+    let font = ab_glyph::FontRef::try_from_slice(ensure_font()?)
+        .map_err(|_| Error::Data("the figure font is not a usable TrueType font".into()))?;
     let (w, h) = fig.size();
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        let root =
+            ShapedText::new(BitMapBackend::with_buffer(&mut rgb, (w, h)), font).into_drawing_area();
         fig.draw(&root)?;
         root.present().map_err(draw_err)?;
     }
@@ -99,6 +111,113 @@ fn title(text: &str, synthetic: bool) -> String {
     } else {
         text.to_string()
     }
+}
+
+/// What every figure carries besides its data: the SYNTHETIC stamp and the notes under it.
+#[derive(Debug, Clone, Default)]
+struct Decor {
+    synthetic: bool,
+    notes: Vec<String>,
+}
+
+/// Height in pixels of one note line under a figure.
+const NOTE_LINE: u32 = 22;
+
+impl Decor {
+    fn new(synthetic: bool) -> Decor {
+        Decor {
+            synthetic,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Adds a note, wrapped at word boundaries to lines that fit the narrowest figure.
+    fn note(mut self, note: Option<String>) -> Decor {
+        const WIDTH: usize = 120;
+        let Some(note) = note else { return self };
+        let mut line = String::from("Note:");
+        for word in note.split_whitespace() {
+            if line.chars().count() + 1 + word.chars().count() > WIDTH {
+                self.notes
+                    .push(std::mem::replace(&mut line, format!("  {word}")));
+            } else {
+                line.push(' ');
+                line.push_str(word);
+            }
+        }
+        self.notes.push(line);
+        self
+    }
+
+    /// Pixels the notes add to a figure's height.
+    fn height(&self) -> u32 {
+        if self.notes.is_empty() {
+            0
+        } else {
+            NOTE_LINE * self.notes.len() as u32 + 10
+        }
+    }
+
+    /// Draws the notes in a band at the bottom of `root`; returns the area above it.
+    fn split<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<DrawingArea<DB, Shift>> {
+        let h = root.dim_in_pixel().1;
+        let (body, band) = root.split_vertically(h.saturating_sub(self.height()));
+        let ink = BLACK.mix(0.85);
+        let style = TextStyle::from((FONT, 14).into_font())
+            .color(&ink)
+            .pos(Pos::new(HPos::Left, VPos::Top));
+        for (i, n) in self.notes.iter().enumerate() {
+            band.draw(&Text::new(
+                n.clone(),
+                (20, i as i32 * NOTE_LINE as i32),
+                style.clone(),
+            ))
+            .map_err(draw_err)?;
+        }
+        Ok(body)
+    }
+
+    /// Stamps "SYNTHETIC DATA" across the plotting area, once per 450 px of its height, in a
+    /// translucent red that leaves the data readable; nothing on real data.
+    fn stamp<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        if !self.synthetic {
+            return Ok(());
+        }
+        let (w, h) = area.dim_in_pixel();
+        let size = (w as f64 / 11.0).clamp(24.0, 72.0);
+        let ink = SYNTHETIC_RED.mix(0.22);
+        let style = TextStyle::from((FONT, size).into_font())
+            .color(&ink)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        let n = (h / 450).max(1);
+        for i in 0..n {
+            let y = (h as f64 * (2 * i + 1) as f64 / (2 * n) as f64) as i32;
+            area.draw(&Text::new(
+                "SYNTHETIC DATA",
+                (w as i32 / 2, y),
+                style.clone(),
+            ))
+            .map_err(draw_err)?;
+        }
+        Ok(())
+    }
+}
+
+/// The colour of the SYNTHETIC stamp.
+const SYNTHETIC_RED: RGBColor = RGBColor(190, 0, 0);
+
+/// The note of a figure whose tenderable and tendered amounts were approximated, or `None`.
+fn approximation_note(n: usize, what: &str) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "APPROXIMATED: tenderable tasks are missing for {n} {what} and approximated by \
+             net operating expenditure on main account 6 (tendered = IKU × that), as in the \
+             projection."
+        )
+    })
 }
 
 /// Pixel width of a left label column wide enough for `labels` at `size` px.
@@ -254,15 +373,20 @@ struct IkuByMunicipality {
     national: f64,
     best: f64,
     k: usize,
+    decor: Decor,
 }
 
 impl Figure for IkuByMunicipality {
     fn size(&self) -> (u32, u32) {
-        (1100, 200 + LEGEND_BAND + 17 * self.rows.len() as u32)
+        (
+            1100,
+            200 + LEGEND_BAND + 17 * self.rows.len() as u32 + self.decor.height(),
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(draw_err)?;
+        let root = &self.decor.split(root)?;
         let (main, foot) = with_legend_band(root);
         let n = self.rows.len();
         let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
@@ -295,12 +419,22 @@ impl Figure for IkuByMunicipality {
                 ))
                 .map_err(draw_err)?;
         }
+        self.decor
+            .stamp(&chart.plotting_area().strip_coord_spec())?;
         legend(
             &foot,
             &[
                 (
                     Mark::Line(NATIONAL),
-                    format!("national IKU {:.1} %", self.national),
+                    format!(
+                        "national IKU {:.1} %{}",
+                        self.national,
+                        if self.decor.notes.is_empty() {
+                            ""
+                        } else {
+                            " (approximated)"
+                        }
+                    ),
                 ),
                 (
                     Mark::Line(BEST),
@@ -324,15 +458,17 @@ impl Figure for IkuByMunicipality {
 struct NationalOverTime {
     title: String,
     series: Vec<(i64, f64)>,
+    decor: Decor,
 }
 
 impl Figure for NationalOverTime {
     fn size(&self) -> (u32, u32) {
-        (1000, 600)
+        (1000, 600 + self.decor.height())
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(draw_err)?;
+        let root = &self.decor.split(root)?;
         let (t0, t1) = match (self.series.first(), self.series.last()) {
             (Some(a), Some(b)) => (a.0, b.0),
             _ => (0, 1),
@@ -364,16 +500,20 @@ impl Figure for NationalOverTime {
         chart
             .draw_series(pts.iter().map(|&p| Circle::new(p, 5, BAR_TOP.filled())))
             .map_err(draw_err)?;
+        // Value labels 12 px above their points, clear of the line and the markers.
         chart
             .draw_series(pts.iter().map(|&(t, v)| {
-                Text::new(
-                    format!("{v:.1}"),
-                    (t, v),
-                    TextStyle::from((FONT, 13).into_font())
-                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
-                )
+                EmptyElement::at((t, v))
+                    + Text::new(
+                        format!("{v:.1}"),
+                        (0, -12),
+                        TextStyle::from((FONT, 13).into_font())
+                            .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                    )
             }))
             .map_err(draw_err)?;
+        self.decor
+            .stamp(&chart.plotting_area().strip_coord_spec())?;
         Ok(())
     }
 }
@@ -388,15 +528,17 @@ struct TenderedBars {
     year: i64,
     extra: f64,
     k: usize,
+    decor: Decor,
 }
 
 impl Figure for TenderedBars {
     fn size(&self) -> (u32, u32) {
-        (1000, 600 + LEGEND_BAND)
+        (1000, 600 + LEGEND_BAND + self.decor.height())
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(draw_err)?;
+        let root = &self.decor.split(root)?;
         let (main, foot) = with_legend_band(root);
         let (t0, t1) = match (self.actual.first(), self.actual.last()) {
             (Some(a), Some(b)) => (a.0, b.0),
@@ -446,6 +588,8 @@ impl Figure for TenderedBars {
                 EXTRA.filled(),
             )))
             .map_err(draw_err)?;
+        self.decor
+            .stamp(&chart.plotting_area().strip_coord_spec())?;
         legend(
             &foot,
             &[
@@ -472,15 +616,22 @@ struct CoefPlot {
     x_desc: String,
     rows: Vec<CoefRow>,
     reference: Option<(f64, String)>,
+    /// The row drawn as the best estimate (a larger, differently coloured marker).
+    highlight: Option<(usize, String)>,
+    decor: Decor,
 }
 
 impl Figure for CoefPlot {
     fn size(&self) -> (u32, u32) {
-        (1100, 200 + LEGEND_BAND + 40 * self.rows.len() as u32)
+        (
+            1100,
+            200 + LEGEND_BAND + 40 * self.rows.len() as u32 + self.decor.height(),
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(draw_err)?;
+        let root = &self.decor.split(root)?;
         let (main, foot) = with_legend_band(root);
         let n = self.rows.len();
         let labels: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
@@ -563,7 +714,21 @@ impl Figure for CoefPlot {
                     .map(|(i, r)| Circle::new((r.1, yrow(i)), 6, BAR_TOP.filled())),
             )
             .map_err(draw_err)?;
+        if let Some((i, _)) = &self.highlight {
+            let r = &self.rows[*i];
+            chart
+                .draw_series([
+                    Circle::new((r.1, yrow(*i)), 10, BEST.filled()),
+                    Circle::new((r.1, yrow(*i)), 10, BLACK.stroke_width(1)),
+                ])
+                .map_err(draw_err)?;
+        }
+        self.decor
+            .stamp(&chart.plotting_area().strip_coord_spec())?;
         let mut entries = vec![(Mark::Dot(BAR_TOP), "estimate".to_string())];
+        if let Some((_, label)) = &self.highlight {
+            entries.push((Mark::Dot(BEST), label.clone()));
+        }
         if self.rows.iter().any(|r| r.2.is_finite() && r.3.is_finite()) {
             entries.push((Mark::Line(BAR_TOP), "95 % confidence interval".to_string()));
         }
@@ -586,15 +751,20 @@ struct SavingsByMunicipality {
     title: String,
     /// (name, absolute mio., relative mio.), sorted ascending by absolute.
     rows: Vec<(String, f64, f64)>,
+    decor: Decor,
 }
 
 impl Figure for SavingsByMunicipality {
     fn size(&self) -> (u32, u32) {
-        (1100, 200 + LEGEND_BAND + 17 * self.rows.len() as u32)
+        (
+            1100,
+            200 + LEGEND_BAND + 17 * self.rows.len() as u32 + self.decor.height(),
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(draw_err)?;
+        let root = &self.decor.split(root)?;
         let (main, foot) = with_legend_band(root);
         let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
         let xmax = nice_max(self.rows.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max));
@@ -616,6 +786,8 @@ impl Figure for SavingsByMunicipality {
                 Rectangle::new([(0.0, i as f64 - 0.4), (r.2, i as f64)], EXTRA.filled())
             }))
             .map_err(draw_err)?;
+        self.decor
+            .stamp(&chart.plotting_area().strip_coord_spec())?;
         legend(
             &foot,
             &[
@@ -656,6 +828,10 @@ pub fn iku_by_municipality(p: &Projection, dir: &Path, synthetic: bool) -> Resul
         national: p.national_iku,
         best: p.best_practice_iku,
         k: p.best_practice_k,
+        decor: Decor::new(synthetic).note(approximation_note(
+            p.tenderable_approximated.len(),
+            "municipalities in the national IKU line",
+        )),
     };
     render(&fig, dir, "fig1_iku_by_municipality")
 }
@@ -668,9 +844,21 @@ pub fn national_iku(panel: &Panel, dir: &Path, synthetic: bool) -> Result<Files>
             "no year has tendered and tenderable tasks: cannot draw the national IKU".into(),
         ));
     }
+    let approximated = tender_rows(panel)?
+        .iter()
+        .filter(|a| a.approximated)
+        .count();
     let fig = NationalOverTime {
-        title: title("National IKU on main account 6", synthetic),
+        title: title(
+            if approximated > 0 {
+                "National IKU on main account 6 (approximated amounts)"
+            } else {
+                "National IKU on main account 6"
+            },
+            synthetic,
+        ),
         series,
+        decor: Decor::new(synthetic).note(approximation_note(approximated, "municipality-years")),
     };
     render(&fig, dir, "fig2_national_iku")
 }
@@ -697,7 +885,7 @@ pub fn tendered_bn_dkk(
     dir: &Path,
     synthetic: bool,
 ) -> Result<Files> {
-    let tendered = panel.require_num(TENDERED)?;
+    let amounts = tender_rows(panel)?;
     let factor = to_2020_prices(panel);
     let ones = vec![1.0; panel.nrows()];
     let f = factor.as_deref().unwrap_or(&ones);
@@ -706,14 +894,15 @@ pub fn tendered_bn_dkk(
         .into_iter()
         .map(|t| (t, 0.0))
         .collect();
-    for r in 0..panel.nrows() {
-        if tendered[r].is_finite() {
+    for (r, a) in amounts.iter().enumerate() {
+        if a.tendered.is_finite() {
             let i = actual
                 .binary_search_by_key(&panel.times()[r], |a| a.0)
                 .map_err(|_| Error::Data("panel time index is inconsistent".into()))?;
-            actual[i].1 += tendered[r] * f[r] / 1e9;
+            actual[i].1 += a.tendered * f[r] / 1e9;
         }
     }
+    let approximated = amounts.iter().filter(|a| a.approximated).count();
     let labels = panel.unit_labels();
     let mut extra = 0.0;
     for m in &p.municipalities {
@@ -725,10 +914,11 @@ pub fn tendered_bn_dkk(
             .unwrap_or(1.0);
         extra += m.extra_tendered_dkk * fr / 1e9;
     }
-    let prices = if factor.is_some() {
-        "2020 prices"
-    } else {
-        "current prices"
+    let prices = match (factor.is_some(), approximated > 0) {
+        (true, false) => "2020 prices",
+        (false, false) => "current prices",
+        (true, true) => "2020 prices, approximated",
+        (false, true) => "current prices, approximated",
     };
     let fig = TenderedBars {
         title: title(
@@ -740,6 +930,7 @@ pub fn tendered_bn_dkk(
         year: p.year,
         extra,
         k: p.best_practice_k,
+        decor: Decor::new(synthetic).note(approximation_note(approximated, "municipality-years")),
     };
     render(&fig, dir, "fig3_tendered_bn_dkk")
 }
@@ -757,18 +948,90 @@ pub fn coefficient_plot(
     stem: &str,
     synthetic: bool,
 ) -> Result<Files> {
-    if rows.is_empty() {
-        return Err(Error::Usage(
-            "a coefficient plot needs at least one row".into(),
-        ));
-    }
     let fig = CoefPlot {
         title: title(plot_title, synthetic),
         x_desc: x_desc.to_string(),
         rows: rows.to_vec(),
         reference: reference.map(|(v, l)| (v, l.to_string())),
+        highlight: None,
+        decor: Decor::new(synthetic),
     };
+    render_coef(fig, dir, stem)
+}
+
+/// Renders a coefficient plot after checking it has rows and a valid highlighted row.
+fn render_coef(fig: CoefPlot, dir: &Path, stem: &str) -> Result<Files> {
+    if fig.rows.is_empty() {
+        return Err(Error::Usage(
+            "a coefficient plot needs at least one row".into(),
+        ));
+    }
+    if fig
+        .highlight
+        .as_ref()
+        .is_some_and(|h| h.0 >= fig.rows.len())
+    {
+        return Err(Error::Usage(
+            "the highlighted row of a coefficient plot does not exist".into(),
+        ));
+    }
     render(&fig, dir, stem)
+}
+
+/// The coefficient plot of every spec's IKU effect (`fig6_spec_effects`): the best estimate
+/// marked, distributed-lag effects labelled cumulative (the sum of their lag coefficients),
+/// and a dashed reference line (the true effect on synthetic data, else the published one).
+pub fn spec_effects(
+    table: &SpecEstimates,
+    reference: (f64, &str),
+    dir: &Path,
+    synthetic: bool,
+) -> Result<Files> {
+    let cumulative = |c: &SpecColumn| c.effect.terms.len() > 1;
+    let rows: Vec<CoefRow> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let mut label = c.fit.label.clone();
+            if cumulative(c) {
+                label.push_str(" — cumulative");
+            }
+            if c.name == table.best_estimate.spec {
+                label.push_str(" (best)");
+            }
+            (
+                label,
+                c.effect.estimate,
+                c.effect.conf_low,
+                c.effect.conf_high,
+            )
+        })
+        .collect();
+    let best = &table.best_estimate.spec;
+    let highlight = table
+        .columns
+        .iter()
+        .position(|c| &c.name == best)
+        .map(|i| (i, format!("best estimate ({best})")));
+    let note = table.columns.iter().find(|c| cumulative(c)).map(|c| {
+        format!(
+            "\"cumulative\": the effect of a distributed lag is the sum of its coefficients ({}), \
+             with the SE of that sum.",
+            c.effect.terms.join(" + ")
+        )
+    });
+    let fig = CoefPlot {
+        title: title(
+            "IKU effect on spending by specification (95 % CI)",
+            synthetic,
+        ),
+        x_desc: EFFECT_X_DESC.to_string(),
+        rows,
+        reference: Some((reference.0, reference.1.to_string())),
+        highlight,
+        decor: Decor::new(synthetic).note(note),
+    };
+    render_coef(fig, dir, "fig6_spec_effects")
 }
 
 /// Writes a coefficient plot (PNG and SVG) and returns the paths written.
@@ -810,6 +1073,11 @@ pub fn projection_effects(p: &Projection, dir: &Path, synthetic: bool) -> Result
             EffectSource::Estimated => "re-estimated (best estimate)".to_string(),
         };
         let (estimate, low, high) = s.effect_as_coefficient();
+        // The published effect has no published standard error: no interval is drawn for it.
+        let (low, high) = match s.effect_source {
+            EffectSource::Published => (None, None),
+            EffectSource::Estimated => (low, high),
+        };
         rows.push((
             label,
             estimate,
@@ -818,15 +1086,22 @@ pub fn projection_effects(p: &Projection, dir: &Path, synthetic: bool) -> Result
         ));
     }
     let (reference, reference_label) = published_reference();
-    coefficient_plot(
-        &rows,
-        Some((reference, &reference_label)),
-        "Effect of competition exposure on administrative spending",
-        EFFECT_X_DESC,
-        dir,
-        "fig4_effects",
-        synthetic,
-    )
+    let fig = CoefPlot {
+        title: title(
+            "Effect of competition exposure on administrative spending",
+            synthetic,
+        ),
+        x_desc: EFFECT_X_DESC.to_string(),
+        rows,
+        reference: Some((reference, reference_label)),
+        highlight: None,
+        decor: Decor::new(synthetic).note(Some(
+            "VIVE (2020) published no standard error for its effect, so none is drawn; \
+             the projection's interval for it borrows the re-estimated SE (labelled there)."
+                .to_string(),
+        )),
+    };
+    render_coef(fig, dir, "fig4_effects")
 }
 
 /// Figure 5 as files `dir/fig5_savings_by_municipality.{png,svg}` (headline effect).
@@ -855,6 +1130,7 @@ pub fn savings_by_municipality(p: &Projection, dir: &Path, synthetic: bool) -> R
             synthetic,
         ),
         rows: rows.into_iter().map(|r| (r.0, r.1, r.2)).collect(),
+        decor: Decor::new(synthetic),
     };
     render(&fig, dir, "fig5_savings_by_municipality")
 }

@@ -7,3 +7,4 @@ pub mod estimates;
 pub mod figures;
 pub mod markdown;
 pub mod projection;
+pub mod text;

@@ -21,6 +21,18 @@ pub(crate) fn dkk(x: f64) -> String {
     }
 }
 
+/// `columns` with a last column `data` reading SYNTHETIC on every row when `synthetic`, so
+/// a row copied out of a per-municipality table keeps the mark.
+pub(crate) fn with_synthetic_column<'a, T: 'a>(
+    mut columns: Vec<Col<'a, T>>,
+    synthetic: bool,
+) -> Vec<Col<'a, T>> {
+    if synthetic {
+        columns.push(col("data", Align::Left, |_: &T| "SYNTHETIC".to_string()));
+    }
+    columns
+}
+
 /// [`dkk`], or `—` when missing.
 fn opt_dkk(x: Option<f64>) -> String {
     x.map(dkk).unwrap_or_else(|| "—".into())
@@ -143,8 +155,9 @@ impl Projection {
         Ok(v)
     }
 
-    /// One row per municipality (code order). The last column `synthetic` is `true` on every
-    /// row when the panel is synthetic, so the mark survives any CSV reader.
+    /// One row per municipality (code order). `tenderable_approximated` is `true` where the
+    /// amounts were approximated from spending; the last column `synthetic` is `true` on every
+    /// row when the panel is synthetic, so both marks survive any CSV reader.
     pub fn to_csv(&self) -> Result<Vec<u8>> {
         let n = |f: fn(&MunicipalityRow) -> f64| move |m: &MunicipalityRow| fmt_num(f(m));
         let year = self.year.to_string();
@@ -167,6 +180,9 @@ impl Projection {
             col("extra_tendered_dkk", l, n(|m| m.extra_tendered_dkk)),
             col("savings_dkk", l, n(|m| m.savings_dkk)),
             col("savings_relative_dkk", l, n(|m| m.savings_relative_dkk)),
+            col("tenderable_approximated", l, |m: &MunicipalityRow| {
+                self.tenderable_approximated.contains(&m.code).to_string()
+            }),
             col("synthetic", l, |_: &MunicipalityRow| synthetic.clone()),
         ];
         Ok(Table::from_records(&self.municipalities, &columns)
@@ -228,55 +244,85 @@ impl Projection {
         s
     }
 
-    /// This projection's figures beside DI (2022)'s, and the best-practice municipalities.
+    /// This projection's figures beside DI (2022)'s, how each of this projection's values
+    /// arises (on synthetic data the calibrated ones agree by construction), and the
+    /// best-practice municipalities.
     fn md_comparison(&self) -> String {
         let p = &self.published;
-        let t = Table::new([
+        let basis = |published: bool| {
+            match (published, self.synthetic) {
+                (false, _) => "—",
+                (true, true) => "calibrated (by construction)",
+                (true, false) => "computed from the panel",
+            }
+            .to_string()
+        };
+        let rows: [(String, String, String, bool); 7] = [
+            (
+                "national IKU, main account 6 (%)".to_string(),
+                format!("{:.2}", self.national_iku),
+                format!("{:.1}", p.national_iku),
+                true,
+            ),
+            (
+                format!(
+                    "best practice, mean IKU of top {} (%)",
+                    self.best_practice_k
+                ),
+                format!("{:.2}", self.best_practice_iku),
+                format!("{:.1} (top {})", p.best_practice_iku, p.best_practice_k),
+                true,
+            ),
+            (
+                "best practice − national (pp)".to_string(),
+                format!("{:.2}", self.national_gap_pp),
+                format!("{:.1}", p.best_practice_iku - p.national_iku),
+                true,
+            ),
+            (
+                "population-weighted mean gap (pp)".to_string(),
+                format!("{:.2}", self.mean_gap_pp_population_weighted),
+                "—".to_string(),
+                false,
+            ),
+            (
+                "extra tendered at best practice (bn DKK)".to_string(),
+                format!("{:.3}", self.extra_tendered_dkk / 1e9),
+                format!("{:.1}", p.extra_tendered_dkk / 1e9),
+                true,
+            ),
+            (
+                "net spending, main account 6, per inhabitant (DKK)".to_string(),
+                format!("{:.0}", self.netexp_per_capita_dkk),
+                "—".to_string(),
+                false,
+            ),
+            (
+                "savings per year (mio. DKK)".to_string(),
+                "see below".to_string(),
+                format!("{:.0}", p.savings_dkk / 1e6),
+                false,
+            ),
+        ];
+        let mut t = Table::new([
             "figure".to_string(),
             "this projection".to_string(),
             format!("DI (2022), {}", p.year),
+            "this projection's value is".to_string(),
         ])
-        .align(&[Align::Left, Align::Right, Align::Right])
-        .row([
-            "national IKU, main account 6 (%)".to_string(),
-            format!("{:.2}", self.national_iku),
-            format!("{:.1}", p.national_iku),
-        ])
-        .row([
-            format!(
-                "best practice, mean IKU of top {} (%)",
-                self.best_practice_k
-            ),
-            format!("{:.2}", self.best_practice_iku),
-            format!("{:.1} (top {})", p.best_practice_iku, p.best_practice_k),
-        ])
-        .row([
-            "best practice − national (pp)".to_string(),
-            format!("{:.2}", self.national_gap_pp),
-            format!("{:.1}", p.best_practice_iku - p.national_iku),
-        ])
-        .row([
-            "population-weighted mean gap (pp)".to_string(),
-            format!("{:.2}", self.mean_gap_pp_population_weighted),
-            "—".to_string(),
-        ])
-        .row([
-            "extra tendered at best practice (bn DKK)".to_string(),
-            format!("{:.3}", self.extra_tendered_dkk / 1e9),
-            format!("{:.1}", p.extra_tendered_dkk / 1e9),
-        ])
-        .row([
-            "net spending, main account 6, per inhabitant (DKK)".to_string(),
-            format!("{:.0}", self.netexp_per_capita_dkk),
-            "—".to_string(),
-        ])
-        .row([
-            "savings per year (mio. DKK)".to_string(),
-            "see below".to_string(),
-            format!("{:.0}", p.savings_dkk / 1e6),
-        ]);
+        .align(&[Align::Left, Align::Right, Align::Right, Align::Left]);
+        for (label, ours, theirs, published) in rows {
+            t.push_row([label, ours, theirs, basis(published)]);
+        }
+        let note = if self.synthetic {
+            " On this synthetic panel the municipal-absolute saving with the published effect \
+             equals DI's 550 mio. by construction (calibrated)."
+        } else {
+            ""
+        };
         format!(
-            "{}\nBest practice municipalities (codes): {}\n\n",
+            "{}\nBest practice municipalities (codes): {}\n\nDI's savings figure is compared \
+             reading by reading below.{note}\n\n",
             t.to_markdown(),
             self.best_practice_units.join(", ")
         )
@@ -357,10 +403,16 @@ impl Projection {
                 |m: &MunicipalityRow| format!("{:.2}", m.savings_relative_dkk / 1e6),
             ),
         ];
+        let columns = with_synthetic_column(columns, self.synthetic);
         format!(
-            "\n## Municipalities ({} effect, {} DKK/inh./pp)\n\n{}",
+            "\n## Municipalities ({} effect, {} DKK/inh./pp){}\n\n{}",
             self.headline_effect_source.as_str(),
             self.headline_effect_dkk_per_capita_pp,
+            if self.synthetic {
+                " — SYNTHETIC DATA"
+            } else {
+                ""
+            },
             Table::from_records(&self.municipalities, &columns).to_markdown()
         )
     }

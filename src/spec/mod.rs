@@ -143,6 +143,11 @@ pub struct Variable {
     pub index: Option<String>,
     #[serde(default)]
     pub base_year: Option<i64>,
+    /// `diff` and `growth`: the first year of a new definition of `of` (IKU's 2016 revision):
+    /// a change spanning it (t − k < break_year ≤ t) is missing, as across a gap, so no
+    /// change mixes the two definitions.
+    #[serde(default)]
+    pub break_year: Option<i64>,
     #[serde(default)]
     pub label: Option<String>,
 }
@@ -410,7 +415,17 @@ impl SpecFile {
         };
         let x = col(&v.of)?;
         let k = v.k.unwrap_or(1);
-        Ok(match v.op {
+        if v.break_year.is_some() && !matches!(v.op, Op::Diff | Op::Growth) {
+            return Err(Error::input(
+                origin,
+                variable_line(origin, name),
+                Some(name),
+                format!(
+                    "variable '{name}': break_year applies to the diff and growth operations only"
+                ),
+            ));
+        }
+        let values = match v.op {
             Op::Copy => x.to_vec(),
             Op::Diff => panel.diff(x, k),
             Op::Growth => {
@@ -440,6 +455,14 @@ impl SpecFile {
                     .map(|(a, p)| if *p > 0.0 { a / p } else { f64::NAN })
                     .collect()
             }
+        };
+        Ok(match v.break_year {
+            Some(b) => values
+                .into_iter()
+                .zip(panel.times())
+                .map(|(d, &t)| if t - k < b && b <= t { f64::NAN } else { d })
+                .collect(),
+            None => values,
         })
     }
 }
@@ -467,6 +490,22 @@ fn variable_line(origin: &Path, name: &str) -> Option<u64> {
 mod tests {
     use super::*;
 
+    /// A panel from CSV bytes, keyed by code and year.
+    fn panel(csv: &[u8]) -> Panel {
+        panelkit::panel::io::read_csv_bytes(Path::new("p.csv"), csv, "code", "year", |_| {
+            panelkit::panel::io::Kind::Auto
+        })
+        .unwrap()
+    }
+
+    /// The message `derive` refuses the spec `text` with on the panel `csv`.
+    fn derive_error(text: &str, csv: &[u8]) -> String {
+        let f = SpecFile::parse(Path::new("s.toml"), text).unwrap();
+        f.derive(Path::new("s.toml"), &mut panel(csv))
+            .unwrap_err()
+            .to_string()
+    }
+
     /// A one-spec file (spec "a", `model = "pooled"`), shared with the GMM spec tests.
     pub(crate) const MINIMAL: &str = r#"
 [study]
@@ -491,18 +530,46 @@ effect = ["dx"]
     fn parses_and_derives_in_dependency_order() {
         let f = SpecFile::parse(Path::new("s.toml"), MINIMAL).unwrap();
         assert_eq!(f.best().name, "a");
-        let mut p = panelkit::panel::io::read_csv_bytes(
-            Path::new("p.csv"),
-            b"code,year,x,y\n101,2007,1,0\n101,2008,4,0\n101,2009,9,0\n",
-            "code",
-            "year",
-            |_| panelkit::panel::io::Kind::Auto,
-        )
-        .unwrap();
+        let mut p = panel(b"code,year,x,y\n101,2007,1,0\n101,2008,4,0\n101,2009,9,0\n");
         f.derive(Path::new("s.toml"), &mut p).unwrap();
         let ddx = p.num("ddx").unwrap();
         assert!(ddx[0].is_nan() && ddx[1].is_nan());
         assert_eq!(ddx[2], 2.0);
+    }
+
+    #[test]
+    fn break_year_leaves_only_the_changes_across_the_break_missing() {
+        let text = MINIMAL.replace(
+            "ddx = { op = \"diff\", of = \"dx\", k = 1 }",
+            "bx = { op = \"diff\", of = \"x\", break_year = 2009 }\n\
+             b2 = { op = \"growth\", of = \"x\", k = 2, break_year = 2009 }",
+        );
+        let f = SpecFile::parse(Path::new("s.toml"), &text).unwrap();
+        let mut p = panel(b"code,year,x,y\n101,2007,1,0\n101,2008,4,0\n101,2009,9,0\n101,2010,16,0\n101,2011,25,0\n");
+        f.derive(Path::new("s.toml"), &mut p).unwrap();
+        let (dx, bx) = (p.num("dx").unwrap(), p.num("bx").unwrap());
+        // 2008→2009 spans the break; every other change is the plain difference.
+        assert!(bx[0].is_nan() && bx[2].is_nan());
+        for r in [1, 3, 4] {
+            assert_eq!(bx[r], dx[r]);
+        }
+        // Two-year changes: 2007→2009 and 2008→2010 span it; 2009→2011 does not.
+        let b2 = p.num("b2").unwrap();
+        assert!(b2[..4].iter().all(|v| v.is_nan()));
+        assert!((b2[4] - 100.0 * (25f64.ln() - 9f64.ln())).abs() < 1e-12);
+    }
+
+    #[test]
+    fn break_year_on_a_level_is_an_error_naming_the_variable() {
+        let text = MINIMAL.replace(
+            "ddx = { op = \"diff\", of = \"dx\", k = 1 }",
+            "cx = { op = \"copy\", of = \"x\", break_year = 2016 }",
+        );
+        let e = derive_error(&text, b"code,year,x,y\n101,2007,1,0\n");
+        assert!(
+            e.contains("'cx'") && e.contains("break_year applies to the diff and growth"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -528,19 +595,7 @@ effect = ["dx"]
 
     #[test]
     fn missing_column_is_named() {
-        let f = SpecFile::parse(Path::new("s.toml"), MINIMAL).unwrap();
-        let mut p = panelkit::panel::io::read_csv_bytes(
-            Path::new("p.csv"),
-            b"code,year,z\n101,2007,1\n",
-            "code",
-            "year",
-            |_| panelkit::panel::io::Kind::Auto,
-        )
-        .unwrap();
-        let e = f
-            .derive(Path::new("s.toml"), &mut p)
-            .unwrap_err()
-            .to_string();
+        let e = derive_error(MINIMAL, b"code,year,z\n101,2007,1\n");
         assert!(
             e.contains("uses column 'x', which the panel does not have"),
             "{e}"
