@@ -6,4 +6,5 @@ pub mod calibration;
 pub mod estimates;
 pub mod figures;
 pub mod markdown;
+pub mod multiverse;
 pub mod projection;

@@ -6,6 +6,7 @@
 //! silently changes a model.
 
 pub mod gmm;
+pub mod multiverse;
 pub mod run;
 mod set;
 
@@ -75,6 +76,10 @@ pub struct BootstrapSpec {
     pub weights: String,
     #[serde(default = "default_boot_seed")]
     pub seed: u64,
+    /// Draw each cluster's weight by its label over all units of the panel, so specs on
+    /// different samples (e.g. with units excluded) share their draws.
+    #[serde(default)]
+    pub by_label: bool,
 }
 
 fn default_boot_reps() -> usize {
@@ -120,9 +125,13 @@ fn default_ssc() -> String {
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     Copy,
+    /// `of` / `population`, in current prices.
+    PerCapita,
     PerCapitaFixed,
     Diff,
     Growth,
+    /// Natural logarithm of `of` (missing where `of` ≤ 0).
+    Log,
 }
 
 /// A variable derived from panel columns (or from other derived variables).
@@ -162,6 +171,9 @@ pub struct Spec {
     /// Restrict the sample to these years of the dependent variable.
     #[serde(default)]
     pub years: Option<Vec<i64>>,
+    /// Units (labels of the unit column) left out of the sample.
+    #[serde(default)]
+    pub exclude: Vec<String>,
     #[serde(default)]
     pub vcov: Option<String>,
     #[serde(default)]
@@ -263,6 +275,7 @@ impl SpecFile {
                 }
             };
             match v.op {
+                Op::PerCapita => need("population", v.population.is_some())?,
                 Op::PerCapitaFixed => {
                     need("population", v.population.is_some())?;
                     need("index", v.index.is_some())?;
@@ -273,7 +286,7 @@ impl SpecFile {
                         return Err(err(format!("variable '{name}': k must be at least 1")));
                     }
                 }
-                Op::Copy => {}
+                Op::Copy | Op::Log => {}
             }
         }
         Ok(())
@@ -369,30 +382,39 @@ impl SpecFile {
         };
         let x = col(&v.of)?;
         let k = v.k.unwrap_or(1);
+        let positive_ln = |x: &[f64]| -> Vec<f64> {
+            x.iter()
+                .map(|a| if *a > 0.0 { a.ln() } else { f64::NAN })
+                .collect()
+        };
         Ok(match v.op {
             Op::Copy => x.to_vec(),
+            Op::Log => positive_ln(x),
+            Op::PerCapita => per_head(x, col(v.population.as_deref().unwrap_or_default())?),
             Op::Diff => panel.diff(x, k),
-            Op::Growth => {
-                let lx: Vec<f64> = x
-                    .iter()
-                    .map(|a| if *a > 0.0 { a.ln() } else { f64::NAN })
-                    .collect();
-                panel.diff(&lx, k).into_iter().map(|d| 100.0 * d).collect()
-            }
+            Op::Growth => panel
+                .diff(&positive_ln(x), k)
+                .into_iter()
+                .map(|d| 100.0 * d)
+                .collect(),
             Op::PerCapitaFixed => {
                 let pop_name = v.population.as_deref().unwrap_or_default();
                 let idx_name = v.index.as_deref().unwrap_or_default();
                 let pop = col(pop_name)?;
                 col(idx_name)?;
                 let fixed = panel.fixed_prices(&v.of, idx_name, v.base_year.unwrap_or(0))?;
-                fixed
-                    .iter()
-                    .zip(pop)
-                    .map(|(a, p)| if *p > 0.0 { a / p } else { f64::NAN })
-                    .collect()
+                per_head(&fixed, pop)
             }
         })
     }
+}
+
+/// `x / population`, missing where the population is not positive.
+fn per_head(x: &[f64], pop: &[f64]) -> Vec<f64> {
+    x.iter()
+        .zip(pop)
+        .map(|(a, p)| if *p > 0.0 { a / p } else { f64::NAN })
+        .collect()
 }
 
 /// The 1-based line of `name = ...` in the spec file's `[variables]` table, for error messages.

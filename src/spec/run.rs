@@ -89,24 +89,61 @@ impl SpecFile {
 
     /// Derives the variables and estimates every spec on `panel` (in file order).
     pub fn run(&self, origin: &Path, panel: &Panel) -> Result<Vec<AnyRun>> {
-        let mut panel = panel.clone();
-        self.derive(origin, &mut panel)?;
+        let panel = self.derived(origin, panel)?;
         self.specs
             .iter()
             .map(|s| self.run_one(origin, &panel, s))
             .collect()
     }
 
+    /// As [`SpecFile::run`], the specs estimated in parallel (rayon); the same results in the
+    /// same order, whatever the number of threads.
+    pub fn run_parallel(&self, origin: &Path, panel: &Panel) -> Result<Vec<AnyRun>> {
+        use rayon::prelude::*;
+        let panel = self.derived(origin, panel)?;
+        self.specs
+            .par_iter()
+            .map(|s| self.run_one(origin, &panel, s))
+            .collect()
+    }
+
+    /// A copy of `panel` with the derived variables, and every excluded unit checked.
+    fn derived(&self, origin: &Path, panel: &Panel) -> Result<Panel> {
+        let mut panel = panel.clone();
+        self.derive(origin, &mut panel)?;
+        for s in &self.specs {
+            if let Some(u) = s.exclude.iter().find(|u| !panel.unit_labels().contains(u)) {
+                return Err(Error::input(
+                    origin,
+                    None,
+                    None,
+                    format!(
+                        "spec '{}': exclude names unit '{u}', which the panel does not have",
+                        s.name
+                    ),
+                ));
+            }
+        }
+        Ok(panel)
+    }
+
     fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<AnyRun> {
         let ctx =
             |e: Error| Error::Usage(format!("{}: spec '{}': {e}", origin.display(), spec.name));
         let years = panel.times();
+        let excluded: Vec<bool> = panel
+            .unit_labels()
+            .iter()
+            .map(|l| spec.exclude.contains(l))
+            .collect();
         let sample: Vec<bool> = years
             .iter()
-            .map(|t| {
+            .zip(panel.unit_ids())
+            .map(|(t, &u)| {
                 *t >= self.study.from
                     && *t <= self.study.to
                     && spec.years.as_ref().is_none_or(|ys| ys.contains(t))
+                    && !excluded[u]
             })
             .collect();
         if let Some(tr) = super::gmm::transformation(spec) {
@@ -142,7 +179,11 @@ impl SpecFile {
         let draws = match spec.bootstrap.as_ref().or(self.study.bootstrap.as_ref()) {
             Some(b) => {
                 let h = effect_hypothesis(spec).map_err(ctx)?;
-                Some(WildBootstrap::new(&fit, &h, &b.options().map_err(ctx)?).map_err(ctx)?)
+                let mut o = b.options().map_err(ctx)?;
+                if b.by_label {
+                    o.universe = Some(panel.unit_labels().to_vec());
+                }
+                Some(WildBootstrap::new(&fit, &h, &o).map_err(ctx)?)
             }
             None => None,
         };
