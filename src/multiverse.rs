@@ -35,7 +35,7 @@ pub struct MultiverseRow {
     pub choices: Vec<String>,
     pub formula: String,
     /// The estimator that ran.
-    pub model: String,
+    pub estimator: String,
     /// The covariance.
     pub vcov: String,
     /// The IKU effect on spending (sum of the lag terms), DKK per inhabitant per pp.
@@ -147,7 +147,7 @@ pub fn run(panel: &Panel, m: &MultiverseFile, year: i64, k: usize) -> Result<Mul
         .map(|(i, (r, (c, spec)))| {
             let e = r.effect();
             let saving = projection::saving_of_coefficient(e.estimate);
-            let (model, nobs, n_units) = match r {
+            let (estimator, nobs, n_units) = match r {
                 AnyRun::Panel(p) => (p.fit.model().name().to_string(), p.fit.n(), p.fit.n_units()),
                 AnyRun::Gmm(g) => (g.spec.model.clone().unwrap_or_default(), 0, 0),
             };
@@ -157,7 +157,7 @@ pub fn run(panel: &Panel, m: &MultiverseFile, year: i64, k: usize) -> Result<Mul
                     .map(|d| m.choice_name(c, d).to_string())
                     .collect(),
                 formula: spec.formula.clone(),
-                model,
+                estimator,
                 vcov: file
                     .vcov_of(spec)
                     .map(|v| v.kind().name().to_string())

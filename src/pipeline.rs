@@ -188,10 +188,11 @@ pub fn estimate_multiverse(
     })
 }
 
-/// `estimates.{csv,json,md,tex}` in `dir`, rendered but not written.
+/// `estimates.{csv,json,md,tex}` and `estimates_long.csv` in `dir`, rendered but not written.
 pub fn estimate_files(table: &SpecEstimates, dir: &Path) -> Files {
     vec![
         (dir.join("estimates.csv"), table.to_csv()),
+        (dir.join("estimates_long.csv"), table.to_long_csv()),
         (dir.join("estimates.json"), table.to_json()),
         (dir.join("estimates.md"), table.to_markdown().into_bytes()),
         (dir.join("estimates.tex"), table.to_tex().into_bytes()),

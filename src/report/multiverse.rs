@@ -44,7 +44,7 @@ impl MultiverseReport {
         header.extend(
             [
                 "formula",
-                "model",
+                "estimator",
                 "vcov",
                 "estimate",
                 "std_error",
@@ -70,7 +70,7 @@ impl MultiverseReport {
             cells.extend(row.choices.iter().cloned());
             cells.extend([
                 row.formula.clone(),
-                row.model.clone(),
+                row.estimator.clone(),
                 row.vcov.clone(),
                 fmt_num(row.estimate),
                 fmt_num(row.std_error),

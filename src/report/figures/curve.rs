@@ -89,6 +89,7 @@ impl Figure for SpecCurve {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(0)
+            .y_label_formatter(&|y| format!("{y:.0}"))
             .y_desc("Effect (DKK/inh./pp)")
             .axis_desc_style((FONT, 15))
             .label_style((FONT, 13))
@@ -153,6 +154,7 @@ impl Figure for SpecCurve {
         ind.configure_mesh()
             .disable_mesh()
             .y_labels(0)
+            .x_label_formatter(&|x| format!("{:.0}", x + 1.0))
             .x_desc("Specifications, sorted by effect")
             .axis_desc_style((FONT, 15))
             .label_style((FONT, 13))
@@ -170,7 +172,7 @@ impl Figure for SpecCurve {
                     }
                 }
             }
-            let color = if k % 2 == 0 { BAR_TOP } else { EXTRA };
+            let color = if d % 2 == 0 { BAR_TOP } else { EXTRA };
             ind.draw_series(runs.into_iter().map(|(a, b)| {
                 Rectangle::new(
                     [
@@ -303,6 +305,8 @@ impl Figure for SavingsHistograms {
                 .map_err(draw_err)?;
             let mut mesh = chart.configure_mesh();
             mesh.disable_x_mesh()
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| format!("{y:.0}"))
                 .y_desc("specs")
                 .axis_desc_style((FONT, 14))
                 .label_style((FONT, 12));
