@@ -155,6 +155,18 @@ fn bad_multiverse_files_are_errors_naming_the_file() {
     }
 }
 
+#[test]
+fn an_excluded_unit_the_panel_lacks_is_an_error() {
+    let sim = simulate(&SimConfig::default()).unwrap();
+    let text = small(0, 1).replace(
+        "[[multiverse.rule]]",
+        "[[multiverse.exclude]]\nname = \"x\"\nunits = [\"999\"]\n\n[[multiverse.rule]]",
+    );
+    let m = parse(&text).unwrap();
+    let e = run(&sim.panel, &m, 2020, 10).unwrap_err().to_string();
+    assert!(e.contains("exclude names unit '999'"), "{e}");
+}
+
 fn report(panel: &iku::Panel, m: &MultiverseFile) -> MultiverseReport {
     MultiverseReport {
         synthetic: true,

@@ -12,6 +12,8 @@
 //!              [--boot wcr|wcu [--boot-reps B] [--boot-weights rademacher|webb|mammen|normal]
 //!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time]
 //!               [--boot-p symmetric|equal-tailed|upper|lower]]
+//! iku-estimate --spec FILE --data FILE [--out-dir DIR]
+//! iku-estimate --multiverse FILE --data FILE [--out-dir DIR]
 //! iku-estimate --data FILE --unit COL --time COL --model gmm-diff|gmm-sys
 //!              --formula "y ~ l(y, 1) + x" --instruments "gmm(y, 2:99) + gmm(x, 2:99) + iv(z)"
 //!              [--steps 1|2] [--collapse] [--effect individual|twoways] [--vcov robust|iid]
@@ -46,6 +48,10 @@
 //! printed as one multi-model table (`panelkit::etable`: a column per model, coefficients
 //! with stars and SEs, N, R², fixed effects, SE type); `--lincom` and `--tests` then do not
 //! apply.
+//!
+//! `--multiverse FILE` (see `iku::spec::multiverse`) estimates every combination of the
+//! file's choices in parallel and writes `multiverse.{csv,json,md}` and the specification
+//! curve and savings figures into `--out-dir`, all or nothing; it prints the summary.
 //!
 //! GMM models (`panelkit::estimators::gmm`, plm `pgmm` conventions) print instead: `formula`,
 //! `instruments`, `model`, `effect`, `vcov`, `nobs` (differenced equations, or level

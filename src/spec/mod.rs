@@ -2,7 +2,8 @@
 //!
 //! A spec file has a `[study]` table (sample, defaults, which spec is the best estimate),
 //! `[variables]` derived from the panel (per capita in fixed prices, gap-aware differences,
-//! growth rates) and one `[[spec]]` per model. Unknown keys are errors, so a typo never
+//! growth rates, logs) and one `[[spec]]` per model; a spec may leave units out
+//! (`exclude`). [`multiverse`] expands a multiverse file into specs. Unknown keys are errors, so a typo never
 //! silently changes a model.
 
 pub mod gmm;

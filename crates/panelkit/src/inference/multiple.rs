@@ -236,6 +236,51 @@ mod tests {
         assert!(romano_wolf(&[]).is_err());
     }
 
+    /// Draws over a universe of labels: the fit's own labels in order give the same draws;
+    /// a fit on a subset of clusters shares the draws of the clusters it keeps, so the
+    /// multiple-testing and curve functions accept the pair.
+    #[test]
+    fn draws_by_label_are_shared_across_subsets() {
+        let file = crate::testdata::reference("grunfeld.csv");
+        let p = crate::panel::io::read_csv(&file, "firm", "year").unwrap();
+        let fit = crate::estimators::fit_formula(&p, "inv ~ value + capital", None, None).unwrap();
+        let h = LinearHypothesis::parse("value").unwrap();
+        let mut o = BootOptions::new(3);
+        o.reps = 199;
+        let plain = WildBootstrap::new(&fit, &h, &o).unwrap();
+        o.universe = Some(plain.cluster_labels().to_vec());
+        let by_label = WildBootstrap::new(&fit, &h, &o).unwrap();
+        assert_eq!(plain.t_star(), by_label.t_star());
+        let keep: Vec<bool> = p.unit_ids().iter().map(|&u| u != 0).collect();
+        let sub = p.filter_rows(&keep);
+        let fit2 =
+            crate::estimators::fit_formula(&sub, "inv ~ value + capital", None, None).unwrap();
+        let part = WildBootstrap::new(&fit2, &h, &o).unwrap();
+        assert_eq!(part.n_clusters() + 1, by_label.n_clusters());
+        assert!(romano_wolf(&[&by_label, &part]).is_ok());
+        // Plain draws over the same labels in the same order are the same draws; a subset
+        // drawn over its own clusters is not.
+        assert!(romano_wolf(&[&plain, &part]).is_ok());
+        let mut own = o.clone();
+        own.universe = None;
+        let part_own = WildBootstrap::new(&fit2, &h, &own).unwrap();
+        assert!(romano_wolf(&[&plain, &part_own]).is_err());
+        let c = curve_test(&[&by_label, &part], 0.05).unwrap();
+        assert_eq!(c.reps, 199);
+        assert!(c.p_median > 0.0 && c.p_median <= 1.0 && c.p_share > 0.0 && c.p_share <= 1.0);
+        assert_eq!(c.median, 0.5 * (by_label.estimate() + part.estimate()));
+        // A cluster outside the universe is an error, not a silent zero weight.
+        o.universe = Some(vec!["nobody".into()]);
+        assert!(WildBootstrap::new(&fit, &h, &o).is_err());
+    }
+
+    #[test]
+    fn median_of_finite_values() {
+        assert_eq!(median_of(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median_of(&[4.0, 1.0, f64::NAN, 2.0, 3.0]), 2.5);
+        assert!(median_of(&[f64::NAN]).is_nan());
+    }
+
     /// Holm on (0.01, 0.04, 0.03, 0.005): sorted 0.005·4, 0.01·3, 0.03·2, 0.04·1, made monotone.
     #[test]
     fn holm_stepdown() {
