@@ -226,9 +226,8 @@ impl MultiverseReport {
                     fmt_p(j.p_median),
                 ]);
                 t.push_row([
-                    format!(
-                        "share significant at 5 % in that direction (bootstrap CRV1 t by municipality)"
-                    ),
+                    "share significant at 5 % in that direction (bootstrap CRV1 t by municipality)"
+                        .to_string(),
                     format!("{:.1} %", 100.0 * j.share_significant),
                     fmt_p(j.p_share),
                 ]);

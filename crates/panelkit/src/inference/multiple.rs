@@ -56,13 +56,13 @@ pub fn romano_wolf(boots: &[&WildBootstrap]) -> Result<Vec<f64>> {
     // For each draw, the maximum |t*| over hypotheses s, s+1, … along the stepdown order is a
     // running maximum from the end: O(S·B) rather than O(S²·B).
     let mut hits = vec![0usize; order.len()];
-    for d in 0..b {
+    (0..b).for_each(|d| {
         let mut run = f64::NEG_INFINITY;
         for (s, &j) in order.iter().enumerate().rev() {
             run = run.max(ts[j][d].abs());
             hits[s] += usize::from(run >= t[j]);
         }
-    }
+    });
     let pinit: Vec<f64> = hits
         .iter()
         .map(|h| ((h + 1) as f64 / (b + 1) as f64).min(1.0))
