@@ -148,7 +148,7 @@ fn reproduce_writes_every_output_and_recovers_the_truth() {
 
     // Same inputs → byte-identical outputs.
     let out2 = dir.path().join("again");
-    let r = reproduce(&out2, &[]);
+    let r = reproduce(&out2, &["--multiverse", SMALL_MULTIVERSE]);
     assert!(r.status.success());
     let a = all_files(&out);
     let b = all_files(&out2);
