@@ -354,8 +354,16 @@ fn multiverse(opts: &Options, path: &Path, data: &Loaded, files: &mut Files) -> 
         100.0 * s.share_significant
     );
     let fig = |stem: &str, caption: &str| format!("![{caption}](figures/{stem}.png)\n\n");
+    let truth = match &data.truth {
+        Some(t) => format!(
+            "On this SYNTHETIC panel the true effect is {} DKK per inhabitant per pp ({}): \
+             specifications with another timing estimate something else by construction.\n\n",
+            t.effect, t.structure
+        ),
+        None => String::new(),
+    };
     let section = format!(
-        "## Multiverse (`reports/multiverse.{{csv,json,md}}`)\n\n{}{}{}",
+        "## Multiverse (`reports/multiverse.{{csv,json,md}}`)\n\n{truth}{}{}{}",
         report.summary_markdown(3),
         fig(crate::report::multiverse::CURVE_STEM, "Specification curve"),
         fig(
