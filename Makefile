@@ -3,6 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PANEL ?= data/synthetic/panel.csv
 SPEC ?= specs/vive.toml
+MULTIVERSE ?= specs/multiverse.toml
 
 .PHONY: deps build reproduce synthetic test lint fmt bench clean
 
@@ -14,7 +15,7 @@ build: deps
 
 ## The main job: data → estimates → projection → figures → reports/REPORT.md
 reproduce: build
-	./target/release/iku-reproduce --data $(PANEL) --spec $(SPEC) --out-dir reports
+	./target/release/iku-reproduce --data $(PANEL) --spec $(SPEC) --multiverse $(MULTIVERSE) --out-dir reports
 
 ## Regenerate the shipped SYNTHETIC panel and its manifest (byte-identical; tests check it).
 synthetic: build

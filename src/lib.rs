@@ -11,6 +11,7 @@
 
 pub mod canonical;
 pub mod montecarlo;
+pub mod multiverse;
 pub mod pipeline;
 pub mod projection;
 pub mod report;

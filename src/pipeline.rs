@@ -9,6 +9,8 @@ use crate::projection::{self, Approach, Effect, EffectSource, Projection};
 use crate::report::estimates::SpecEstimates;
 use crate::report::figures;
 use crate::report::markdown::{self, ReportInputs, Target, Truth};
+use crate::report::multiverse::MultiverseReport;
+use crate::spec::multiverse::MultiverseFile;
 use crate::spec::run::Provenance;
 use crate::spec::SpecFile;
 use panelkit::error::{Error, Result};
@@ -21,6 +23,8 @@ pub struct Options {
     pub panel: PathBuf,
     pub spec: PathBuf,
     pub out_dir: PathBuf,
+    /// A multiverse file to run after the spec set (its curve and savings go into REPORT.md).
+    pub multiverse: Option<PathBuf>,
     pub year: i64,
     pub k: usize,
     /// Print progress lines to stderr.
@@ -33,6 +37,7 @@ impl Default for Options {
             panel: PathBuf::from("data/synthetic/panel.csv"),
             spec: PathBuf::from("specs/vive.toml"),
             out_dir: PathBuf::from("reports"),
+            multiverse: Some(PathBuf::from("specs/multiverse.toml")),
             year: 2020,
             k: 10,
             progress: true,
@@ -52,6 +57,7 @@ pub struct Outcome {
 /// The progress clock: one line when a stage begins and one when it ends.
 struct Stages {
     progress: bool,
+    total: usize,
     start: Instant,
     done: Vec<(String, f64)>,
 }
@@ -60,9 +66,10 @@ struct Stages {
 type Staged<T> = Result<(T, String)>;
 
 impl Stages {
-    fn new(progress: bool) -> Stages {
+    fn new(progress: bool, total: usize) -> Stages {
         Stages {
             progress,
+            total,
             start: Instant::now(),
             done: Vec::new(),
         }
@@ -78,7 +85,11 @@ impl Stages {
 
     fn begin(&mut self, name: &str) {
         if self.progress {
-            panelkit::io::eprintln(&format!("[{}/5] {name} ...", self.done.len() + 1));
+            panelkit::io::eprintln(&format!(
+                "[{}/{}] {name} ...",
+                self.done.len() + 1,
+                self.total
+            ));
         }
         self.start = Instant::now();
     }
@@ -86,8 +97,9 @@ impl Stages {
         let secs = self.start.elapsed().as_secs_f64();
         if self.progress {
             panelkit::io::eprintln(&format!(
-                "[{}/5] {name}: {detail} ({secs:.2} s)",
-                self.done.len() + 1
+                "[{}/{}] {name}: {detail} ({secs:.2} s)",
+                self.done.len() + 1,
+                self.total
             ));
         }
         self.done.push((name.to_string(), secs));
@@ -157,10 +169,32 @@ pub fn estimate_specs(
     Ok(table)
 }
 
-/// `estimates.{csv,json,md,tex}` in `dir`, rendered but not written.
+/// Runs a multiverse file on a loaded panel (projection `year` and top `k`, else the file's)
+/// with its provenance (sha256 of data and multiverse file, SYNTHETIC when the panel is).
+pub fn estimate_multiverse(
+    file: &PanelFile,
+    panel: &crate::Panel,
+    path: &Path,
+    projection: Option<(i64, usize)>,
+) -> Result<MultiverseReport> {
+    let m = MultiverseFile::load(path)?;
+    let (year, k) = projection.unwrap_or((m.multiverse.year, m.multiverse.k));
+    let results = crate::multiverse::run(panel, &m, year, k)?;
+    Ok(MultiverseReport {
+        synthetic: file.synthetic,
+        data_file: file.path.display().to_string(),
+        data_sha256: file.sha256.clone(),
+        multiverse_file: path.display().to_string(),
+        multiverse_sha256: panelkit::io::sha256_file(path)?,
+        results,
+    })
+}
+
+/// `estimates.{csv,json,md,tex}` and `estimates_long.csv` in `dir`, rendered but not written.
 pub fn estimate_files(table: &SpecEstimates, dir: &Path) -> Files {
     vec![
         (dir.join("estimates.csv"), table.to_csv()),
+        (dir.join("estimates_long.csv"), table.to_long_csv()),
         (dir.join("estimates.json"), table.to_json()),
         (dir.join("estimates.md"), table.to_markdown().into_bytes()),
         (dir.join("estimates.tex"), table.to_tex().into_bytes()),
@@ -304,6 +338,40 @@ fn figures(
     Ok((captions, detail))
 }
 
+/// Stage 4b: the multiverse, `multiverse.{csv,json,md}` and its two figures; returns its
+/// REPORT.md section.
+fn multiverse(opts: &Options, path: &Path, data: &Loaded, files: &mut Files) -> Staged<String> {
+    let report = estimate_multiverse(&data.file, &data.panel, path, Some((opts.year, opts.k)))?;
+    files.extend(report.files(&opts.out_dir)?);
+    let s = &report.results.summary;
+    let detail = format!(
+        "{} specs; median effect {:.3}, {:.0} % negative, {:.0} % significant",
+        s.n_specs,
+        s.median_effect,
+        100.0 * s.share_negative,
+        100.0 * s.share_significant
+    );
+    let fig = |stem: &str, caption: &str| format!("![{caption}](figures/{stem}.png)\n\n");
+    let truth = match &data.truth {
+        Some(t) => format!(
+            "On this SYNTHETIC panel the true effect is {} DKK per inhabitant per pp ({}): \
+             specifications with another timing estimate something else by construction.\n\n",
+            t.effect, t.structure
+        ),
+        None => String::new(),
+    };
+    let section = format!(
+        "## Multiverse (`reports/multiverse.{{csv,json,md}}`)\n\n{truth}{}{}{}",
+        report.summary_markdown(3),
+        fig(crate::report::multiverse::CURVE_STEM, "Specification curve"),
+        fig(
+            crate::report::multiverse::SAVINGS_STEM,
+            "Savings across the multiverse"
+        ),
+    );
+    Ok((section, detail))
+}
+
 /// The published figures REPORT.md sets beside this run's, from `published.toml`, each with
 /// this run's value (`national_change`: this run's national IKU change 2017→2018, when the
 /// panel has both years). `calibrated` marks the figures the synthetic panel is calibrated to.
@@ -418,6 +486,7 @@ fn report(
     table: &SpecEstimates,
     proj: &Projection,
     captions: Vec<(String, String)>,
+    multiverse: Option<String>,
 ) -> Result<(PathBuf, Vec<u8>)> {
     let md = markdown::render(&ReportInputs {
         command: command.to_string(),
@@ -436,6 +505,7 @@ fn report(
             national_change_2017_2018(&data.panel)?,
         )?,
         figures: captions,
+        multiverse,
     });
     Ok((opts.out_dir.join("REPORT.md"), md.into_bytes()))
 }
@@ -456,7 +526,7 @@ fn write(files: &Files, out_dir: &Path) -> Result<String> {
 /// Runs the pipeline and writes every output under `opts.out_dir`: load → estimate →
 /// project → figures → report → write, one progress line pair per stage.
 pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
-    let mut st = Stages::new(opts.progress);
+    let mut st = Stages::new(opts.progress, 5 + usize::from(opts.multiverse.is_some()));
     let mut files = Files::new();
     let data = st.run("data", || load(opts))?;
     let table = st.run("estimates", || estimate(opts, &data, &mut files))?;
@@ -464,8 +534,14 @@ pub fn run(opts: &Options, command: &str) -> Result<Outcome> {
     let captions = st.run("figures", || {
         figures(opts, &data, &table, &proj, &mut files)
     })?;
+    let section = match &opts.multiverse {
+        Some(path) => Some(st.run("multiverse", || multiverse(opts, path, &data, &mut files))?),
+        None => None,
+    };
     st.run("report", || {
-        files.push(report(opts, command, &data, &table, &proj, captions)?);
+        files.push(report(
+            opts, command, &data, &table, &proj, captions, section,
+        )?);
         Ok(((), write(&files, &opts.out_dir)?))
     })?;
     let b = &table.best_estimate;

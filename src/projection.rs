@@ -892,6 +892,17 @@ pub fn project(panel: &Panel, year: i64, k: usize, effects: &[Effect]) -> Result
     })
 }
 
+/// The saving per unit of effect under each reading, for `year` and best practice over the
+/// top `k`: every reading is linear in the effect, so a set of effects (a multiverse) is
+/// projected by multiplying.
+pub fn multipliers(panel: &Panel, year: i64, k: usize) -> Result<definitions::Multipliers> {
+    let d = year_data(panel, year)?;
+    check_k(k, d.codes.len(), year)?;
+    let t = Totals::of(&d);
+    let order = definitions::ranking(&d.iku, &d.codes);
+    Ok(base(&d, &order, &t, k).multiplier)
+}
+
 /// National IKU on main account 6 per year: `Σ tendered / Σ tenderable × 100` over the
 /// municipalities with both observed or approximated ([`tender_amounts`]; years without any
 /// are left out).

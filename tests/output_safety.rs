@@ -10,7 +10,9 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn reproduce(out: &Path, k: &str, abort_at: Option<&str>) -> std::process::ExitStatus {
     let mut c = Command::new(env!("CARGO_BIN_EXE_iku-reproduce"));
-    c.current_dir(ROOT).args(["--k", k, "--out-dir"]).arg(out);
+    c.current_dir(ROOT)
+        .args(["--multiverse", "none", "--k", k, "--out-dir"])
+        .arg(out);
     c.stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     if let Some(point) = abort_at {

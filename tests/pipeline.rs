@@ -7,15 +7,24 @@ use std::process::Command;
 
 const PANEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/synthetic/panel.csv");
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/vive.toml");
+/// A small multiverse on vive.toml (the shipped one is slow in a debug build).
+const SMALL_MULTIVERSE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/multiverse_small.toml"
+);
 
+/// Runs the pipeline; without the multiverse unless `extra` names one (it is slow in a debug
+/// build, and tests/multiverse.rs covers it).
 fn reproduce(out: &Path, extra: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_iku-reproduce"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_iku-reproduce"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["--data", PANEL, "--spec", SPEC, "--out-dir"])
         .arg(out)
-        .args(extra)
-        .output()
-        .unwrap()
+        .args(extra);
+    if !extra.contains(&"--multiverse") {
+        c.args(["--multiverse", "none"]);
+    }
+    c.output().unwrap()
 }
 
 fn all_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -35,7 +44,7 @@ fn all_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 fn reproduce_writes_every_output_and_recovers_the_truth() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("reports");
-    let r = reproduce(&out, &[]);
+    let r = reproduce(&out, &["--multiverse", SMALL_MULTIVERSE]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     for f in [
         "REPORT.md",
@@ -46,10 +55,16 @@ fn reproduce_writes_every_output_and_recovers_the_truth() {
         "projection.json",
         "projection.csv",
         "projection.md",
+        "estimates_long.csv",
+        "multiverse.csv",
+        "multiverse.json",
+        "multiverse.md",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     for stem in [
+        "fig7_spec_curve",
+        "fig8_savings_multiverse",
         "fig1_iku_by_municipality",
         "fig2_national_iku",
         "fig3_tendered_bn_dkk",
@@ -64,6 +79,8 @@ fn reproduce_writes_every_output_and_recovers_the_truth() {
     }
     let report = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
     assert!(report.starts_with("# REPORT — SYNTHETIC DATA"));
+    assert!(report.contains("## Multiverse") && report.contains("Joint test under the null"));
+    assert!(report.contains("![Specification curve](figures/fig7_spec_curve.png)"));
     assert!(report.contains("It lies **inside** the best estimate's 95 % confidence interval"));
     honest_labels(&out, &report);
 
@@ -132,7 +149,7 @@ fn reproduce_writes_every_output_and_recovers_the_truth() {
 
     // Same inputs → byte-identical outputs.
     let out2 = dir.path().join("again");
-    let r = reproduce(&out2, &[]);
+    let r = reproduce(&out2, &["--multiverse", SMALL_MULTIVERSE]);
     assert!(r.status.success());
     let a = all_files(&out);
     let b = all_files(&out2);
@@ -157,6 +174,9 @@ fn fails_writing_nothing(args: &[&str], spec_text: Option<&str>, expect: &str) {
         cmd.arg("--spec").arg(&spec);
     } else {
         cmd.args(["--spec", SPEC]);
+    }
+    if !args.contains(&"--multiverse") {
+        cmd.args(["--multiverse", "none"]);
     }
     let r = cmd.args(args).output().unwrap();
     assert!(!r.status.success());
@@ -380,4 +400,20 @@ fn iku_only_panel_runs_and_every_output_flags_the_approximation() {
         assert!(!svg.contains("SYNTHETIC"), "{stem}.svg");
         assert_eq!(svg.contains("APPROXIMATED"), flagged, "{stem}.svg");
     }
+}
+
+#[test]
+fn a_bad_multiverse_fails_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("m.toml");
+    let text = std::fs::read_to_string(SMALL_MULTIVERSE)
+        .unwrap()
+        .replace("../../specs/vive.toml", SPEC)
+        .replace("model = \"twfe\" }", "model = \"tfwe\" }");
+    std::fs::write(&bad, text).unwrap();
+    fails_writing_nothing(
+        &["--multiverse", bad.to_str().unwrap()],
+        None,
+        "model has no option 'tfwe'",
+    );
 }

@@ -13,6 +13,8 @@
 //!              [--boot wcr|wcu [--boot-reps B] [--boot-weights rademacher|webb|mammen|normal]
 //!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time|COL]
 //!               [--boot-p symmetric|equal-tailed|upper|lower]]
+//! iku-estimate --spec FILE --data FILE [--out-dir DIR]
+//! iku-estimate --multiverse FILE --data FILE [--out-dir DIR]
 //! iku-estimate --data FILE --unit COL --time COL --model gmm-diff|gmm-sys
 //!              --formula "y ~ l(y, 1) + x" --instruments "gmm(y, 2:99) + gmm(x, 2:99) + iv(z)"
 //!              [--steps 1|2] [--collapse] [--effect individual|twoways] [--vcov robust|iid]
@@ -62,6 +64,10 @@
 //! printed as one multi-model table (`panelkit::etable`: a column per model, coefficients
 //! with stars and SEs, N, R², fixed effects, SE type); `--lincom` and `--tests` then do not
 //! apply.
+//!
+//! `--multiverse FILE` (see `iku::spec::multiverse`) estimates every combination of the
+//! file's choices in parallel and writes `multiverse.{csv,json,md}` and the specification
+//! curve and savings figures into `--out-dir`, all or nothing; it prints the summary.
 //!
 //! GMM models (`panelkit::estimators::gmm`, plm `pgmm` conventions) print instead: `formula`,
 //! `instruments`, `model`, `effect`, `vcov`, `nobs` (differenced equations, or level
@@ -180,7 +186,12 @@ struct Cli {
     /// instead, on the spec file's derived variables and sample window.
     #[arg(long)]
     spec: Option<PathBuf>,
-    /// Output directory of --spec.
+    /// Run a multiverse (TOML with a [multiverse] table, e.g. specs/multiverse.toml) on
+    /// --data, in parallel, writing multiverse.{csv,json,md} and the specification-curve and
+    /// savings figures into --out-dir.
+    #[arg(long)]
+    multiverse: Option<PathBuf>,
+    /// Output directory of --spec and --multiverse.
     #[arg(long, default_value = "reports")]
     out_dir: PathBuf,
     /// GMM (--model gmm-diff|gmm-sys): instruments, e.g. "gmm(y, 2:99) + gmm(x, 2:99) + iv(z)".
@@ -576,6 +587,24 @@ fn run_spec(cli: &Cli, spec: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+/// `--multiverse FILE --data PANEL`: every combination of the file's choices.
+fn run_multiverse(cli: &Cli, path: &std::path::Path) -> Result<()> {
+    let data = cli
+        .data
+        .clone()
+        .ok_or_else(|| Error::Usage("--multiverse needs --data PANEL".into()))?;
+    let panel = iku::canonical::load(&data)?;
+    let file = iku::pipeline::PanelFile::describe(&data)?;
+    let report = iku::pipeline::estimate_multiverse(&file, &panel, path, None)?;
+    let files = report.files(&cli.out_dir)?;
+    panelkit::outset::write_set(&cli.out_dir, &files)?;
+    panelkit::io::print(&report.summary_markdown(2));
+    for (p, _) in &files {
+        panelkit::io::eprintln(&format!("wrote {}", p.display()));
+    }
+    Ok(())
+}
+
 /// `--model gmm-diff|gmm-sys`: dynamic-panel GMM with its diagnostics.
 fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
     let need = |v: &Option<String>, flag: &str| {
@@ -662,6 +691,14 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Some(path) = cli.multiverse.clone() {
+        if cli.spec.is_some() {
+            return Err(Error::Usage(
+                "--multiverse and --spec are separate runs: give one".into(),
+            ));
+        }
+        return run_multiverse(&cli, &path);
+    }
     if let Some(spec) = cli.spec.clone().filter(|_| cli.formula.is_empty()) {
         return run_spec(&cli, &spec);
     }

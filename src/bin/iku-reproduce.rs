@@ -17,6 +17,9 @@ struct Cli {
     /// Specification set.
     #[arg(long, default_value = "specs/vive.toml")]
     spec: PathBuf,
+    /// Multiverse file run after the spec set ("none" to skip it).
+    #[arg(long, default_value = "specs/multiverse.toml")]
+    multiverse: PathBuf,
     /// Output directory.
     #[arg(long, default_value = "reports")]
     out_dir: PathBuf,
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         panel: cli.data,
         spec: cli.spec,
         out_dir: cli.out_dir,
+        multiverse: (cli.multiverse.as_os_str() != "none").then_some(cli.multiverse),
         year: cli.year,
         k: cli.k,
         progress: true,

@@ -4,7 +4,7 @@
 //! JSON is the study's own document ([`SpecEstimates`]).
 
 use panelkit::etable::{Anchor, EstimateTable, ModelColumn, Row, Stat, TermEstimate};
-use panelkit::table::{fmt_coef, LatexNotes, Table, STARS_NOTE};
+use panelkit::table::{fmt_coef, fmt_num, LatexNotes, Table, STARS_NOTE};
 use serde::{Serialize, Serializer};
 
 /// The IKU effect of a spec: one term, or the sum of several (cumulative distributed lag).
@@ -362,6 +362,69 @@ impl SpecEstimates {
     /// CSV: one column per spec.
     pub fn to_csv(&self) -> Vec<u8> {
         self.etable().to_csv().into_bytes()
+    }
+
+    /// The tidy companion of the display table: one row per spec × term (and a row `effect`
+    /// per spec for the IKU effect), numbers at full precision, no stars.
+    pub fn to_long_csv(&self) -> Vec<u8> {
+        let mut t = Table::new([
+            "spec",
+            "term",
+            "estimate",
+            "std_error",
+            "statistic",
+            "p_value",
+            "conf_low",
+            "conf_high",
+            "df",
+            "nobs",
+            "model",
+            "vcov",
+            "ssc",
+            "synthetic",
+        ]);
+        for c in &self.columns {
+            let m = &c.fit;
+            let q = panelkit::inference::p_and_quantile(0.0, m.df, 0.95).1;
+            let mut push = |term: &str, est: f64, se: f64, p: f64, lo: f64, hi: f64| {
+                t.push_row([
+                    c.name.clone(),
+                    term.to_string(),
+                    fmt_num(est),
+                    fmt_num(se),
+                    fmt_num(est / se),
+                    fmt_num(p),
+                    fmt_num(lo),
+                    fmt_num(hi),
+                    m.df.map(fmt_num).unwrap_or_default(),
+                    m.nobs.to_string(),
+                    m.model.clone(),
+                    m.vcov.clone(),
+                    m.ssc.clone(),
+                    self.synthetic.to_string(),
+                ]);
+            };
+            for x in &m.coefficients {
+                push(
+                    &x.term,
+                    x.estimate,
+                    x.std_error,
+                    x.p_value,
+                    x.estimate - q * x.std_error,
+                    x.estimate + q * x.std_error,
+                );
+            }
+            let e = &c.effect;
+            push(
+                "effect",
+                e.estimate,
+                e.std_error,
+                e.p_value,
+                e.conf_low,
+                e.conf_high,
+            );
+        }
+        t.to_csv().into_bytes()
     }
 
     /// JSON: the full structure, numbers at full precision.

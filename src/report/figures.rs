@@ -25,6 +25,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 
+mod curve;
+pub use curve::{savings_distribution, spec_curve, CurveInput};
+
 const FONT: &str = "sans-serif";
 const BAR: RGBColor = RGBColor(93, 138, 168);
 const BAR_TOP: RGBColor = RGBColor(25, 60, 110);

@@ -52,6 +52,8 @@ pub struct ReportInputs<'a> {
     pub targets: Vec<Target>,
     /// (caption, path relative to the report).
     pub figures: Vec<(String, String)>,
+    /// The multiverse's section (specification curve, joint test, savings), when one ran.
+    pub multiverse: Option<String>,
 }
 
 /// Renders REPORT.md.
@@ -64,6 +66,7 @@ pub fn render(r: &ReportInputs) -> String {
         cluster_diagnostics(r),
         projection(r),
         readings(r),
+        r.multiverse.clone().unwrap_or_default(),
         figures(r),
     ]
     .concat()

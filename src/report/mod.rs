@@ -6,5 +6,6 @@ pub mod calibration;
 pub mod estimates;
 pub mod figures;
 pub mod markdown;
+pub mod multiverse;
 pub mod projection;
 pub mod text;

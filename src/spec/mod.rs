@@ -2,10 +2,12 @@
 //!
 //! A spec file has a `[study]` table (sample, defaults, which spec is the best estimate),
 //! `[variables]` derived from the panel (per capita in fixed prices, gap-aware differences,
-//! growth rates) and one `[[spec]]` per model. Unknown keys are errors, so a typo never
+//! growth rates, logs) and one `[[spec]]` per model; a spec may leave units out
+//! (`exclude`). [`multiverse`] expands a multiverse file into specs. Unknown keys are errors, so a typo never
 //! silently changes a model.
 
 pub mod gmm;
+pub mod multiverse;
 pub mod run;
 mod set;
 
@@ -79,6 +81,10 @@ pub struct BootstrapSpec {
     pub weights: String,
     #[serde(default = "default_boot_seed")]
     pub seed: u64,
+    /// Draw each cluster's weight by its label over all units of the panel, so specs on
+    /// different samples (e.g. with units excluded) share their draws.
+    #[serde(default)]
+    pub by_label: bool,
 }
 
 fn default_boot_reps() -> usize {
@@ -124,9 +130,13 @@ fn default_ssc() -> String {
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     Copy,
+    /// `of` / `population`, in current prices.
+    PerCapita,
     PerCapitaFixed,
     Diff,
     Growth,
+    /// Natural logarithm of `of` (missing where `of` ≤ 0).
+    Log,
 }
 
 /// A variable derived from panel columns (or from other derived variables).
@@ -171,6 +181,9 @@ pub struct Spec {
     /// Restrict the sample to these years of the dependent variable.
     #[serde(default)]
     pub years: Option<Vec<i64>>,
+    /// Units (labels of the unit column) left out of the sample.
+    #[serde(default)]
+    pub exclude: Vec<String>,
     #[serde(default)]
     pub vcov: Option<String>,
     #[serde(default)]
@@ -275,6 +288,7 @@ impl SpecFile {
                 }
             };
             match v.op {
+                Op::PerCapita => need("population", v.population.is_some())?,
                 Op::PerCapitaFixed => {
                     need("population", v.population.is_some())?;
                     need("index", v.index.is_some())?;
@@ -285,7 +299,7 @@ impl SpecFile {
                         return Err(err(format!("variable '{name}': k must be at least 1")));
                     }
                 }
-                Op::Copy => {}
+                Op::Copy | Op::Log => {}
             }
         }
         Ok(())
@@ -425,16 +439,21 @@ impl SpecFile {
                 ),
             ));
         }
+        let positive_ln = |x: &[f64]| -> Vec<f64> {
+            x.iter()
+                .map(|a| if *a > 0.0 { a.ln() } else { f64::NAN })
+                .collect()
+        };
         let values = match v.op {
             Op::Copy => x.to_vec(),
+            Op::Log => positive_ln(x),
+            Op::PerCapita => per_head(x, col(v.population.as_deref().unwrap_or_default())?),
             Op::Diff => panel.diff(x, k),
-            Op::Growth => {
-                let lx: Vec<f64> = x
-                    .iter()
-                    .map(|a| if *a > 0.0 { a.ln() } else { f64::NAN })
-                    .collect();
-                panel.diff(&lx, k).into_iter().map(|d| 100.0 * d).collect()
-            }
+            Op::Growth => panel
+                .diff(&positive_ln(x), k)
+                .into_iter()
+                .map(|d| 100.0 * d)
+                .collect(),
             Op::PerCapitaFixed => {
                 let pop_name = v.population.as_deref().unwrap_or_default();
                 let idx_name = v.index.as_deref().unwrap_or_default();
@@ -448,12 +467,7 @@ impl SpecFile {
                          ({base_year} prices) is missing and it is left out of every spec using {name}"
                     )
                 }));
-                fixed
-                    .values
-                    .iter()
-                    .zip(pop)
-                    .map(|(a, p)| if *p > 0.0 { a / p } else { f64::NAN })
-                    .collect()
+                per_head(&fixed.values, pop)
             }
         };
         Ok(match v.break_year {
@@ -465,6 +479,14 @@ impl SpecFile {
             None => values,
         })
     }
+}
+
+/// `x / population`, missing where the population is not positive.
+fn per_head(x: &[f64], pop: &[f64]) -> Vec<f64> {
+    x.iter()
+        .zip(pop)
+        .map(|(a, p)| if *p > 0.0 { a / p } else { f64::NAN })
+        .collect()
 }
 
 /// The 1-based line of `name = ...` in the spec file's `[variables]` table, for error messages.

@@ -102,8 +102,7 @@ impl SpecFile {
     /// Derives the variables and estimates every spec on `panel` (in file order); with the
     /// derivation's notes (municipalities left out of a variable, and why).
     pub fn run(&self, origin: &Path, panel: &Panel) -> Result<(Vec<AnyRun>, Vec<String>)> {
-        let mut panel = panel.clone();
-        let notes = self.derive(origin, &mut panel)?;
+        let (panel, notes) = self.derived(origin, panel)?;
         let runs = self
             .specs
             .iter()
@@ -112,10 +111,52 @@ impl SpecFile {
         Ok((runs, notes))
     }
 
+    /// As [`SpecFile::run`], the specs estimated in parallel (rayon); the same results in the
+    /// same order, whatever the number of threads.
+    pub fn run_parallel(&self, origin: &Path, panel: &Panel) -> Result<Vec<AnyRun>> {
+        use rayon::prelude::*;
+        let (panel, _notes) = self.derived(origin, panel)?;
+        self.specs
+            .par_iter()
+            .map(|s| self.run_one(origin, &panel, s))
+            .collect()
+    }
+
+    /// A copy of `panel` with the derived variables (and the derivation's notes), every
+    /// excluded unit checked.
+    fn derived(&self, origin: &Path, panel: &Panel) -> Result<(Panel, Vec<String>)> {
+        let mut panel = panel.clone();
+        let notes = self.derive(origin, &mut panel)?;
+        for s in &self.specs {
+            if let Some(u) = s.exclude.iter().find(|u| !panel.unit_labels().contains(u)) {
+                return Err(Error::input(
+                    origin,
+                    None,
+                    None,
+                    format!(
+                        "spec '{}': exclude names unit '{u}', which the panel does not have",
+                        s.name
+                    ),
+                ));
+            }
+        }
+        Ok((panel, notes))
+    }
+
     fn run_one(&self, origin: &Path, panel: &Panel, spec: &Spec) -> Result<AnyRun> {
         let ctx =
             |e: Error| Error::Usage(format!("{}: spec '{}': {e}", origin.display(), spec.name));
-        let sample = self.sample_rows(panel, spec.years.as_deref());
+        let mut sample = self.sample_rows(panel, spec.years.as_deref());
+        if !spec.exclude.is_empty() {
+            let excluded: Vec<bool> = panel
+                .unit_labels()
+                .iter()
+                .map(|l| spec.exclude.contains(l))
+                .collect();
+            for (keep, &u) in sample.iter_mut().zip(panel.unit_ids()) {
+                *keep &= !excluded[u];
+            }
+        }
         if let Some(tr) = super::gmm::transformation(spec) {
             let (fit, effect) = super::gmm::run(panel, spec, tr, sample).map_err(ctx)?;
             return Ok(AnyRun::Gmm(Box::new(GmmRun {
@@ -163,6 +204,9 @@ impl SpecFile {
                 let mut o = b.options().map_err(ctx)?;
                 if let Some(c) = &clusters {
                     o.cluster = c.one_way().map_err(ctx)?;
+                }
+                if b.by_label {
+                    o.universe = Some(panel.unit_labels().to_vec());
                 }
                 Some(WildBootstrap::new(&fit, &h, &o).map_err(ctx)?)
             }

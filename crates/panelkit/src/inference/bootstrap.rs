@@ -203,6 +203,10 @@ pub struct BootOptions {
     pub level: f64,
     /// The p-value reported (and inverted for the interval).
     pub p_kind: PValueKind,
+    /// Draw weights over these cluster labels and give each cluster the weight of its label,
+    /// so bootstraps on different subsets of clusters share their draws (a joint bootstrap
+    /// across specifications); `None`: over the fit's own clusters, in cluster order.
+    pub universe: Option<Vec<String>>,
 }
 
 impl BootOptions {
@@ -216,6 +220,7 @@ impl BootOptions {
             cluster: ClusterBy::Unit,
             level: 0.95,
             p_kind: PValueKind::Symmetric,
+            universe: None,
         }
     }
 }
@@ -491,6 +496,13 @@ impl WildBootstrap {
         }
         let (tested, r) = Tested::new(fit, hypothesis)?;
         let cs = ClusterSums::new(fit, &opts.cluster)?;
+        if let Some(u) = &opts.universe {
+            if let Some(l) = cs.labels.iter().find(|l| !u.contains(l)) {
+                return Err(Error::Usage(format!(
+                    "bootstrap: cluster '{l}' is not among the labels the draws are made over"
+                )));
+            }
+        }
         Ok(Self::from_sums(fit, &cs, tested, &r, opts))
     }
 
@@ -516,7 +528,15 @@ impl WildBootstrap {
         let restricted = opts.kind == BootKind::Wcr;
         let ones = vec![1.0; g];
         let observed = pieces.stat(&ones, restricted, true, &mut buf);
-        let enumerated = opts.weights == BootWeights::Rademacher
+        // Each cluster's position in the universe of labels, when draws are made over it.
+        let slots: Option<Vec<usize>> = opts.universe.as_ref().map(|u| {
+            cs.labels
+                .iter()
+                .map(|l| u.iter().position(|x| x == l).unwrap_or(usize::MAX))
+                .collect()
+        });
+        let enumerated = slots.is_none()
+            && opts.weights == BootWeights::Rademacher
             && g < 63
             && (1u64 << g) as u128 <= opts.reps as u128;
         let mut v = vec![0.0; g];
@@ -531,9 +551,18 @@ impl WildBootstrap {
                 .collect()
         } else {
             let mut rng = ChaCha20Rng::seed_from_u64(opts.seed);
+            let mut big = vec![0.0; opts.universe.as_ref().map_or(0, Vec::len)];
             (0..opts.reps)
                 .map(|_| {
-                    draw(&mut rng, opts.weights, &mut v);
+                    match &slots {
+                        Some(slots) => {
+                            draw(&mut rng, opts.weights, &mut big);
+                            for (x, &j) in v.iter_mut().zip(slots) {
+                                *x = big.get(j).copied().unwrap_or(0.0);
+                            }
+                        }
+                        None => draw(&mut rng, opts.weights, &mut v),
+                    }
                     pieces.stat(&v, restricted, restricted, &mut buf)
                 })
                 .collect()
@@ -560,6 +589,27 @@ impl WildBootstrap {
     /// Cluster labels in cluster order.
     pub fn cluster_labels(&self) -> &[String] {
         &self.cluster_labels
+    }
+
+    /// The labels the weights are drawn over: the universe when one was given, else the
+    /// cluster labels. Two bootstraps with the same draw labels, seed and draws share draws.
+    pub fn draw_labels(&self) -> &[String] {
+        self.opts
+            .universe
+            .as_deref()
+            .unwrap_or(&self.cluster_labels)
+    }
+
+    /// The observed Rβ̂ − r.
+    pub fn estimate(&self) -> f64 {
+        self.estimate - self.hypothesis.rhs
+    }
+
+    /// The bootstrap estimates of Rβ − r, in draw order: under WCR the distribution of the
+    /// estimate with the null imposed (used by joint tests across specifications).
+    pub fn estimate_star(&self) -> Vec<f64> {
+        let d = self.d_of(self.hypothesis.rhs);
+        self.draws.iter().map(|s| s.n0 + d * s.n1).collect()
     }
 
     /// Number of clusters G.

@@ -1,6 +1,7 @@
 //! Multiple testing across a set of specifications: Romano–Wolf and Westfall–Young stepdown
 //! adjusted p-values from wild cluster bootstraps sharing their draws (pyfixest `rwolf` /
-//! `wyoung`, Stata `rwolf2`), and Holm's stepdown as the assumption-free baseline.
+//! `wyoung`, Stata `rwolf2`), Holm's stepdown as the assumption-free baseline, and the joint
+//! test of a specification curve (Simonsohn, Simmons & Nelson 2020) from the same draws.
 //!
 //! The bootstraps must share their draws: the same clusters, weights, seed and number of draws
 //! (so draw b is the same weight vector in every specification); this is checked through the
@@ -17,7 +18,7 @@ fn check(boots: &[&WildBootstrap]) -> Result<usize> {
     let (b, seed) = (first.reps(), first.seed());
     if boots
         .iter()
-        .any(|x| x.reps() != b || x.seed() != seed || x.cluster_labels() != first.cluster_labels())
+        .any(|x| x.reps() != b || x.seed() != seed || x.draw_labels() != first.draw_labels())
     {
         return Err(Error::Usage(
             "multiple testing: the bootstraps must share clusters, seed and number of draws".into(),
@@ -52,19 +53,19 @@ pub fn romano_wolf(boots: &[&WildBootstrap]) -> Result<Vec<f64>> {
     let t: Vec<f64> = boots.iter().map(|x| x.t_observed().abs()).collect();
     let ts: Vec<Vec<f64>> = boots.iter().map(|x| x.t_star()).collect();
     let order = order_desc(&t);
-    let pinit: Vec<f64> = (0..order.len())
-        .map(|s| {
-            let rest = &order[s..];
-            let hits = (0..b)
-                .filter(|&d| {
-                    rest.iter()
-                        .map(|&j| ts[j][d].abs())
-                        .fold(f64::NEG_INFINITY, f64::max)
-                        >= t[order[s]]
-                })
-                .count();
-            ((hits + 1) as f64 / (b + 1) as f64).min(1.0)
-        })
+    // For each draw, the maximum |t*| over hypotheses s, s+1, … along the stepdown order is a
+    // running maximum from the end: O(S·B) rather than O(S²·B).
+    let mut hits = vec![0usize; order.len()];
+    (0..b).for_each(|d| {
+        let mut run = f64::NEG_INFINITY;
+        for (s, &j) in order.iter().enumerate().rev() {
+            run = run.max(ts[j][d].abs());
+            hits[s] += usize::from(run >= t[j]);
+        }
+    });
+    let pinit: Vec<f64> = hits
+        .iter()
+        .map(|h| ((h + 1) as f64 / (b + 1) as f64).min(1.0))
         .collect();
     Ok(monotone(&order, &pinit))
 }
@@ -105,6 +106,91 @@ pub fn westfall_young(boots: &[&WildBootstrap]) -> Result<Vec<f64>> {
         })
         .collect();
     Ok(monotone(&order, &pinit))
+}
+
+/// The joint test of a specification curve "under the null" (Simonsohn, Simmons & Nelson
+/// 2020): the curve's median effect and its share of significant specifications, each set
+/// against their distribution when every specification's effect is zero.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CurveTest {
+    /// Draws B.
+    pub reps: usize,
+    /// Direction tested: −1 (negative effects) or +1, the sign of the observed median.
+    pub direction: f64,
+    /// Observed median effect across specifications.
+    pub median: f64,
+    /// Share of draws whose median is at least as far in `direction` (with +1 as
+    /// [`romano_wolf`]).
+    pub p_median: f64,
+    /// Observed share of specifications significant at `alpha` in `direction` (bootstrap
+    /// CRV1 t against t(G − 1)).
+    pub share_significant: f64,
+    /// Share of draws with at least as large a share significant in `direction`.
+    pub p_share: f64,
+    /// Significance level of each specification's test.
+    pub alpha: f64,
+}
+
+/// The curve test from restricted (WCR, effect = 0 imposed) wild cluster bootstraps that share
+/// their draws: draw b re-estimates every specification on the same cluster weights, so the
+/// dependence between specifications is kept, as in the authors' bootstrap of the whole curve.
+pub fn curve_test(boots: &[&WildBootstrap], alpha: f64) -> Result<CurveTest> {
+    let b = check(boots)?;
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(Error::Usage(format!(
+            "curve test: alpha {alpha} is not in (0, 1)"
+        )));
+    }
+    let crit: Vec<f64> = boots
+        .iter()
+        .map(|x| {
+            crate::inference::p_and_quantile(0.0, Some(x.n_clusters() as f64 - 1.0), 1.0 - alpha).1
+        })
+        .collect();
+    let obs: Vec<f64> = boots.iter().map(|x| x.estimate()).collect();
+    let median = median_of(&obs);
+    let direction = if median < 0.0 { -1.0 } else { 1.0 };
+    let share = |t: &mut dyn Iterator<Item = f64>| -> f64 {
+        let hits = t.zip(&crit).filter(|(t, c)| direction * t > **c).count();
+        hits as f64 / boots.len() as f64
+    };
+    let share_significant = share(&mut boots.iter().map(|x| x.t_observed()));
+    let est: Vec<Vec<f64>> = boots.iter().map(|x| x.estimate_star()).collect();
+    let ts: Vec<Vec<f64>> = boots.iter().map(|x| x.t_star()).collect();
+    let (mut hit_med, mut hit_share) = (0usize, 0usize);
+    let mut col = vec![0.0; boots.len()];
+    for d in 0..b {
+        for (c, e) in col.iter_mut().zip(&est) {
+            *c = e[d];
+        }
+        hit_med += usize::from(direction * median_of(&col) >= direction * median);
+        hit_share += usize::from(share(&mut ts.iter().map(|t| t[d])) >= share_significant);
+    }
+    let p = |h: usize| ((h + 1) as f64 / (b + 1) as f64).min(1.0);
+    Ok(CurveTest {
+        reps: b,
+        direction,
+        median,
+        p_median: p(hit_med),
+        share_significant,
+        p_share: p(hit_share),
+        alpha,
+    })
+}
+
+/// The median of finite values (mean of the middle two for an even count; NaN when none).
+pub fn median_of(x: &[f64]) -> f64 {
+    let mut v: Vec<f64> = x.iter().copied().filter(|a| a.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
 }
 
 /// Holm's stepdown adjustment of p-values (no resampling; valid under any dependence).
@@ -148,6 +234,51 @@ mod tests {
             assert!(westfall_young(&[&a, other]).is_err());
         }
         assert!(romano_wolf(&[]).is_err());
+    }
+
+    /// Draws over a universe of labels: the fit's own labels in order give the same draws;
+    /// a fit on a subset of clusters shares the draws of the clusters it keeps, so the
+    /// multiple-testing and curve functions accept the pair.
+    #[test]
+    fn draws_by_label_are_shared_across_subsets() {
+        let file = crate::testdata::reference("grunfeld.csv");
+        let p = crate::panel::io::read_csv(&file, "firm", "year").unwrap();
+        let fit = crate::estimators::fit_formula(&p, "inv ~ value + capital", None, None).unwrap();
+        let h = LinearHypothesis::parse("value").unwrap();
+        let mut o = BootOptions::new(3);
+        o.reps = 199;
+        let plain = WildBootstrap::new(&fit, &h, &o).unwrap();
+        o.universe = Some(plain.cluster_labels().to_vec());
+        let by_label = WildBootstrap::new(&fit, &h, &o).unwrap();
+        assert_eq!(plain.t_star(), by_label.t_star());
+        let keep: Vec<bool> = p.unit_ids().iter().map(|&u| u != 0).collect();
+        let sub = p.filter_rows(&keep);
+        let fit2 =
+            crate::estimators::fit_formula(&sub, "inv ~ value + capital", None, None).unwrap();
+        let part = WildBootstrap::new(&fit2, &h, &o).unwrap();
+        assert_eq!(part.n_clusters() + 1, by_label.n_clusters());
+        assert!(romano_wolf(&[&by_label, &part]).is_ok());
+        // Plain draws over the same labels in the same order are the same draws; a subset
+        // drawn over its own clusters is not.
+        assert!(romano_wolf(&[&plain, &part]).is_ok());
+        let mut own = o.clone();
+        own.universe = None;
+        let part_own = WildBootstrap::new(&fit2, &h, &own).unwrap();
+        assert!(romano_wolf(&[&plain, &part_own]).is_err());
+        let c = curve_test(&[&by_label, &part], 0.05).unwrap();
+        assert_eq!(c.reps, 199);
+        assert!(c.p_median > 0.0 && c.p_median <= 1.0 && c.p_share > 0.0 && c.p_share <= 1.0);
+        assert_eq!(c.median, 0.5 * (by_label.estimate() + part.estimate()));
+        // A cluster outside the universe is an error, not a silent zero weight.
+        o.universe = Some(vec!["nobody".into()]);
+        assert!(WildBootstrap::new(&fit, &h, &o).is_err());
+    }
+
+    #[test]
+    fn median_of_finite_values() {
+        assert_eq!(median_of(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median_of(&[4.0, 1.0, f64::NAN, 2.0, 3.0]), 2.5);
+        assert!(median_of(&[f64::NAN]).is_nan());
     }
 
     /// Holm on (0.01, 0.04, 0.03, 0.005): sorted 0.005·4, 0.01·3, 0.03·2, 0.04·1, made monotone.
