@@ -643,3 +643,39 @@ fn the_2016_break_specs_drop_the_changes_across_the_break() {
     assert_eq!(n("fd_year_post2016"), 98 * 3);
     assert_eq!(json["best_estimate"]["spec"], "fd_year_break");
 }
+
+/// `--save-fit FILE` writes the fit's coefficients, covariance and rows; the library reads it
+/// back and it agrees with the JSON table.
+#[test]
+fn save_fit_writes_a_fit_the_library_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fit.json");
+    let v = json(
+        &["--save-fit", path.to_str().unwrap()],
+        "inv ~ value + capital | firm",
+    );
+    let saved = panelkit::savefit::SavedFit::read(&path).unwrap();
+    assert_eq!(saved.terms, vec!["value", "capital"]);
+    assert_eq!(saved.rows.len(), 200);
+    for (j, row) in v["coefficients"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(saved.coefficients[j], row["estimate"].as_f64().unwrap());
+        let se = saved.std_error(&saved.terms[j]).unwrap();
+        assert!((se - row["std_error"].as_f64().unwrap()).abs() < 1e-12 * se);
+    }
+    // With two formulas it is refused before anything is written.
+    let other = dir.path().join("other.json");
+    let mut a = base("inv ~ value");
+    a.extend(
+        [
+            "--formula",
+            "inv ~ capital",
+            "--save-fit",
+            other.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let (ok, _, err) = run(&refs);
+    assert!(!ok && err.contains("--save-fit"), "{err}");
+    assert!(!other.exists());
+}

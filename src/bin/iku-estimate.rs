@@ -8,7 +8,7 @@
 //!              [--cluster "COL" | --cluster "COL1 + COL2"]
 //!              [--lags L] [--ssc none|fixest|stata|plm|linearmodels] [--weights COL]
 //!              [--lincom "l(x, 0) + l(x, 1)"]... [--wald "a = 0, b = 0"] [--level 0.95]
-//!              [--tests] [--drop-singletons] [--fd-across-gaps]
+//!              [--tests] [--drop-singletons] [--fd-across-gaps] [--save-fit FILE]
 //!              [--format table|json|csv|md|tex] [--out FILE]
 //!              [--boot wcr|wcu [--boot-reps B] [--boot-weights rademacher|webb|mammen|normal]
 //!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time|COL]
@@ -175,6 +175,11 @@ struct Cli {
     /// nulls). Weighted and between fits are refused.
     #[arg(long)]
     tests: bool,
+    /// Save the fit to FILE (JSON: coefficients, the full covariance matrix, and each
+    /// observation's unit, time, response, fitted value and residual), readable back with
+    /// `panelkit::savefit::SavedFit::read`. One --formula only.
+    #[arg(long, value_name = "FILE")]
+    save_fit: Option<PathBuf>,
     /// fd: difference consecutive rows across missing periods (plm's fd); default gap-aware.
     #[arg(long)]
     fd_across_gaps: bool,
@@ -349,6 +354,7 @@ struct Job {
     drop_singletons: bool,
     fd_across_gaps: bool,
     tests: bool,
+    save_fit: Option<PathBuf>,
     format: Format,
     boot: Option<BootRequest>,
 }
@@ -367,10 +373,15 @@ impl Job {
             ));
         }
         if cli.formula.len() > 1
-            && (cli.tests || !cli.lincom.is_empty() || cli.wald.is_some() || cli.boot.is_some())
+            && (cli.tests
+                || !cli.lincom.is_empty()
+                || cli.wald.is_some()
+                || cli.boot.is_some()
+                || cli.save_fit.is_some())
         {
             return Err(Error::Usage(
-                "--lincom, --wald, --tests and --boot apply to a single --formula".into(),
+                "--lincom, --wald, --tests, --boot and --save-fit apply to a single --formula"
+                    .into(),
             ));
         }
         if cli.boot.is_some() && matches!(format, Format::Csv | Format::Tex) {
@@ -423,6 +434,7 @@ impl Job {
             drop_singletons: cli.drop_singletons,
             fd_across_gaps: cli.fd_across_gaps,
             tests: cli.tests,
+            save_fit: cli.save_fit.clone(),
             format,
             boot: BootRequest::from_cli(cli)?,
         })
@@ -562,10 +574,15 @@ impl Job {
             Vec::new()
         };
         let text = render_with_tests(&fit, &table, &tests, self.format);
-        match &self.boot {
-            Some(b) => with_bootstrap(text, &b.run(&fit, panel)?, self.format),
-            None => Ok(text),
+        let text = match &self.boot {
+            Some(b) => with_bootstrap(text, &b.run(&fit, panel)?, self.format)?,
+            None => text,
+        };
+        // Written last, so a failing step leaves no file behind.
+        if let Some(path) = &self.save_fit {
+            panelkit::savefit::SavedFit::of(&fit, &table.vcov).write(path)?;
         }
+        Ok(text)
     }
 }
 
