@@ -43,7 +43,7 @@ def main():
     ap.add_argument("--strict", action="store_true", help="fail when outputs differ from the committed ones")
     ap.add_argument("notebooks", nargs="*", default=NOTEBOOKS)
     a = ap.parse_args()
-    stale = []
+    stale, failed = [], []
     for name in a.notebooks:
         path = HERE / name
         started = time.monotonic()
@@ -51,7 +51,8 @@ def main():
             nb = execute(path)
         except CellExecutionError as e:
             print(f"{name}: a cell failed:\n{e}", file=sys.stderr)
-            return 1
+            failed.append(name)
+            continue
         took = time.monotonic() - started
         differ = [i for (i, new), (_, old) in zip(outputs(nb), outputs(nbformat.read(path, as_version=4)))
                   if new != old]
@@ -64,7 +65,9 @@ def main():
                   "(`make notebooks-update` rewrites them)")
         else:
             print(f"{name}: executed in {took:.1f} s, outputs as committed")
-    return 1 if a.strict and stale else 0
+    bad = failed + (stale if a.strict else [])
+    print(f"notebooks: {len(a.notebooks) - len(bad)} passed, {len(bad)} failed")
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
