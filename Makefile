@@ -4,8 +4,11 @@ CARGO ?= cargo
 PANEL ?= data/synthetic/panel.csv
 SPEC ?= specs/vive.toml
 MULTIVERSE ?= specs/multiverse.toml
+NOTEBOOK_VENV := .venv-notebooks
+NOTEBOOK_PY := $(NOTEBOOK_VENV)/bin/python
+NOTEBOOK_ENV := $(NOTEBOOK_VENV)/installed.txt
 
-.PHONY: deps build reproduce synthetic test lint fmt bench clean
+.PHONY: deps build reproduce synthetic test lint fmt bench clean notebooks notebooks-update
 
 deps:
 	@bash .ci/deps.sh
@@ -21,11 +24,28 @@ reproduce: build
 synthetic: build
 	./target/release/iku-data simulate --seed 20220301 --out data/synthetic/panel.csv --manifest data/synthetic/manifest.toml
 
-## Unit, integration and peer-reference tests, then formatting and lints.
-test: deps
+## Unit, integration and peer-reference tests, formatting and lints, then the notebooks on the
+## debug binaries the tests have just built (no release build needed).
+test: deps $(NOTEBOOK_ENV)
 	$(CARGO) test --workspace --locked
 	$(CARGO) fmt --check
 	$(CARGO) clippy --workspace --locked --all-targets -- -D warnings
+	IKU_BIN_DIR=target/debug $(NOTEBOOK_PY) notebooks/run.py
+
+## The notebooks' Python environment, pinned by notebooks/requirements.txt.
+$(NOTEBOOK_ENV): notebooks/requirements.txt
+	@command -v python3 >/dev/null || { echo "the notebooks need Python 3.11 with venv and pip (python3)" >&2; exit 1; }
+	python3 -m venv $(NOTEBOOK_VENV)
+	$(NOTEBOOK_PY) -m pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
+	cp notebooks/requirements.txt $@
+
+## Execute every notebook (fails on any cell error; says which outputs differ from the committed ones).
+notebooks: build $(NOTEBOOK_ENV)
+	IKU_BIN_DIR=target/release $(NOTEBOOK_PY) notebooks/run.py
+
+## Execute every notebook and write its outputs in place, for committing.
+notebooks-update: build $(NOTEBOOK_ENV)
+	IKU_BIN_DIR=target/release $(NOTEBOOK_PY) notebooks/run.py --update
 
 lint: deps
 	$(CARGO) fmt --check
