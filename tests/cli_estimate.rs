@@ -598,17 +598,14 @@ fn every_binary_prints_its_version() {
     }
 }
 
-/// `specs/vive_break2016.toml` on the shipped panel: the 2016 IKU definition break handled by
-/// dropping the change across it (`break_year`) and by a post-2016 sample, beside the
-/// unadjusted spec.
-#[test]
-fn the_2016_break_specs_drop_the_changes_across_the_break() {
+/// `iku-estimate --spec SPEC` on the shipped panel into a new folder, which it returns.
+fn spec_run(spec: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_iku-estimate"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "--spec",
-            "specs/vive_break2016.toml",
+            spec,
             "--data",
             "data/synthetic/panel.csv",
             "--out-dir",
@@ -621,6 +618,15 @@ fn the_2016_break_specs_drop_the_changes_across_the_break() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    dir
+}
+
+/// `specs/vive_break2016.toml` on the shipped panel: the 2016 IKU definition break handled by
+/// dropping the change across it (`break_year`) and by a post-2016 sample, beside the
+/// unadjusted spec.
+#[test]
+fn the_2016_break_specs_drop_the_changes_across_the_break() {
+    let dir = spec_run("specs/vive_break2016.toml");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("estimates.json")).unwrap()).unwrap();
     let col = |name: &str| {
@@ -678,4 +684,56 @@ fn save_fit_writes_a_fit_the_library_reads_back() {
     let (ok, _, err) = run(&refs);
     assert!(!ok && err.contains("--save-fit"), "{err}");
     assert!(!other.exists());
+}
+
+/// `estimates.tex` is a table float an article can `\input` as is: where `pdflatex` is
+/// installed (Debian: texlive-latex-base, texlive-latex-recommended), a minimal article with
+/// booktabs and graphicx compiles it; the float has a caption, a label, panels of at most
+/// five columns, SYNTHETIC printed and the notes as text, not comments.
+#[test]
+fn estimates_tex_compiles_in_an_article() {
+    let dir = spec_run("specs/vive.toml");
+    let tex = std::fs::read_to_string(dir.path().join("estimates.tex")).unwrap();
+    for part in [
+        "\\begin{table}",
+        "\\caption{",
+        "\\label{tab:iku-estimates}",
+        "\\textbf{SYNTHETIC DATA",
+        "Panel A: specifications 1--5",
+        "Panel B: specifications 6--10",
+        "Columns: (1) FD, year effects;",
+        "Standard errors in parentheses",
+    ] {
+        assert!(tex.contains(part), "{part}");
+    }
+    assert!(
+        !tex.lines().any(|l| l.starts_with("% Sample")),
+        "notes are printed"
+    );
+    let have_pdflatex = std::process::Command::new("pdflatex")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_pdflatex {
+        eprintln!("pdflatex not installed: estimates.tex checked as text only");
+        return;
+    }
+    std::fs::write(
+        dir.path().join("doc.tex"),
+        "\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n\
+         \\usepackage{booktabs}\n\\usepackage{graphicx}\n\\begin{document}\n\
+         \\input{estimates.tex}\n\\end{document}\n",
+    )
+    .unwrap();
+    let run = std::process::Command::new("pdflatex")
+        .args(["-interaction=nonstopmode", "-halt-on-error", "doc.tex"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    assert!(dir.path().join("doc.pdf").exists());
 }

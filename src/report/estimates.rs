@@ -4,7 +4,7 @@
 //! JSON is the study's own document ([`SpecEstimates`]).
 
 use panelkit::etable::{Anchor, EstimateTable, ModelColumn, Row, Stat, TermEstimate};
-use panelkit::table::{fmt_coef, fmt_num, LatexNotes, Table, STARS_NOTE};
+use panelkit::table::{escape_tex, fmt_coef, fmt_num, LatexNotes, Table, STARS_NOTE};
 use serde::{Serialize, Serializer};
 
 /// The IKU effect of a spec: one term, or the sum of several (cumulative distributed lag).
@@ -123,6 +123,9 @@ impl Serialize for SpecColumn {
         .serialize(s)
     }
 }
+
+/// The most spec columns one panel of `estimates.tex` holds.
+pub const TEX_PANEL: usize = 5;
 
 /// The estimates of a spec set plus their provenance.
 #[derive(Debug, Clone, Serialize)]
@@ -444,13 +447,59 @@ impl SpecEstimates {
         s
     }
 
-    /// LaTeX tabular (booktabs) with the notes as comments.
+    /// A LaTeX `table` float ready for an article (needs `booktabs` and `graphicx`): caption
+    /// and label, SYNTHETIC printed when the data are, the specs in panels of at most
+    /// [`TEX_PANEL`] columns each scaled to the text width, and the notes printed under them.
     pub fn to_tex(&self) -> String {
-        let mut s = String::new();
+        let mut s = String::from(
+            "% Estimates of the IKU effect on spending, one column per spec.\n\
+             % Needs \\usepackage{booktabs} and \\usepackage{graphicx} in the preamble.\n",
+        );
+        let synthetic = if self.synthetic {
+            " (SYNTHETIC DATA --- not a finding)"
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "\\begin{{table}}[htbp]\n\\centering\n\\caption{{Competition exposure (IKU) and net \
+             administrative spending per inhabitant: estimates{synthetic}}}\n\\label{{tab:iku-estimates}}\n"
+        ));
         if self.synthetic {
-            s.push_str("% SYNTHETIC DATA -- not a finding.\n");
+            s.push_str("\\textbf{SYNTHETIC DATA --- not a finding.}\\par\\medskip\n");
         }
-        s.push_str(&self.grid().to_latex());
+        let chunks: Vec<&[SpecColumn]> = self.columns.chunks(TEX_PANEL).collect();
+        for (i, chunk) in chunks.iter().enumerate() {
+            if chunks.len() > 1 {
+                let first = i * TEX_PANEL + 1;
+                s.push_str(&format!(
+                    "\\textit{{Panel {}: specifications {first}--{}}}\\par\\smallskip\n",
+                    (b'A' + i as u8) as char,
+                    first + chunk.len() - 1
+                ));
+            }
+            // Numbered headers, so five columns fit a page; the key is in the notes.
+            let mut part = self.clone();
+            part.columns = chunk.to_vec();
+            for (j, c) in part.columns.iter_mut().enumerate() {
+                c.fit.label = format!("({})", i * TEX_PANEL + j + 1);
+            }
+            let body = part.grid().latex_notes(LatexNotes::Omit).to_latex();
+            s.push_str(&format!(
+                "\\resizebox{{\\linewidth}}{{!}}{{%\n{body}}}\n\\medskip\n"
+            ));
+        }
+        s.push_str("\\begin{minipage}{\\linewidth}\\footnotesize\n");
+        let key: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(j, c)| format!("({}) {}", j + 1, escape_tex(&c.fit.label)))
+            .collect();
+        s.push_str(&format!("Columns: {}.\\par\n", key.join("; ")));
+        for n in self.grid().latex_note_lines() {
+            s.push_str(&format!("{n}\\par\n"));
+        }
+        s.push_str("\\end{minipage}\n\\end{table}\n");
         s
     }
 }

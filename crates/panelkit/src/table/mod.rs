@@ -87,6 +87,9 @@ pub enum LatexNotes {
     Footer,
     /// After the tabular as `%` comment lines, verbatim (kept in the source, not printed).
     Comments,
+    /// Not written: the caller places them (e.g. once under several panels), from
+    /// [`Table::latex_note_lines`].
+    Omit,
 }
 
 /// A note under a table.
@@ -446,6 +449,14 @@ impl Table {
             }
         }
         s
+    }
+
+    /// Each note as LaTeX: its own rendering, or its text escaped.
+    pub fn latex_note_lines(&self) -> Vec<String> {
+        self.notes
+            .iter()
+            .map(|n| n.latex.clone().unwrap_or_else(|| escape_tex(&n.text)))
+            .collect()
     }
 
     /// Plain text: every column padded to its widest cell (at least its least width) and
