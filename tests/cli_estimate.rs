@@ -737,3 +737,58 @@ fn estimates_tex_compiles_in_an_article() {
     );
     assert!(dir.path().join("doc.pdf").exists());
 }
+
+/// `--help` lists the allowed values of every choice in that option's own help, taken here
+/// from the library so the help cannot drift from what the parser accepts.
+#[test]
+fn help_lists_the_allowed_values() {
+    let out = Command::new(env!("CARGO_BIN_EXE_iku-estimate"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).to_string();
+    // The help paragraph of one option: from its flag to the next flag.
+    let option = |flag: &str| -> String {
+        let start = help
+            .find(&format!("{flag} <"))
+            .unwrap_or_else(|| panic!("{flag}"));
+        let rest = &help[start + flag.len()..];
+        let end = rest.find("\n      --").unwrap_or(rest.len());
+        rest[..end].replace('\n', " ")
+    };
+    let word = |text: &str, w: &str| {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .any(|t| t == w)
+    };
+    let mut models: Vec<String> = panelkit::Model::ALL
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    models.extend(["gmm-diff", "gmm-sys"].map(String::from));
+    let vcovs: Vec<String> = panelkit::inference::VcovKind::ALL
+        .iter()
+        .map(|k| k.name().to_string())
+        .collect();
+    let sscs: Vec<String> = panelkit::inference::Ssc::PRESETS
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let formats = ["table", "json", "csv", "md", "tex"]
+        .map(String::from)
+        .to_vec();
+    let weights = ["rademacher", "webb", "mammen", "normal"]
+        .map(String::from)
+        .to_vec();
+    for (flag, names) in [
+        ("--model", models),
+        ("--vcov", vcovs),
+        ("--ssc", sscs),
+        ("--format", formats),
+        ("--boot-weights", weights),
+    ] {
+        let text = option(flag);
+        for n in names {
+            assert!(word(&text, &n), "{flag} help does not list '{n}': {text}");
+        }
+    }
+}

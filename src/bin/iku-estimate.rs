@@ -133,10 +133,12 @@ struct Cli {
     /// | code + region^year" (see below); repeat for a multi-model table.
     #[arg(long)]
     formula: Vec<String>,
-    /// Estimator; default: implied by the formula's absorbed effects, else within.
+    /// Estimator: pooled, within, within-time, twoways, fd, between, random, fixef, gmm-diff
+    /// or gmm-sys; default: implied by the formula's absorbed effects, else within.
     #[arg(long)]
     model: Option<String>,
-    /// Covariance estimator [default: cluster; with --spec, the study's].
+    /// Covariance estimator: iid, hc0, hc1, hc2, hc3, cluster, cluster-time, cluster-twoway,
+    /// driscoll-kraay, newey-west, crv2 or crv3 [default: cluster; with --spec, the study's].
     #[arg(long)]
     vcov: Option<String>,
     /// Cluster on these columns instead of the unit: "region", or "region + year" for
@@ -147,8 +149,8 @@ struct Cli {
     /// Lags for driscoll-kraay and newey-west (default ⌊T^{1/4}⌋).
     #[arg(long)]
     lags: Option<usize>,
-    /// Small-sample preset (see the README / `panelkit::inference::ssc`) [default: fixest;
-    /// with --spec, the study's].
+    /// Small-sample preset: none, fixest, stata, plm or linearmodels (see the README /
+    /// `panelkit::inference::ssc`) [default: fixest; with --spec, the study's].
     #[arg(long)]
     ssc: Option<String>,
     /// Analytic weights column (e.g. population).
@@ -163,7 +165,7 @@ struct Cli {
     /// Confidence level of the intervals (coefficients and lincoms).
     #[arg(long, default_value_t = 0.95)]
     level: f64,
-    /// Output format.
+    /// Output format: table, json, csv, md or tex.
     #[arg(long, default_value = "table")]
     format: String,
     /// Drop units observed once under unit fixed effects (counted as "singletons").
@@ -220,7 +222,7 @@ struct Cli {
     /// Bootstrap draws (all 2^G sign vectors when 2^G ≤ B with Rademacher weights).
     #[arg(long, default_value_t = 9999)]
     boot_reps: usize,
-    /// Bootstrap weights.
+    /// Bootstrap weights: rademacher, webb, mammen or normal.
     #[arg(long, default_value = "rademacher")]
     boot_weights: String,
     /// Seed of the ChaCha20 generator of the bootstrap draws.
