@@ -127,3 +127,34 @@ fn per_capita_and_fixed_prices() {
     p.set_num("fp", fp).unwrap();
     assert!(p.num("fp").is_some());
 }
+
+/// A column that enters only through its lag may be missing in the row itself: the row is
+/// kept, as plm 2.6-2 does (`plm(y ~ lag(x, 1), model = "pooling")` on this panel: 7
+/// observations, coefficients 2.5 and 0.04166667, from the R code
+/// below), not dropped as "missing values".
+///
+/// ```r
+/// d <- data.frame(id = rep(1:3, each = 4), t = rep(1:4, 3),
+///                 y = c(1,2,4,3, 2,3,5,4, 0,1,1,3), x = c(1,NA,2,3, 2,1,NA,4, 1,2,3,2))
+/// m <- plm(y ~ lag(x, 1), data = pdata.frame(d, index = c("id", "t")), model = "pooling")
+/// ```
+#[test]
+fn a_column_missing_only_in_the_row_of_its_lag_keeps_the_row() {
+    let p = read(
+        "id,t,y,x\n1,1,1,1\n1,2,2,NA\n1,3,4,2\n1,4,3,3\n2,1,2,2\n2,2,3,1\n2,3,5,NA\n2,4,4,4\n\
+         3,1,0,1\n3,2,1,2\n3,3,1,3\n3,4,3,2\n",
+    )
+    .unwrap();
+    let f = panelkit::Formula::parse("y ~ l(x, 1)").unwrap();
+    let fit = panelkit::estimate(
+        &p,
+        &f,
+        &panelkit::EstimateOptions::new(panelkit::Model::Pooled),
+    )
+    .unwrap();
+    assert_eq!(fit.n(), 7);
+    assert!((fit.coefficients()[0] - 2.5).abs() < 1e-12);
+    assert!((fit.coefficients()[1] - 0.041_666_666_666_666_67).abs() < 1e-12);
+    assert_eq!(fit.dropped_obs().get("missing values"), None);
+    assert_eq!(fit.dropped_obs().get("lags/leads"), Some(&5));
+}

@@ -187,7 +187,11 @@ fn complete_rows(
         .map(|t| opts.model.differences() || t.exprs().iter().any(|e| e.has_diff()))
         .collect();
     for (r, keep_r) in keep.iter_mut().enumerate() {
-        let raw_missing = raw.iter().any(|c| c[r].is_nan())
+        // A row is dropped only when a value the model uses is missing: a column that enters
+        // only through its lag (`l(x, 1)`) may be missing in the row itself, as in fixest
+        // and plm. The reason is the first that explains it.
+        let value_missing = vals.iter().any(|v| v[r].is_nan());
+        let raw_missing = (value_missing && raw.iter().any(|c| c[r].is_nan()))
             || cat_missing[r]
             || w.is_some_and(|w| !(w[r] > 0.0 && w[r].is_finite()));
         let outside = opts.sample.as_ref().is_some_and(|m| !m[r]);
@@ -200,7 +204,7 @@ fn complete_rows(
             Some("lags/leads")
         } else if nan_where(&differenced) {
             Some("differences")
-        } else if vals.iter().any(|v| v[r].is_nan()) {
+        } else if value_missing {
             Some("non-finite values")
         } else {
             None
