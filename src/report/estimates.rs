@@ -432,16 +432,14 @@ impl SpecEstimates {
 
     /// JSON: the full structure, numbers at full precision.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
-        v.push(b'\n');
-        v
+        super::pretty_json(self).unwrap_or_default()
     }
 
     /// Markdown table with notes underneath.
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
         if self.synthetic {
-            s.push_str("**SYNTHETIC DATA — not a finding.**\n\n");
+            s.push_str(super::SYNTHETIC_BANNER);
         }
         s.push_str(&self.grid().to_markdown());
         s

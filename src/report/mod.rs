@@ -9,3 +9,13 @@ pub mod markdown;
 pub mod multiverse;
 pub mod projection;
 pub mod text;
+
+/// The banner that opens every Markdown output made from the synthetic panel.
+pub const SYNTHETIC_BANNER: &str = "**SYNTHETIC DATA — not a finding.**\n\n";
+
+/// Pretty JSON with a trailing newline, as every JSON output is written.
+pub fn pretty_json<T: serde::Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut v = serde_json::to_vec_pretty(value)?;
+    v.push(b'\n');
+    Ok(v)
+}

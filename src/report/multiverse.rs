@@ -91,16 +91,14 @@ impl MultiverseReport {
 
     /// The whole run as JSON (numbers at full precision).
     pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
-        v.push(b'\n');
-        v
+        super::pretty_json(self).unwrap_or_default()
     }
 
     /// The summary, the joint test, the savings distribution and the table of every spec.
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
         if self.synthetic {
-            s.push_str("**SYNTHETIC DATA — not a finding.**\n\n");
+            s.push_str(super::SYNTHETIC_BANNER);
         }
         s.push_str("# Multiverse\n\n");
         s.push_str(&format!(

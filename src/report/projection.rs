@@ -149,10 +149,8 @@ pub(crate) fn approximation_warning(p: &Projection, sep: &str) -> Option<String>
 impl Projection {
     /// Pretty JSON with a trailing newline (missing intervals are `null`).
     pub fn to_json(&self) -> Result<Vec<u8>> {
-        let mut v = serde_json::to_vec_pretty(self)
-            .map_err(|e| Error::Data(format!("cannot render projection JSON: {e}")))?;
-        v.push(b'\n');
-        Ok(v)
+        super::pretty_json(self)
+            .map_err(|e| Error::Data(format!("cannot render projection JSON: {e}")))
     }
 
     /// One row per municipality (code order). `tenderable_approximated` is `true` where the

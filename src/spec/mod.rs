@@ -213,6 +213,13 @@ pub struct Spec {
     pub long_run: bool,
 }
 
+impl Spec {
+    /// The effect as a linear combination: weight 1 on each of its terms.
+    pub fn effect_weights(&self) -> Vec<(&str, f64)> {
+        self.effect.iter().map(|t| (t.as_str(), 1.0)).collect()
+    }
+}
+
 impl SpecFile {
     /// Reads and checks a spec file; errors name the file and, for TOML errors, the line.
     pub fn load(path: &Path) -> Result<SpecFile> {

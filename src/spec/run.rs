@@ -38,9 +38,7 @@ impl SpecRun {
     pub fn crv3_effect(&self) -> Result<CoefRow> {
         let v = VcovSpec::new(VcovKind::Crv3).with_ssc(self.table.vcov.spec.ssc());
         let v = self.fit.vcov(&v)?;
-        let weights: Vec<(&str, f64)> =
-            self.spec.effect.iter().map(|t| (t.as_str(), 1.0)).collect();
-        self.fit.lincom(&weights, &v, 0.95)
+        self.fit.lincom(&self.spec.effect_weights(), &v, 0.95)
     }
 }
 
@@ -196,8 +194,9 @@ impl SpecFile {
                 ))));
             }
         }
-        let weights: Vec<(&str, f64)> = spec.effect.iter().map(|t| (t.as_str(), 1.0)).collect();
-        let effect = fit.lincom(&weights, &table.vcov, 0.95).map_err(ctx)?;
+        let effect = fit
+            .lincom(&spec.effect_weights(), &table.vcov, 0.95)
+            .map_err(ctx)?;
         let draws = match spec.bootstrap.as_ref().or(self.study.bootstrap.as_ref()) {
             Some(b) => {
                 let h = effect_hypothesis(spec).map_err(ctx)?;

@@ -512,17 +512,44 @@ mod tests {
         .unwrap()
     }
 
-    /// y = 2 + unit effect + 0.5 x1 − 1.5 x2 exactly: every estimator must recover the slopes.
-    #[test]
-    fn recovers_exact_slopes() {
-        let units = ["a", "a", "a", "b", "b", "b", "c", "c", "c", "c"];
-        let years = [1, 2, 3, 1, 2, 3, 1, 2, 3, 4];
+    /// A small unbalanced panel on which y = 2 + unit effect + 0.5 x1 − 1.5 x2 exactly.
+    struct ExactData {
+        units: [&'static str; 10],
+        years: [i64; 10],
+        x1: Vec<f64>,
+        x2: Vec<f64>,
+        fe: [f64; 10],
+        y: Vec<f64>,
+    }
+
+    fn exact_data() -> ExactData {
         let x1 = vec![1.0, 4.0, 2.0, 3.0, 7.0, 1.0, 5.0, 2.0, 8.0, 3.0];
         let x2 = vec![0.5, 1.0, 3.0, 2.0, 0.0, 1.5, 1.0, 4.0, 2.5, 0.0];
         let fe = [1.0, 1.0, 1.0, -2.0, -2.0, -2.0, 0.5, 0.5, 0.5, 0.5];
-        let y: Vec<f64> = (0..10)
+        let y = (0..10)
             .map(|i| 2.0 + fe[i] + 0.5 * x1[i] - 1.5 * x2[i])
             .collect();
+        ExactData {
+            units: ["a", "a", "a", "b", "b", "b", "c", "c", "c", "c"],
+            years: [1, 2, 3, 1, 2, 3, 1, 2, 3, 4],
+            x1,
+            x2,
+            fe,
+            y,
+        }
+    }
+
+    /// y = 2 + unit effect + 0.5 x1 − 1.5 x2 exactly: every estimator must recover the slopes.
+    #[test]
+    fn recovers_exact_slopes() {
+        let ExactData {
+            units,
+            years,
+            x1,
+            x2,
+            y,
+            ..
+        } = exact_data();
         let p = panel(&units, &years, vec![("y", y), ("x1", x1), ("x2", x2)]);
         let f = Formula::parse("y ~ x1 + x2").unwrap();
         for m in [Model::Within, Model::Twoways, Model::Fd] {
@@ -542,14 +569,14 @@ mod tests {
     /// column constant within units with the same offset is still dropped as absorbed.
     #[test]
     fn large_offset_column_keeps_its_within_variation() {
-        let units = ["a", "a", "a", "b", "b", "b", "c", "c", "c", "c"];
-        let years = [1, 2, 3, 1, 2, 3, 1, 2, 3, 4];
-        let x1 = vec![1.0, 4.0, 2.0, 3.0, 7.0, 1.0, 5.0, 2.0, 8.0, 3.0];
-        let x2 = vec![0.5, 1.0, 3.0, 2.0, 0.0, 1.5, 1.0, 4.0, 2.5, 0.0];
-        let fe = [1.0, 1.0, 1.0, -2.0, -2.0, -2.0, 0.5, 0.5, 0.5, 0.5];
-        let y: Vec<f64> = (0..10)
-            .map(|i| 2.0 + fe[i] + 0.5 * x1[i] - 1.5 * x2[i])
-            .collect();
+        let ExactData {
+            units,
+            years,
+            x1,
+            x2,
+            fe,
+            y,
+        } = exact_data();
         let big: Vec<f64> = x1.iter().map(|v| v + 1e12).collect();
         let const_big: Vec<f64> = fe.iter().map(|v| v + 1e12).collect();
         let w: Vec<f64> = (0..10).map(|i| 1.0 + (i % 3) as f64).collect();

@@ -178,16 +178,7 @@ impl RawKeys {
                     unit_of,
                 )
             }
-            UnitKeys::Text(v) => {
-                let mut labels = v.clone();
-                labels.sort();
-                labels.dedup();
-                let unit_of = v
-                    .iter()
-                    .map(|k| labels.binary_search(k).unwrap_or(0))
-                    .collect();
-                (labels, unit_of)
-            }
+            UnitKeys::Text(v) => rank_texts(v),
         }
     }
 
@@ -197,17 +188,23 @@ impl RawKeys {
         match &self.times {
             TimeKeys::Int(v) => (v.clone(), None),
             TimeKeys::Text(v) => {
-                let mut tl = v.clone();
-                tl.sort();
-                tl.dedup();
-                let vals = v
-                    .iter()
-                    .map(|k| tl.binary_search(k).unwrap_or(0) as i64)
-                    .collect();
-                (vals, Some(tl))
+                let (labels, rank) = rank_texts(v);
+                (rank.into_iter().map(|r| r as i64).collect(), Some(labels))
             }
         }
     }
+}
+
+/// Distinct text labels in text order, and each row's rank among them.
+fn rank_texts(v: &[String]) -> (Vec<String>, Vec<usize>) {
+    let mut labels = v.to_vec();
+    labels.sort();
+    labels.dedup();
+    let rank = v
+        .iter()
+        .map(|k| labels.binary_search(k).unwrap_or(0))
+        .collect();
+    (labels, rank)
 }
 
 /// The error for a time column mixing integer periods and other labels.
