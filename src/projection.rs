@@ -909,7 +909,7 @@ pub fn multipliers(panel: &Panel, year: i64, k: usize) -> Result<definitions::Mu
 pub fn national_iku_series(panel: &Panel) -> Result<Vec<(i64, f64)>> {
     let rows = tender_rows(panel)?;
     let mut out: Vec<(i64, f64, f64)> = Vec::new();
-    for t in panel.distinct_times() {
+    for &t in panel.distinct_times() {
         out.push((t, 0.0, 0.0));
     }
     for (r, a) in rows.iter().enumerate() {

@@ -973,7 +973,8 @@ pub fn calibration_report(panel: &Panel) -> Result<(Vec<TargetCheck>, NationalSe
 fn national_series(panel: &Panel) -> Result<NationalSeries> {
     panel
         .distinct_times()
-        .into_iter()
+        .iter()
+        .copied()
         .map(|y| {
             let tendered: f64 = cross_section(panel, TENDERED, y)?.iter().sum();
             let tenderable: f64 = cross_section(panel, TENDERABLE, y)?.iter().sum();
@@ -994,7 +995,8 @@ fn min_correlation_with_real(panel: &Panel) -> Result<f64> {
     let mut min_corr = f64::INFINITY;
     for y in panel
         .distinct_times()
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|y| REL_YEARS.contains(y))
     {
         let ne = cross_section(panel, NETEXP, y)?;

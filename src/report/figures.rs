@@ -894,7 +894,8 @@ pub fn tendered_bn_dkk(
     let f = factor.as_deref().unwrap_or(&ones);
     let mut actual: Vec<(i64, f64)> = panel
         .distinct_times()
-        .into_iter()
+        .iter()
+        .copied()
         .map(|t| (t, 0.0))
         .collect();
     for (r, a) in amounts.iter().enumerate() {

@@ -4,14 +4,16 @@
 //! dropped with their reason) → **assemble** (residuals, R², degrees of freedom, the [`Fit`]).
 
 use super::fit::{DroppedTerm, Fit, RandomComponents};
-use super::ids::Grouping;
 use super::ids::PanelIds;
 use super::model::{Model, INTERCEPT};
 use super::options::EstimateOptions;
 use super::random::swamy_arora;
 use super::sample::{prepare, Sample};
 use super::solve::{least_squares, Ls};
-use super::transform::{alternating_projections, demean, group_means, norm_w, scale_by, twoway};
+use super::transform::{
+    alternating_projections, demean, demean_in_place, group_means, norm_w, scale_by,
+    scale_in_place, twoway,
+};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::panel::Panel;
@@ -38,7 +40,7 @@ pub fn fit_formula(
 /// Estimates `formula` on `panel` with the options' model, weights and sample choices.
 pub fn estimate(panel: &Panel, formula: &Formula, opts: &EstimateOptions) -> Result<Fit> {
     let s = prepare(panel, formula, opts)?;
-    estimate_sample(&s, formula, opts)
+    estimate_sample(s, formula, opts)
 }
 
 /// Estimates several models on one estimation sample, prepared once for `opts` (whose model
@@ -53,16 +55,12 @@ pub fn estimate_models(
     let s = prepare(panel, formula, opts)?;
     models
         .iter()
-        .map(|&m| estimate_sample(&s, formula, &opts.clone().with_model(m)))
+        .map(|&m| estimate_sample(s.clone(), formula, &opts.clone().with_model(m)))
         .collect()
 }
 
 /// Estimates on a prepared sample: transform → solve → assemble.
-pub(crate) fn estimate_sample(
-    s: &Sample,
-    formula: &Formula,
-    opts: &EstimateOptions,
-) -> Result<Fit> {
+pub(crate) fn estimate_sample(s: Sample, formula: &Formula, opts: &EstimateOptions) -> Result<Fit> {
     let model = opts.model;
     if opts.drop_singletons && model == Model::Fixef {
         return Err(Error::Usage(
@@ -77,9 +75,12 @@ pub(crate) fn estimate_sample(
             model.name()
         )));
     }
-    check_magnitudes(s, formula)?;
-    let design = Design::new(s, formula.intercept && model.has_intercept(), model);
-    let t = transform(s, &design, model)?;
+    check_magnitudes(&s, formula)?;
+    let mut s = s;
+    let mut design = Design::new(&mut s, formula.intercept && model.has_intercept(), model);
+    let t = transform(&s, &mut design, model)?;
+    // The sample's response is not read again: free it before the factorisation.
+    s.y = Vec::new();
     let solved = solve(&t, &design, model, formula)?;
     assemble(s, formula, model, &design, t, solved)
 }
@@ -123,7 +124,8 @@ struct Design {
 }
 
 impl Design {
-    fn new(s: &Sample, intercept: bool, model: Model) -> Design {
+    /// Takes the sample's regressor columns (moved, not copied).
+    fn new(s: &mut Sample, intercept: bool, model: Model) -> Design {
         let mut names: Vec<String> = Vec::new();
         let mut raw: Vec<Vec<f64>> = Vec::new();
         if intercept {
@@ -131,17 +133,21 @@ impl Design {
             raw.push(vec![1.0; s.y.len()]);
         }
         names.extend(s.names.iter().cloned());
-        raw.extend(s.cols.iter().cloned());
+        raw.extend(std::mem::take(&mut s.cols));
         let w = s.w.as_deref();
         let refn = if model.absorbs_effects() {
-            let ones = norm_w(&vec![1.0; s.y.len()], w);
+            let sum_w = (0..s.y.len()).fold(0.0, |a, i| a + w.map_or(1.0, |w| w[i]));
+            let ones = sum_w.sqrt();
             raw.iter_mut()
                 .map(|c| {
-                    let m = group_means(c, &vec![0; c.len()], 1, w)[0];
-                    let centred: Vec<f64> = c.iter().map(|v| v - m).collect();
-                    let spread = norm_w(&centred, w);
+                    let m = weighted_mean(c, w);
+                    let spread = (0..c.len())
+                        .fold(0.0, |a, i| {
+                            a + w.map_or(1.0, |w| w[i]) * (c[i] - m) * (c[i] - m)
+                        })
+                        .sqrt();
                     if m.abs() * ones > CENTRE_RATIO * spread {
-                        *c = centred;
+                        c.iter_mut().for_each(|v| *v -= m);
                     }
                     spread
                 })
@@ -153,33 +159,52 @@ impl Design {
     }
 }
 
+/// The weighted mean of `x` (weights default to 1; 0 when the weights sum to 0), summed in
+/// row order as [`group_means`] does.
+fn weighted_mean(x: &[f64], w: Option<&[f64]>) -> f64 {
+    let (mut s, mut sw) = (0.0, 0.0);
+    for (i, v) in x.iter().enumerate() {
+        let wi = w.map_or(1.0, |w| w[i]);
+        s += wi * v;
+        sw += wi;
+    }
+    if sw > 0.0 {
+        s / sw
+    } else {
+        0.0
+    }
+}
+
 /// The transformed regression: response and design after the model's transformation.
 struct Transformed {
     /// √w-scaled transformed response.
     ys: Vec<f64>,
     /// √w-scaled transformed columns of the design (every column, kept or not).
     xs: Vec<Vec<f64>>,
-    /// Transformed response, not √w-scaled.
-    y: Vec<f64>,
+    /// Transformed response, not √w-scaled; `None` when it equals `ys` (unweighted).
+    y: Option<Vec<f64>>,
     /// Reference norms of the columns (the design's, or the unit means' for between).
     refn: Vec<f64>,
-    /// Ids of the transformed observations (between: one per unit).
-    ids: PanelIds,
+    /// Ids of the transformed observations when they are not the sample's (between: one per
+    /// unit).
+    ids: Option<PanelIds>,
     sqrt_w: Option<Vec<f64>>,
     /// Absorbed fixed-effect parameters.
     k_fe: usize,
     random: Option<RandomComponents>,
 }
 
-/// Transform stage: the model's panel transformation.
-fn transform(s: &Sample, d: &Design, model: Model) -> Result<Transformed> {
+/// Transform stage: the model's panel transformation (the design's raw columns are consumed:
+/// transformed in place where the model allows).
+fn transform(s: &Sample, d: &mut Design, model: Model) -> Result<Transformed> {
     let sqrt_w: Option<Vec<f64>> = s.w.as_ref().map(|w| w.iter().map(|v| v.sqrt()).collect());
+    let refn = d.refn.clone();
     let plain = |ys, xs, y, k_fe| Transformed {
         ys,
         xs,
         y,
-        refn: d.refn.clone(),
-        ids: s.ids.clone(),
+        refn: refn.clone(),
+        ids: None,
         sqrt_w: sqrt_w.clone(),
         k_fe,
         random: None,
@@ -188,8 +213,10 @@ fn transform(s: &Sample, d: &Design, model: Model) -> Result<Transformed> {
     Ok(match model {
         Model::Pooled | Model::Fd => {
             let sw = sqrt_w.as_deref();
-            let xs = d.raw.iter().map(|c| scale_by(c, sw)).collect();
-            plain(scale_by(&s.y, sw), xs, s.y.clone(), 0)
+            let mut xs = std::mem::take(&mut d.raw);
+            xs.iter_mut().for_each(|c| scale_in_place(c, sw));
+            let (ys, y) = scaled_pair(s.y.clone(), sw);
+            plain(ys, xs, y, 0)
         }
         Model::Within => {
             let (ys, xs, y) = demeaned(s, d, &ids.unit, ids.n_units(), sqrt_w.as_deref());
@@ -214,7 +241,16 @@ fn transform(s: &Sample, d: &Design, model: Model) -> Result<Transformed> {
 
 /// A transformed regression with absorbed effects: (scaled y, scaled columns, y, absorbed
 /// parameters).
-type Absorbed = (Vec<f64>, Vec<Vec<f64>>, Vec<f64>, usize);
+type Absorbed = (Vec<f64>, Vec<Vec<f64>>, Option<Vec<f64>>, usize);
+
+/// The transformed response as (√w-scaled, unscaled when it differs): one vector when
+/// unweighted.
+fn scaled_pair(yt: Vec<f64>, sw: Option<&[f64]>) -> (Vec<f64>, Option<Vec<f64>>) {
+    match sw {
+        Some(_) => (scale_by(&yt, sw), Some(yt)),
+        None => (yt, None),
+    }
+}
 
 /// Any number of fixed effects, absorbed by alternating projections: (scaled y, scaled
 /// columns, y, absorbed parameters). The absorbed count is fixest's: Σ levels − (number of
@@ -246,48 +282,32 @@ fn projected(s: &Sample, d: &Design, sw: Option<&[f64]>) -> Result<Absorbed> {
         .map(|c| run(c).map(|v| scale_by(&v, sw)))
         .collect::<Result<Vec<_>>>()?;
     let k_fe = s.fe.iter().map(|g| g.levels).sum::<usize>() + 1 - s.fe.len();
-    Ok((scale_by(&yt, sw), xs, yt, k_fe))
-}
-
-/// The absorbed fixed effects of a fit as groupings of its observations.
-fn absorbed(s: &Sample, model: Model) -> Vec<Grouping> {
-    let ids = &s.ids;
-    let unit = || Grouping::new("unit", &ids.unit);
-    let time = || Grouping::new("time", &ids.time_idx);
-    match model {
-        Model::Within => vec![unit()],
-        Model::WithinTime => vec![time()],
-        Model::Twoways => vec![unit(), time()],
-        Model::Fixef => s.fe.clone(),
-        _ => Vec::new(),
-    }
+    let (ys, y) = scaled_pair(yt, sw);
+    Ok((ys, xs, y, k_fe))
 }
 
 /// Within transformation by one grouping: (scaled y, scaled columns, y).
 fn demeaned(
     s: &Sample,
-    d: &Design,
+    d: &mut Design,
     g: &[usize],
     ng: usize,
     sw: Option<&[f64]>,
-) -> (Vec<f64>, Vec<Vec<f64>>, Vec<f64>) {
+) -> (Vec<f64>, Vec<Vec<f64>>, Option<Vec<f64>>) {
     let w = s.w.as_deref();
     let yt = demean(&s.y, g, ng, w);
-    let xs = d
-        .raw
-        .iter()
-        .map(|c| scale_by(&demean(c, g, ng, w), sw))
-        .collect();
-    (scale_by(&yt, sw), xs, yt)
+    let mut xs = std::mem::take(&mut d.raw);
+    for c in xs.iter_mut() {
+        demean_in_place(c, g, ng, w);
+        scale_in_place(c, sw);
+    }
+    let (ys, y) = scaled_pair(yt, sw);
+    (ys, xs, y)
 }
 
 /// Exact two-way within transformation, partialling out the larger grouping by demeaning:
 /// (scaled y, scaled columns, y, absorbed parameters).
-fn twoways(
-    s: &Sample,
-    d: &Design,
-    sw: Option<&[f64]>,
-) -> (Vec<f64>, Vec<Vec<f64>>, Vec<f64>, usize) {
+fn twoways(s: &Sample, d: &Design, sw: Option<&[f64]>) -> Absorbed {
     let ids = &s.ids;
     let (nu, nt) = (ids.n_units(), ids.n_times);
     let mut all = vec![s.y.clone()];
@@ -299,10 +319,7 @@ fn twoways(
     };
     let (mut out, kept) = twoway(&all, prim, sec, s.w.as_deref());
     let ys = out.remove(0);
-    let yt = match sw {
-        Some(sw) => ys.iter().zip(sw).map(|(a, b)| a / b).collect(),
-        None => ys.clone(),
-    };
+    let yt = sw.map(|sw| ys.iter().zip(sw).map(|(a, b)| a / b).collect());
     (ys, out, yt, prim.1 + kept)
 }
 
@@ -317,11 +334,11 @@ fn between(s: &Sample, d: &Design) -> Transformed {
         .map(|c| group_means(c, &ids.unit, nu, None))
         .collect();
     Transformed {
-        ys: yb.clone(),
+        ys: yb,
         refn: xs.iter().map(|c| norm_w(c, None)).collect(),
         xs,
-        y: yb,
-        ids: ids.unit_means(),
+        y: None,
+        ids: Some(ids.unit_means()),
         sqrt_w: None,
         k_fe: 0,
         random: None,
@@ -344,11 +361,11 @@ fn quasi_demeaned(s: &Sample, d: &Design) -> Result<Transformed> {
     };
     let yt = qd(&s.y);
     Ok(Transformed {
-        ys: yt.clone(),
+        ys: yt,
         xs: d.raw.iter().map(qd).collect(),
-        y: yt,
+        y: None,
         refn: d.refn.clone(),
-        ids: ids.clone(),
+        ids: None,
         sqrt_w: None,
         k_fe: 0,
         random: Some(comp),
@@ -398,25 +415,34 @@ fn solve(t: &Transformed, d: &Design, model: Model, formula: &Formula) -> Result
 
 /// Assemble stage: the kept design, residuals, RSS and R², and the degrees-of-freedom check.
 fn assemble(
-    s: &Sample,
+    s: Sample,
     formula: &Formula,
     model: Model,
     d: &Design,
-    t: Transformed,
+    mut t: Transformed,
     solved: Solved,
 ) -> Result<Fit> {
     let Solved { ls, dropped_terms } = solved;
     let kept = &ls.qr.kept;
     let (n, k) = (t.ys.len(), kept.len());
-    let x = kept_design(&t.xs, kept, n);
+    let x = kept_design(std::mem::take(&mut t.xs), kept, n);
     let resid_s = scaled_residuals(&x, &ls.beta, &t.ys);
+    let rss: f64 = resid_s.iter().map(|v| v * v).sum();
     let resid: Vec<f64> = match &t.sqrt_w {
         Some(swv) => resid_s.iter().zip(swv).map(|(u, s)| u / s).collect(),
-        None => resid_s.clone(),
+        None => resid_s,
     };
-    let rss: f64 = resid_s.iter().map(|v| v * v).sum();
-    let r2 = r2_plm(&t.y, &resid);
+    let y = t.y.take().unwrap_or_else(|| std::mem::take(&mut t.ys));
+    let r2 = r2_plm(&y, &resid);
     let r_inv = ls.qr.r_inv();
+    let Sample {
+        ids, dropped, fe, ..
+    } = s;
+    // The fixef model's groupings are the sample's; the others' are built on first use.
+    let absorbed = std::sync::OnceLock::new();
+    if model == Model::Fixef {
+        let _ = absorbed.set(fe);
+    }
     let fit = Fit {
         model,
         formula: formula.text.clone(),
@@ -425,22 +451,22 @@ fn assemble(
         coefficients: ls.beta.clone(),
         x,
         resid,
-        y: t.y,
+        y,
         sqrt_w: t.sqrt_w,
         xtx_inv: r_inv.dot(&r_inv.t()),
         q: ls.qr.thin_q(),
         r_inv,
-        ids: t.ids,
+        ids: t.ids.unwrap_or(ids),
         n,
         k,
         k_fe: t.k_fe,
         rss,
         r2,
         r2_within: model.absorbs_effects().then_some(r2),
-        dropped_obs: s.dropped.clone(),
+        dropped_obs: dropped,
         dropped_terms,
         random: t.random,
-        fe: absorbed(s, model),
+        fe: absorbed,
     };
     if fit.df_resid() == 0 {
         return Err(Error::Data(format!(
@@ -455,12 +481,16 @@ fn assemble(
     Ok(fit)
 }
 
-/// The kept columns of the transformed design as an n × k matrix.
-fn kept_design(xs: &[Vec<f64>], kept: &[usize], n: usize) -> Array2<f64> {
+/// The kept columns of the transformed design as an n × k matrix; each column is freed once
+/// copied, so the design is never held twice.
+fn kept_design(xs: Vec<Vec<f64>>, kept: &[usize], n: usize) -> Array2<f64> {
     let mut x = Array2::<f64>::zeros((n, kept.len()));
-    for (c, &j) in kept.iter().enumerate() {
-        for i in 0..n {
-            x[[i, c]] = xs[j][i];
+    for (j, col) in xs.into_iter().enumerate() {
+        if let Ok(c) = kept.binary_search(&j) {
+            x.column_mut(c)
+                .iter_mut()
+                .zip(&col)
+                .for_each(|(a, b)| *a = *b);
         }
     }
     x

@@ -69,8 +69,9 @@ pub struct Fit {
     pub(crate) dropped_obs: BTreeMap<String, usize>,
     pub(crate) dropped_terms: Vec<DroppedTerm>,
     pub(crate) random: Option<RandomComponents>,
-    /// The absorbed fixed effects as groupings of the observations (for nesting checks).
-    pub(crate) fe: Vec<Grouping>,
+    /// The absorbed fixed effects as groupings of the observations (for nesting checks):
+    /// given for the fixef model, built from the ids on first use for the others.
+    pub(crate) fe: std::sync::OnceLock<Vec<Grouping>>,
 }
 
 /// A term name without whitespace, so `l(x,1)` and `l(x, 1)` compare equal.
@@ -186,7 +187,16 @@ impl Fit {
 
     /// The absorbed fixed effects as groupings of the observations.
     pub fn fixed_effects(&self) -> &[Grouping] {
-        &self.fe
+        self.fe.get_or_init(|| {
+            let unit = || Grouping::of_usize("unit", &self.ids.unit);
+            let time = || Grouping::of_usize("time", &self.ids.time_idx);
+            match self.model {
+                Model::Within => vec![unit()],
+                Model::WithinTime => vec![time()],
+                Model::Twoways => vec![unit(), time()],
+                _ => Vec::new(),
+            }
+        })
     }
 
     /// Random-effects variance components (random effects only).
@@ -204,6 +214,14 @@ impl Fit {
         match &self.sqrt_w {
             Some(s) => self.resid.iter().zip(s).map(|(u, w)| u * w).collect(),
             None => self.resid.clone(),
+        }
+    }
+
+    /// [`Fit::scaled_resid`] without a copy when unweighted.
+    pub(crate) fn scaled_resid_ref(&self) -> std::borrow::Cow<'_, [f64]> {
+        match &self.sqrt_w {
+            Some(_) => std::borrow::Cow::Owned(self.scaled_resid()),
+            None => std::borrow::Cow::Borrowed(&self.resid),
         }
     }
 

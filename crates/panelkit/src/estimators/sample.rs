@@ -55,15 +55,23 @@ pub(crate) fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) 
     for t in &terms {
         cats.extend(formula.factor_of(panel, t)?);
     }
+    // The keys are never missing, so a fixed effect made of keys only is built when the
+    // model absorbs it by alternating projections, not to flag missing rows.
     let fes: Vec<Categorical> = formula
         .fixed_effect_columns()
         .iter()
+        .filter(|cols| {
+            opts.model == Model::Fixef
+                || cols
+                    .iter()
+                    .any(|c| *c != panel.unit_name() && *c != panel.time_name())
+        })
         .map(|cols| {
-            let parts: Vec<Categorical> = cols
-                .iter()
-                .filter_map(|c| Categorical::of(panel, c))
-                .collect();
-            Categorical::combine(&parts)
+            Categorical::combine(
+                cols.iter()
+                    .filter_map(|c| Categorical::of(panel, c))
+                    .collect(),
+            )
         })
         .collect();
     let w: Option<Vec<f64>> = match &opts.weights {
@@ -117,7 +125,7 @@ pub(crate) fn prepare(panel: &Panel, formula: &Formula, opts: &EstimateOptions) 
             .zip(&fes)
             .map(|((name, _), c)| {
                 let raw: Vec<usize> = rows.iter().map(|&r| c.codes[r].unwrap_or(0)).collect();
-                Grouping::new(name, &raw)
+                Grouping::of_usize(name, &raw)
             })
             .collect()
     } else {
@@ -164,7 +172,7 @@ fn complete_rows(
     w: Option<&[f64]>,
     opts: &EstimateOptions,
 ) -> (Vec<bool>, BTreeMap<String, usize>) {
-    let mut dropped = BTreeMap::new();
+    let mut by_reason: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut keep = vec![true; panel.nrows()];
     let mut names: Vec<&str> = Vec::new();
     for t in terms {
@@ -211,8 +219,12 @@ fn complete_rows(
         };
         if let Some(why) = reason {
             *keep_r = false;
-            count(&mut dropped, why, 1);
+            *by_reason.entry(why).or_insert(0) += 1;
         }
+    }
+    let mut dropped = BTreeMap::new();
+    for (why, n) in by_reason {
+        count(&mut dropped, why, n);
     }
     (keep, dropped)
 }
@@ -226,10 +238,12 @@ fn drop_singletons(panel: &Panel, keep: &mut [bool], dropped: &mut BTreeMap<Stri
             per[uid[r]] += 1;
         }
     }
+    let mut n = 0;
     for r in 0..panel.nrows() {
         if keep[r] && per[uid[r]] == 1 {
             keep[r] = false;
-            count(dropped, "singletons", 1);
+            n += 1;
         }
     }
+    count(dropped, "singletons", n);
 }

@@ -24,6 +24,12 @@ pub fn demean(x: &[f64], g: &[usize], ng: usize, w: Option<&[f64]>) -> Vec<f64> 
     x.iter().zip(g).map(|(v, gi)| v - m[*gi]).collect()
 }
 
+/// `x` minus its (weighted) group mean, in place.
+pub fn demean_in_place(x: &mut [f64], g: &[usize], ng: usize, w: Option<&[f64]>) {
+    let m = group_means(x, g, ng, w);
+    x.iter_mut().zip(g).for_each(|(v, gi)| *v -= m[*gi]);
+}
+
 /// The exact two-way within transformation of several columns, in √w-scaled space.
 ///
 /// By Frisch–Waugh–Lovell, regressing on both sets of dummies equals: demean (weighted) by the
@@ -238,6 +244,13 @@ pub fn scale_by(x: &[f64], s: Option<&[f64]>) -> Vec<f64> {
     match s {
         Some(s) => x.iter().zip(s).map(|(a, b)| a * b).collect(),
         None => x.to_vec(),
+    }
+}
+
+/// `x` times `s` elementwise, in place (unchanged when `s` is `None`).
+pub fn scale_in_place(x: &mut [f64], s: Option<&[f64]>) {
+    if let Some(s) = s {
+        x.iter_mut().zip(s).for_each(|(a, b)| *a *= b);
     }
 }
 

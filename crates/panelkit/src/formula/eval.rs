@@ -144,29 +144,50 @@ impl Categorical {
         })
     }
 
+    /// Whether `name` can be read as a categorical (a key or a column), without building it.
+    pub fn exists(panel: &Panel, name: &str) -> bool {
+        name == panel.unit_name()
+            || name == panel.time_name()
+            || panel.columns().iter().any(|c| c.name == name)
+    }
+
     /// The combination of several categorical columns (`region^year`): a level per distinct
-    /// combination, labelled `a_b`.
-    pub fn combine(parts: &[Categorical]) -> Categorical {
-        let n = parts.first().map_or(0, |p| p.codes.len());
-        let keys: Vec<Option<Vec<usize>>> = (0..n)
-            .map(|r| parts.iter().map(|p| p.codes[r]).collect())
+    /// combination, labelled `a_b`. One part is returned as it is.
+    pub fn combine(parts: Vec<Categorical>) -> Categorical {
+        let mut parts = parts.into_iter();
+        let first = parts.next().unwrap_or(Categorical {
+            codes: Vec::new(),
+            labels: Vec::new(),
+        });
+        parts.fold(first, |a, b| a.pair(&b))
+    }
+
+    /// The combination of two categoricals, levels sorted as (a, b) pairs; the pair code
+    /// `a · |b| + b` fits in u128 for any row count, so no allocation per row.
+    fn pair(&self, other: &Categorical) -> Categorical {
+        let m = other.labels.len() as u128;
+        let keys: Vec<Option<u128>> = self
+            .codes
+            .iter()
+            .zip(&other.codes)
+            .map(|(a, b)| Some((*a)? as u128 * m + (*b)? as u128))
             .collect();
-        let mut d: Vec<&Vec<usize>> = keys.iter().flatten().collect();
-        d.sort();
+        let mut d: Vec<u128> = keys.iter().flatten().copied().collect();
+        d.sort_unstable();
         d.dedup();
         Categorical {
             codes: keys
                 .iter()
-                .map(|k| k.as_ref().and_then(|k| d.binary_search(&k).ok()))
+                .map(|k| k.and_then(|k| d.binary_search(&k).ok()))
                 .collect(),
             labels: d
                 .iter()
-                .map(|k| {
-                    k.iter()
-                        .zip(parts)
-                        .map(|(&c, p)| p.labels[c].as_str())
-                        .collect::<Vec<_>>()
-                        .join("_")
+                .map(|&k| {
+                    format!(
+                        "{}_{}",
+                        self.labels[(k / m) as usize],
+                        other.labels[(k % m) as usize]
+                    )
                 })
                 .collect(),
         }

@@ -383,7 +383,7 @@ impl Formula {
     }
 
     fn check_categorical(&self, panel: &Panel, col: &str, pos: usize) -> Result<()> {
-        if Categorical::of(panel, col).is_none() {
+        if !Categorical::exists(panel, col) {
             let mut have = vec![panel.unit_name(), panel.time_name()];
             have.extend(panel.column_names());
             return Err(caret_error(

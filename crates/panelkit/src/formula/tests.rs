@@ -221,7 +221,7 @@ fn factors_expand_on_the_sample_rows() {
     let no_int = Formula::parse("y ~ 0 + factor(g)").unwrap();
     let r = no_int.regressors(&p, &[vec![1.0; 6]], &rows).unwrap();
     assert_eq!(r.len(), 3);
-    let combo = Categorical::combine(&[
+    let combo = Categorical::combine(vec![
         Categorical::of(&p, "g").unwrap(),
         Categorical::of(&p, "year").unwrap(),
     ]);

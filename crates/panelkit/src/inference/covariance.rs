@@ -49,6 +49,28 @@ pub(crate) fn dense_ids<T: Ord + Copy>(ids: &[T]) -> (Vec<usize>, usize) {
     (out, map.len())
 }
 
+/// [`dense_ids`] for small non-negative integer ids (a lookup table, no map): the same
+/// numbering, in order of first appearance.
+pub(crate) fn dense_small(ids: &[usize]) -> (Vec<usize>, usize) {
+    let bound = ids.iter().max().map_or(0, |m| m + 1);
+    if bound > 4 * ids.len() + 64 {
+        return dense_ids(ids);
+    }
+    let mut map = vec![usize::MAX; bound];
+    let mut next = 0;
+    let out = ids
+        .iter()
+        .map(|&i| {
+            if map[i] == usize::MAX {
+                map[i] = next;
+                next += 1;
+            }
+            map[i]
+        })
+        .collect();
+    (out, next)
+}
+
 /// The B M B sandwich.
 pub(crate) fn sandwich(bread: &Array2<f64>, meat: &Array2<f64>) -> Array2<f64> {
     bread.dot(meat).dot(bread)
@@ -73,12 +95,35 @@ pub(crate) fn hetero_meat(s: &Array2<f64>, h: &[f64], leverage: Leverage) -> Arr
 /// Σ_g S_g S_g' for cluster ids `g` (any labels), and the number of clusters G.
 pub(crate) fn cluster_meat<T: Ord + Copy>(s: &Array2<f64>, g: &[T]) -> (Array2<f64>, usize) {
     let (g, ng) = dense_ids(g);
-    let mut sums = Array2::<f64>::zeros((ng, s.ncols()));
-    for (i, gi) in g.iter().enumerate() {
-        let mut r = sums.row_mut(*gi);
-        r += &s.row(i);
+    (cluster_meat_dense(s, &g, ng), ng)
+}
+
+/// [`cluster_meat`] for integer cluster ids (numbered by a lookup table, not a map).
+pub(crate) fn cluster_meat_small(s: &Array2<f64>, g: &[usize]) -> (Array2<f64>, usize) {
+    let (g, ng) = dense_small(g);
+    (cluster_meat_dense(s, &g, ng), ng)
+}
+
+/// Σ_g S_g S_g' for dense cluster ids `g` in 0..ng.
+fn cluster_meat_dense(s: &Array2<f64>, g: &[usize], ng: usize) -> Array2<f64> {
+    let k = s.ncols();
+    let mut sums = Array2::<f64>::zeros((ng, k));
+    match (s.as_slice(), sums.as_slice_mut()) {
+        (Some(sv), Some(out)) => {
+            for (row, gi) in sv.chunks_exact(k.max(1)).zip(g) {
+                for (o, v) in out[gi * k..(gi + 1) * k].iter_mut().zip(row) {
+                    *o += v;
+                }
+            }
+        }
+        _ => {
+            for (i, gi) in g.iter().enumerate() {
+                let mut r = sums.row_mut(*gi);
+                r += &s.row(i);
+            }
+        }
     }
-    (sums.t().dot(&sums), ng)
+    sums.t().dot(&sums)
 }
 
 /// The three clustered meats of two-way clustering by `g1` and `g2`: by g1, by g2 and by
@@ -165,7 +210,20 @@ pub(crate) fn newey_west_meat<U: Ord + Copy>(
 /// Scores rotated into coefficient space, s̄_i = R⁻¹ q_i u_i (row i of the result), for the
 /// thin Q and R⁻¹ of the design: a meat of these rows is a covariance B M B.
 pub(crate) fn coef_scores(q: &Array2<f64>, r_inv: &Array2<f64>, u: &[f64]) -> Array2<f64> {
-    scores(q, u).dot(&r_inv.t())
+    // In blocks of rows, so the unrotated scores are never held for every row at once.
+    const BLOCK: usize = 8192;
+    let n = q.nrows();
+    if n <= BLOCK {
+        return scores(q, u).dot(&r_inv.t());
+    }
+    let mut out = Array2::<f64>::zeros((n, r_inv.nrows()));
+    for a in (0..n).step_by(BLOCK) {
+        let b = (a + BLOCK).min(n);
+        let block = scores(&q.slice(ndarray::s![a..b, ..]).to_owned(), &u[a..b]);
+        out.slice_mut(ndarray::s![a..b, ..])
+            .assign(&block.dot(&r_inv.t()));
+    }
+    out
 }
 
 /// What the meats are computed from: the QR factors of the scaled design, its residuals and
@@ -177,7 +235,8 @@ pub(crate) struct MeatInputs<'a> {
     pub(crate) r_inv: &'a Array2<f64>,
     pub(crate) u: &'a [f64],
     pub(crate) unit: &'a [usize],
-    pub(crate) time: &'a [i64],
+    /// The ids, for the time values (read only by the serial-correlation meats).
+    pub(crate) ids: &'a crate::estimators::PanelIds,
     pub(crate) time_idx: &'a [usize],
 }
 
@@ -238,22 +297,22 @@ pub(crate) fn meat(recipe: Recipe, d: &MeatInputs, lags: usize) -> Meat {
             Meat::One(hetero_meat(&s, &h, lev), None)
         }
         Recipe::Cluster(ClusterBy::Unit) => {
-            let (m, g) = cluster_meat(&s, d.unit);
+            let (m, g) = cluster_meat_small(&s, d.unit);
             Meat::One(m, Some(g))
         }
         Recipe::Cluster(ClusterBy::Time) => {
-            let (m, g) = cluster_meat(&s, d.time_idx);
+            let (m, g) = cluster_meat_small(&s, d.time_idx);
             Meat::One(m, Some(g))
         }
         Recipe::Cluster(ClusterBy::UnitAndTime) => {
             Meat::Twoway(twoway_meats(&s, d.unit, d.time_idx))
         }
         Recipe::Hac(Hac::DriscollKraay) => {
-            let (m, t) = driscoll_kraay_meat(&s, d.time, lags);
+            let (m, t) = driscoll_kraay_meat(&s, d.ids.time(), lags);
             Meat::One(m, Some(t))
         }
         Recipe::Hac(Hac::NeweyWest) => {
-            let (m, t) = newey_west_meat(&s, d.unit, d.time, lags);
+            let (m, t) = newey_west_meat(&s, d.unit, d.ids.time(), lags);
             Meat::One(m, Some(t))
         }
         Recipe::Jackknife(_) => unreachable!("CRV2/CRV3 are built in jackknife.rs"),

@@ -108,7 +108,7 @@ impl Fit {
     /// Σ (levels − 1) over the absorbed fixed effects nested in one of the `clusters`
     /// groupings (fixest's `fixef.K = "nested"` leaves them out of K).
     pub(crate) fn nested_fe_levels(&self, clusters: &[&[usize]]) -> usize {
-        self.fe
+        self.fixed_effects()
             .iter()
             .filter(|fe| clusters.iter().any(|g| fe.nested_in(g)))
             .map(|fe| fe.levels.saturating_sub(1))
@@ -132,13 +132,13 @@ impl Fit {
                 self.n_times()
             )));
         }
-        let u = self.scaled_resid();
+        let u = self.scaled_resid_ref();
         let inputs = MeatInputs {
             q: &self.q,
             r_inv: &self.r_inv,
             u: &u,
             unit: self.ids.unit(),
-            time: self.ids.time(),
+            ids: &self.ids,
             time_idx: self.ids.time_idx(),
         };
         let m = meat(recipe, &inputs, lags.unwrap_or(0));

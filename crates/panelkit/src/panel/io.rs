@@ -49,8 +49,9 @@ pub fn read_csv_with(
     kind_of: impl Fn(&str) -> Kind,
 ) -> Result<Panel> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().ok().map(|m| m.len());
     let reader = BufReader::with_capacity(1 << 16, file);
-    read_csv_from(path, reader, unit, time, kind_of)
+    read_csv_from(path, reader, size, unit, time, kind_of)
 }
 
 /// The column names of a CSV file's header line (trimmed), reading nothing else.
@@ -77,13 +78,19 @@ pub fn read_csv_bytes(
     time: &str,
     kind_of: impl Fn(&str) -> Kind,
 ) -> Result<Panel> {
-    read_csv_from(origin, bytes, unit, time, kind_of)
+    read_csv_from(origin, bytes, Some(bytes.len() as u64), unit, time, kind_of)
 }
 
-/// Reads a panel from buffered CSV input; `origin` is the file name used in errors.
+/// Rows read before the row count of the whole input is estimated from its size.
+const SIZE_PROBE_ROWS: usize = 4096;
+
+/// Reads a panel from buffered CSV input; `origin` is the file name used in errors, `size`
+/// the input's length in bytes when known (the columns are then allocated once at about
+/// the right length instead of growing by doubling).
 fn read_csv_from<R: BufRead>(
     origin: &Path,
     mut input: R,
+    size: Option<u64>,
     unit: &str,
     time: &str,
     kind_of: impl Fn(&str) -> Kind,
@@ -154,6 +161,19 @@ fn read_csv_from<R: BufRead>(
             }
         }
         keys.push(origin, time, u, t, line)?;
+        if keys.len() == SIZE_PROBE_ROWS {
+            if let (Some(size), Some(p)) = (size, rec.position()) {
+                let per_row = p.byte() as f64 / keys.len() as f64;
+                let rows = (size as f64 / per_row.max(1.0) * 1.02) as usize + 16;
+                let more = rows.saturating_sub(keys.len());
+                keys.reserve(more);
+                for (j, v) in nums.iter_mut().enumerate() {
+                    if kinds[j] != Kind::Text {
+                        v.reserve_exact(more);
+                    }
+                }
+            }
+        }
         for (j, &i) in others.iter().enumerate() {
             let s = cell(i)?;
             if kinds[j] == Kind::Auto && !MISSING_TOKENS.contains(&s) {
@@ -196,6 +216,9 @@ fn read_csv_from<R: BufRead>(
             "no data rows after the header",
         ));
     }
+    keys.shrink_to_fit();
+    nums.iter_mut().for_each(|v| v.shrink_to_fit());
+    texts.iter_mut().for_each(|v| v.shrink_to_fit());
     let columns = others
         .iter()
         .enumerate()

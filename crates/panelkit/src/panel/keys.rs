@@ -50,6 +50,33 @@ impl RawKeys {
         }
     }
 
+    /// Room for `more` rows of integer keys without reallocating.
+    pub fn reserve(&mut self, more: usize) {
+        if let UnitKeys::Int { vals, .. } = &mut self.units {
+            vals.reserve_exact(more);
+        }
+        if let TimeKeys::Int(v) = &mut self.times {
+            v.reserve_exact(more);
+        }
+        self.lines.reserve_exact(more);
+    }
+
+    /// Releases the capacity beyond the rows read.
+    pub fn shrink_to_fit(&mut self) {
+        match &mut self.units {
+            UnitKeys::Int { vals, odd } => {
+                vals.shrink_to_fit();
+                odd.shrink_to_fit();
+            }
+            UnitKeys::Text(v) => v.shrink_to_fit(),
+        }
+        match &mut self.times {
+            TimeKeys::Int(v) => v.shrink_to_fit(),
+            TimeKeys::Text(v) => v.shrink_to_fit(),
+        }
+        self.lines.shrink_to_fit();
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.lines.len()

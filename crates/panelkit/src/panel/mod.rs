@@ -11,6 +11,7 @@ pub use ops::FixedPrices;
 
 use crate::error::{Error, Result};
 use keys::RawKeys;
+use std::sync::Arc;
 
 /// The values of one column.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +37,7 @@ pub struct Panel {
     unit_name: String,
     time_name: String,
     /// Sorted unique unit labels (numerically when all are integers).
-    unit_labels: Vec<String>,
+    unit_labels: Arc<Vec<String>>,
     /// Per row: index into `unit_labels`.
     unit: Vec<usize>,
     /// Per row: the time as an integer (the year, or the rank of a text time label).
@@ -45,7 +46,33 @@ pub struct Panel {
     time_text: Option<Vec<String>>,
     /// Per unit: the half-open row range of its block.
     blocks: Vec<(usize, usize)>,
+    /// Sorted distinct times (computed once: every fit with time effects reads them).
+    distinct_times: Vec<i64>,
     columns: Vec<Column>,
+}
+
+/// Sorted distinct values of a time column (a presence table when the times span a short
+/// range, as years do; a sort otherwise).
+fn sorted_distinct(time: &[i64]) -> Vec<i64> {
+    let (lo, hi) = time
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+    let span = (hi as i128 - lo as i128 + 1).max(0) as usize;
+    if !time.is_empty() && span <= 4 * time.len() + 64 {
+        let mut seen = vec![false; span];
+        for &t in time {
+            seen[(t - lo) as usize] = true;
+        }
+        return (0..span)
+            .filter(|&i| seen[i])
+            .map(|i| lo + i as i64)
+            .collect();
+    }
+    let mut t = time.to_vec();
+    t.sort_unstable();
+    t.dedup();
+    t.shrink_to_fit();
+    t
 }
 
 /// What a reader needs to know about a panel's shape.
@@ -155,8 +182,9 @@ impl Panel {
         Ok(Panel {
             unit_name: unit_name.to_string(),
             time_name: time_name.to_string(),
-            unit_labels: labels,
+            unit_labels: Arc::new(labels),
             unit,
+            distinct_times: sorted_distinct(&time),
             time,
             time_text,
             blocks,
@@ -203,6 +231,11 @@ impl Panel {
         &self.unit_labels
     }
 
+    /// The unit labels, shared (a fit on every unit in panel order reuses them, not a copy).
+    pub(crate) fn unit_labels_shared(&self) -> &Arc<Vec<String>> {
+        &self.unit_labels
+    }
+
     /// Per row: the unit's index into [`Panel::unit_labels`].
     pub fn unit_ids(&self) -> &[usize] {
         &self.unit
@@ -222,11 +255,8 @@ impl Panel {
     }
 
     /// Sorted distinct times present in the panel.
-    pub fn distinct_times(&self) -> Vec<i64> {
-        let mut t = self.time.clone();
-        t.sort_unstable();
-        t.dedup();
-        t
+    pub fn distinct_times(&self) -> &[i64] {
+        &self.distinct_times
     }
 
     /// Half-open row range of unit `u`'s block.
@@ -315,6 +345,7 @@ impl Panel {
             remap[old] = new;
         }
         let unit: Vec<usize> = unit_old.iter().map(|&u| remap[u]).collect();
+        let time: Vec<i64> = idx.iter().map(|&r| self.time[r]).collect();
         let mut blocks = vec![(0usize, 0usize); present.len()];
         let mut start = 0;
         for r in 1..=unit.len() {
@@ -326,12 +357,15 @@ impl Panel {
         Panel {
             unit_name: self.unit_name.clone(),
             time_name: self.time_name.clone(),
-            unit_labels: present
-                .iter()
-                .map(|&u| self.unit_labels[u].clone())
-                .collect(),
+            unit_labels: Arc::new(
+                present
+                    .iter()
+                    .map(|&u| self.unit_labels[u].clone())
+                    .collect(),
+            ),
             unit,
-            time: idx.iter().map(|&r| self.time[r]).collect(),
+            distinct_times: sorted_distinct(&time),
+            time,
             time_text: self.time_text.clone(),
             blocks,
             columns: self

@@ -12,9 +12,21 @@ impl Panel {
         let unit = self.unit_ids();
         let time = self.times();
         (0..self.nrows())
-            .map(|r| match self.row_of(unit[r], time[r] - k) {
-                Some(s) => x[s],
-                None => f64::NAN,
+            .map(|r| {
+                // Rows are sorted by time within a unit: the period t − k is usually k rows
+                // away (no gap); otherwise search the unit's block.
+                let want = time[r] - k;
+                let near = r as i64 - k;
+                if near >= 0 && (near as usize) < time.len() {
+                    let s = near as usize;
+                    if unit[s] == unit[r] && time[s] == want {
+                        return x[s];
+                    }
+                }
+                match self.row_of(unit[r], want) {
+                    Some(s) => x[s],
+                    None => f64::NAN,
+                }
             })
             .collect()
     }
