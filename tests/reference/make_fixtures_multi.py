@@ -67,8 +67,8 @@ CASES = [
      "y ~ x + z | code", []),
     # The weights column w (1, 1.25, ..., 2) is constant within units: each sample keeps the
     # unit-year graph connected. (A split on `size`, which changes within units in 2015,
-    # disconnects it; iku then counts the two-way effects' redundant levels exactly, as
-    # fixest does, where pyfixest assumes one, and the clustered SEs differ.)
+    # disconnects it; iku's exact two-way path then counts the absorbed parameters by rank,
+    # one fewer than pyfixest's sum of levels - 1, and the clustered SEs differ.)
     ("fsplit_numeric_column_sw",
      "y ~ sw(x, z) | code + year", None, "w",
      "y ~ sw(x, z) | year + code", YC),
