@@ -418,6 +418,9 @@ fn usage_errors_exit_2_without_output() {
             vec![],
             "no numeric column 'nosuch'",
         ),
+        // A zero step leaving nothing to estimate under the default within model.
+        ("y ~ sw0(x)", vec![], "nothing to estimate"),
+        ("y ~ 1", vec![], "nothing to estimate"),
     ] {
         let (ok, out, err) = on_panel(formula, &extra);
         assert!(!ok && out.is_empty(), "{formula} {extra:?}: {out}");
