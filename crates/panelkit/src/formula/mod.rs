@@ -219,7 +219,8 @@ pub const MAX_RANGE_TERMS: i64 = 100;
 /// A parsed formula.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Formula {
-    /// The formula as written.
+    /// The formula as written; for a model of a multiple estimation ([`expand`]), its own
+    /// formula in the language.
     pub text: String,
     /// The response (left-hand side; always a [`TermKind::Value`]).
     pub response: Term,
