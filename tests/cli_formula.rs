@@ -1,5 +1,12 @@
 //! iku-estimate with the formula language, clusters on any column and `--spec` with
 //! `--formula`: the command line agrees with the pyfixest fixture and with the spec runner.
+//! Multiple estimation (stepwise functions, several outcomes, `--split` and `--fsplit`): the
+//! models agree with the pyfixest 0.60 fixture (`make_fixtures_multi.py`; estimates to 1e-8
+//! relative, CRV1 SEs by unit to 1e-6) in number and order; the JSON contract (a single
+//! model's document unchanged, each of several the document of its own formula plus
+//! `split`), the tables, usage errors and `--spec`.
+
+use serde_json::Value;
 
 use std::process::Command;
 
@@ -47,9 +54,9 @@ fn json(formula: &str, extra: &[&str]) -> serde_json::Value {
     parsed(on_panel(formula, &a))
 }
 
-/// JSON of `formula` with `--spec specs/vive.toml` on the synthetic panel.
-fn spec_json(formula: &str) -> serde_json::Value {
-    parsed(run(&[
+/// `formula` with `--spec specs/vive.toml` on the synthetic panel, as JSON.
+fn spec_run(formula: &str) -> (bool, String, String) {
+    run(&[
         "--spec",
         "specs/vive.toml",
         "--data",
@@ -58,7 +65,12 @@ fn spec_json(formula: &str) -> serde_json::Value {
         formula,
         "--format",
         "json",
-    ]))
+    ])
+}
+
+/// JSON of `formula` with `--spec specs/vive.toml` on the synthetic panel.
+fn spec_json(formula: &str) -> serde_json::Value {
+    parsed(spec_run(formula))
 }
 
 /// The pyfixest fixture case `id`.
@@ -202,4 +214,279 @@ fn spec_variables_and_sample_in_an_ad_hoc_formula() {
         !ok && err.contains("no numeric column 'd_spend_pc'"),
         "{err}"
     );
+}
+
+// --- Multiple estimation.
+
+const MULTI_FIXTURE: &str = "tests/reference/fixtures/multi/pyfixest_multi.json";
+
+/// The standard output of a successful run.
+fn ok((ok, out, err): (bool, String, String)) -> String {
+    assert!(ok, "{err}");
+    out
+}
+
+/// A formula compared across spellings: no whitespace, no `+ 1` (pyfixest's zero step).
+fn normal(f: &str) -> String {
+    let s: String = f.chars().filter(|c| !c.is_whitespace()).collect();
+    s.replace("+1|", "|").trim_end_matches("+1").to_string()
+}
+
+#[test]
+fn models_agree_with_pyfixest_in_number_order_and_values() {
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(MULTI_FIXTURE).unwrap()).unwrap();
+    assert_eq!(doc["versions"]["pyfixest"], "0.60.0");
+    for c in doc["cases"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let mut extra = vec!["--format", "json"];
+        if let Some(v) = c["split"].as_str() {
+            extra.extend(["--split", v]);
+        }
+        if let Some(v) = c["fsplit"].as_str() {
+            extra.extend(["--fsplit", v]);
+        }
+        let out: Value =
+            serde_json::from_str(&ok(on_panel(c["formula"].as_str().unwrap(), &extra))).unwrap();
+        let got = out["models"].as_array().unwrap();
+        let want = c["models"].as_array().unwrap();
+        assert_eq!(got.len(), want.len(), "{id}: model count");
+        for (k, (g, w)) in got.iter().zip(want).enumerate() {
+            let what = format!("{id} model {k}");
+            assert_eq!(
+                normal(g["formula"].as_str().unwrap()),
+                normal(w["formula"].as_str().unwrap()),
+                "{what}"
+            );
+            match (&g["split"], &w["split"]) {
+                (Value::Number(a), Value::Number(b)) => assert_eq!(a.as_f64(), b.as_f64()),
+                (a, b) => assert_eq!(a, b, "{what}: split"),
+            }
+            let split_var = c["split"].as_str().or(c["fsplit"].as_str());
+            assert_eq!(g["split_var"].as_str(), split_var, "{what}: split_var");
+            assert_eq!(g["nobs"], w["nobs"], "{what}: nobs");
+            let rows = g["coefficients"].as_array().unwrap();
+            assert_eq!(rows.len(), w["terms"].as_array().unwrap().len(), "{what}");
+            for (j, r) in rows.iter().enumerate() {
+                assert_eq!(r["term"], w["terms"][j], "{what}");
+                let (b, s) = (
+                    w["estimate"][j].as_f64().unwrap(),
+                    w["std_error"][j].as_f64().unwrap(),
+                );
+                let (eb, es) = (
+                    r["estimate"].as_f64().unwrap(),
+                    r["std_error"].as_f64().unwrap(),
+                );
+                assert!(
+                    (eb - b).abs() <= 1e-8 * b.abs(),
+                    "{what} {}: {eb} vs {b}",
+                    r["term"]
+                );
+                assert!(
+                    (es - s).abs() <= 1e-6 * s,
+                    "{what} {}: {es} vs {s}",
+                    r["term"]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn one_model_prints_the_single_document_and_each_of_several_is_its_own_document() {
+    let json = ["--format", "json"];
+    // A stepwise function of one element is one model: the single-model document, byte for
+    // byte the document of the formula it expands to.
+    let single = ok(on_panel("y ~ x + z | code", &json));
+    assert_eq!(ok(on_panel("y ~ x + sw(z) | code", &json)), single);
+    assert!(
+        single.starts_with("{\n  \"formula\": \"y ~ x + z | code\","),
+        "{single}"
+    );
+    // Several: each element is the document of its formula pasted back, plus "split".
+    let multi = ok(on_panel(
+        "c(y, log(y)) ~ x + sw0(z) | csw(code, year)",
+        &json,
+    ));
+    assert!(
+        multi.starts_with("{\n  \"models\": [\n    {\n      \"formula\": "),
+        "{multi}"
+    );
+    let doc: Value = serde_json::from_str(&multi).unwrap();
+    let models = doc["models"].as_array().unwrap();
+    assert_eq!(models.len(), 8);
+    for m in models {
+        let f = m["formula"].as_str().unwrap();
+        let mut alone: Value = serde_json::from_str(&ok(on_panel(f, &json))).unwrap();
+        alone["split"] = Value::Null;
+        assert_eq!(m, &alone, "{f}");
+        assert!(m.get("split_var").is_none());
+    }
+    assert_eq!(models[0]["formula"], "y ~ x | code");
+    assert_eq!(models[7]["formula"], "log(y) ~ x + z | code + year");
+    // Repeated --formula: the models of each, concatenated in order.
+    let (_, both, _) = on_panel(
+        "y ~ sw(x, z) | code",
+        &["--formula", "y ~ x + z | code", "--format", "json"],
+    );
+    let both: Value = serde_json::from_str(&both).unwrap();
+    let texts: Vec<&str> = both["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["formula"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["y ~ x | code", "y ~ z | code", "y ~ x + z | code"]);
+    // Same inputs, same bytes.
+    assert_eq!(
+        ok(on_panel(
+            "c(y, log(y)) ~ x + sw0(z) | csw(code, year)",
+            &json
+        )),
+        multi
+    );
+}
+
+#[test]
+fn tables_label_models_by_number_with_formula_and_sample() {
+    let md = ok(on_panel(
+        "y ~ sw(x, z) | code",
+        &["--fsplit", "size", "--format", "md"],
+    ));
+    assert!(
+        md.starts_with("|  | (1) | (2) | (3) | (4) | (5) | (6) | (7) | (8) |\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Sample | all | all | size = 1 | size = 1 | size = 2 | size = 2 | size = 3 | size = 3 |\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("(1) y ~ x | code\n\n(2) y ~ z | code\n"),
+        "{md}"
+    );
+    assert!(md.contains("| N | 383 | 383 | 126 |"), "{md}");
+    for fmt in ["table", "csv", "tex"] {
+        let out = ok(on_panel(
+            "c(y, log(y)) ~ x + csw(z, I(z^2)) | code",
+            &["--split", "region", "--format", fmt],
+        ));
+        assert!(
+            out.contains("(20)") && out.contains("region = west"),
+            "{fmt}: {out}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_without_output() {
+    for (formula, extra, msg) in [
+        ("y ~ sw(x, z) | code", vec!["--lincom", "x"], "single model"),
+        ("c(y, x) ~ z | code", vec!["--tests"], "single model"),
+        (
+            "y ~ x | code",
+            vec!["--split", "region", "--save-fit", "/tmp/never.json"],
+            "single model",
+        ),
+        (
+            "y ~ x | sw(code, year)",
+            vec!["--wald", "x = 0"],
+            "single model",
+        ),
+        (
+            "y ~ x | code",
+            vec!["--split", "nosuch"],
+            "split variable 'nosuch'",
+        ),
+        (
+            "y ~ x | code",
+            vec!["--split", "region", "--fsplit", "size"],
+            "cannot be used with",
+        ),
+        (
+            "y ~ sw(x, z) + csw(w, z) | code",
+            vec![],
+            "second stepwise function",
+        ),
+        (
+            "y ~ x + c(z, w) | code",
+            vec![],
+            "c() lists several outcomes",
+        ),
+        (
+            "y ~ sw(x, nosuch) | code",
+            vec![],
+            "no numeric column 'nosuch'",
+        ),
+        // A zero step leaving nothing to estimate under the default within model.
+        ("y ~ sw0(x)", vec![], "nothing to estimate"),
+        ("y ~ 1", vec![], "nothing to estimate"),
+    ] {
+        let (ok, out, err) = on_panel(formula, &extra);
+        assert!(!ok && out.is_empty(), "{formula} {extra:?}: {out}");
+        assert!(err.contains(msg), "{formula} {extra:?}: {err}");
+    }
+    assert!(!std::path::Path::new("/tmp/never.json").exists());
+    // The caret is under the offending place of the formula as written.
+    let (_, _, err) = on_panel("y ~ sw(x, z) + csw(w, z) | code", &[]);
+    assert!(
+        err.ends_with("  y ~ sw(x, z) + csw(w, z) | code\n                 ^\n"),
+        "{err}"
+    );
+    let (_, _, err) = on_panel("y ~ x + sw(z, x) | code", &[]);
+    assert!(
+        err.ends_with("  y ~ x + sw(z, x) | code\n                ^\n"),
+        "{err}"
+    );
+    // A model failing on one split sample names the sample.
+    // (size is constant on each of its samples: nothing is left to estimate.)
+    let (ok, _, err) = on_panel("y ~ size | code", &["--split", "size"]);
+    assert!(!ok && err.contains("on the sample size = 1: "), "{err}");
+    let (ok, _, err) = run(&[
+        "--spec",
+        "specs/vive.toml",
+        "--data",
+        SYNTHETIC,
+        "--split",
+        "region",
+    ]);
+    assert!(!ok && err.contains("apply to --formula"), "{err}");
+}
+
+/// `--spec FILE --formula` expands on the spec's derived variables and sample window: each
+/// model is the single run of its own formula.
+#[test]
+fn spec_formulas_expand_on_the_derived_variables() {
+    let spec = |formula: &str| ok(spec_run(formula));
+    let doc: Value = serde_json::from_str(&spec(
+        "d_spend_pc ~ csw(d_iku, l(d_iku, 1), I(pop_growth^2)) | code + year",
+    ))
+    .unwrap();
+    let models = doc["models"].as_array().unwrap();
+    assert_eq!(models.len(), 3);
+    assert_eq!(
+        models[2]["formula"],
+        "d_spend_pc ~ d_iku + l(d_iku, 1) + I(pop_growth^2) | code + year"
+    );
+    for m in models {
+        let mut alone: Value = serde_json::from_str(&spec(m["formula"].as_str().unwrap())).unwrap();
+        alone["split"] = Value::Null;
+        assert_eq!(m, &alone);
+        assert!(m["dropped"]["outside sample"].as_u64().unwrap() > 0);
+    }
+}
+
+#[test]
+fn help_describes_multiple_estimation() {
+    let (ok, help, _) = run(&["--help"]);
+    assert!(ok);
+    for needle in [
+        "Multiple estimation",
+        "csw0(a, b)",
+        "c(y1, y2)",
+        "--split <COL>",
+        "--fsplit <COL>",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}: {help}");
+    }
 }

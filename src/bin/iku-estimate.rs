@@ -1,8 +1,9 @@
 //! iku-estimate: estimate one panel model from a CSV and print its coefficient table, or
-//! several (`--formula` repeated) side by side.
+//! several (`--formula` repeated, fixest's multiple estimation, `--split`) side by side.
 //!
 //! ```text
 //! iku-estimate --data FILE --unit COL --time COL --formula "y ~ x + l(x, 1) | unit" [--formula ...]
+//!              [--split COL | --fsplit COL]
 //!              [--model pooled|within|within-time|twoways|fd|between|random|fixef]
 //!              [--vcov iid|hc0|hc1|hc2|hc3|cluster|cluster-time|cluster-twoway|driscoll-kraay|newey-west|crv2|crv3]
 //!              [--cluster "COL" | --cluster "COL1 + COL2"]
@@ -60,10 +61,21 @@
 //! column, everything absorbed or collinear, a single cluster, bad syntax) print a message
 //! and exit with status 2.
 //!
-//! With `--formula` given more than once, every model is estimated with the same options and
-//! printed as one multi-model table (`panelkit::etable`: a column per model, coefficients
-//! with stars and SEs, N, R², fixed effects, SE type); `--lincom` and `--tests` then do not
-//! apply.
+//! Several models: `--formula` given more than once, fixest's multiple estimation in a
+//! formula (`sw()`, `sw0()`, `csw()`, `csw0()` on the right-hand side or in the fixed
+//! effects, `c(y1, y2)` or `y1 + y2` outcomes; `panelkit::formula::expand`, pyfixest's
+//! order), and `--split COL` / `--fsplit COL` (every model on each value of COL, sorted;
+//! fsplit: the full sample first; the samples are the outer loop). The data are read once and
+//! every model is estimated with the same options, the formulas' models concatenated in
+//! order. They print as one multi-model table (`panelkit::etable`: columns `(1)`, `(2)`, …,
+//! coefficients with stars and SEs, N, a `Sample` row under a split, R², fixed effects, SE
+//! type, and a note per model with its formula); with `--format json` as
+//! `{"models": [...]}`, each element the single-model document below of that model (its
+//! `formula` the expanded formula) plus `split` (the value: a number for a numeric column, a
+//! string otherwise; null for the full sample or without a split) and, under a split,
+//! `split_var`. `--lincom`, `--wald`, `--tests`, `--boot` and `--save-fit` apply to a single
+//! model. A formula that expands to one model, without a split, prints the single-model
+//! output unchanged.
 //!
 //! `--multiverse FILE` (see `iku::spec::multiverse`) estimates every combination of the
 //! file's choices in parallel and writes `multiverse.{csv,json,md}` and the specification
@@ -93,12 +105,18 @@ Formula syntax (fixest's, with fixest's coefficient names):
   | code + year             unit and/or time fixed effects (exact)
   | region  | region^year  | code + region^year
                             fixed effects on any columns and combinations (alternating projections)
+Multiple estimation (fixest's; one model per step, in pyfixest's order):
+  sw(a, b)  sw0(a, b)       a; b  —  none; a; b      (right-hand side or fixed effects, one
+  csw(a, b) csw0(a, b)      a; a + b  —  none; a; a + b   per part; elements are any terms)
+  c(y1, y2) ~ ...  y1 + y2 ~ ...   one model per outcome
+  --split COL  --fsplit COL every model on each value of COL (fsplit: the full sample first)
+  e.g. --formula 'c(y, log(y)) ~ x + csw0(z, I(z^2)) | sw(code, code + year)' (12 models)
 Clustering: --cluster region, or two-way --cluster \"region + year\" (default: the unit).";
 use iku::spec::SpecFile;
 use panelkit::estimators::gmm::{gmm, Effect, GmmOptions, Instruments, Transformation};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
-use panelkit::etable::EstimateTable;
-use panelkit::formula::Formula;
+use panelkit::etable::{Anchor, EstimateTable, Row, Stat};
+use panelkit::formula::{split_samples, Formula, SplitSample, SplitValue};
 use panelkit::inference::bootstrap::{BootKind, BootOptions, BootResult, BootWeights, PValueKind};
 use panelkit::inference::clusters::{ClusterBy, ClusterVars};
 use panelkit::inference::render::render_with_tests;
@@ -130,9 +148,16 @@ struct Cli {
     #[arg(long)]
     time: Option<String>,
     /// Model formula in fixest syntax, e.g. "y ~ log(x) + l(d(x), 0:2) + i(year, ref = 2015)
-    /// | code + region^year" (see below); repeat for a multi-model table.
+    /// | code + region^year" (see below); repeat, or use fixest's multiple estimation
+    /// (c(y1, y2) ~ x + csw0(a, b) | sw(code, code + year)), for a multi-model table.
     #[arg(long)]
     formula: Vec<String>,
+    /// Estimate every model on each value of this column (fixest's split), in sorted order.
+    #[arg(long, value_name = "COL", conflicts_with = "fsplit")]
+    split: Option<String>,
+    /// As --split, after the full sample first (fixest's fsplit).
+    #[arg(long, value_name = "COL")]
+    fsplit: Option<String>,
     /// Estimator: pooled, within, within-time, twoways, fd, between, random, fixef, gmm-diff
     /// or gmm-sys; default: implied by the formula's absorbed effects, else within.
     #[arg(long)]
@@ -299,20 +324,32 @@ impl BootRequest {
     }
 }
 
+/// Adds fields to a rendered JSON object (pretty-printed, two-space indent), last.
+fn with_json_fields(text: &str, fields: &[(&str, String)]) -> Result<String> {
+    let mut out = text
+        .trim_end()
+        .strip_suffix('}')
+        .ok_or_else(|| Error::Numeric("internal: the JSON table is not an object".into()))?
+        .trim_end()
+        .to_string();
+    for (name, value) in fields {
+        out.push_str(&format!(",\n  \"{name}\": {}", value.replace('\n', "\n  ")));
+    }
+    out.push_str("\n}\n");
+    Ok(out)
+}
+
+/// A value as pretty JSON.
+fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
+    serde_json::to_string_pretty(v).map_err(|e| Error::Numeric(format!("JSON: {e}")))
+}
+
 /// Adds the bootstrap to a rendered table: a `bootstrap` field of the JSON object, a line
 /// under the table (table, md); csv and tex have no place for it.
 fn with_bootstrap(text: String, b: &BootResult, format: Format) -> Result<String> {
     let ci = |v: Option<f64>| v.map_or("unbounded".to_string(), |x| format!("{x:.6}"));
     match format {
-        Format::Json => {
-            let body = text.trim_end().strip_suffix('}').ok_or_else(|| {
-                Error::Numeric("internal: the JSON table is not an object".into())
-            })?;
-            let field = serde_json::to_string_pretty(b)
-                .map_err(|e| Error::Numeric(format!("bootstrap JSON: {e}")))?;
-            let field = field.replace('\n', "\n  ");
-            Ok(format!("{},\n  \"bootstrap\": {field}\n}}\n", body.trim_end()))
-        }
+        Format::Json => with_json_fields(&text, &[("bootstrap", to_json(b)?)]),
         Format::Text | Format::Md => Ok(format!(
             "{text}\nWild cluster bootstrap ({}, {} weights, {} draws{}, seed {}, {} clusters by {}): H0 {}: t = {:.4}, p ({}) = {:.4}, {}% CI [{}, {}]\n",
             b.kind.name().to_uppercase(),
@@ -341,8 +378,10 @@ struct Job {
     data: PathBuf,
     unit: String,
     time: String,
-    /// One or more formulas (more than one: a multi-model table).
-    formulas: Vec<String>,
+    /// The models of the formulas, each expanded (more than one: a multi-model table).
+    models: Vec<Formula>,
+    /// `--split` / `--fsplit`: the column, and whether the full sample comes first.
+    split: Option<(String, bool)>,
     model: Option<Model>,
     vcov: VcovSpec,
     weights: Option<String>,
@@ -374,17 +413,36 @@ impl Job {
                 "--formula is required, e.g. --formula \"y ~ x + l(x, 1)\"".into(),
             ));
         }
-        if cli.formula.len() > 1
+        let models: Vec<Formula> = cli
+            .formula
+            .iter()
+            .map(|f| panelkit::formula::expand(f))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let split = match (&cli.split, &cli.fsplit) {
+            (Some(v), _) => Some((v.clone(), false)),
+            (None, Some(v)) => Some((v.clone(), true)),
+            (None, None) => None,
+        };
+        if (models.len() > 1 || split.is_some())
             && (cli.tests
                 || !cli.lincom.is_empty()
                 || cli.wald.is_some()
                 || cli.boot.is_some()
                 || cli.save_fit.is_some())
         {
-            return Err(Error::Usage(
-                "--lincom, --wald, --tests, --boot and --save-fit apply to a single --formula"
-                    .into(),
-            ));
+            return Err(Error::Usage(format!(
+                "--lincom, --wald, --tests, --boot and --save-fit apply to a single --formula \
+                 estimating a single model; this run estimates {} model(s){}",
+                models.len(),
+                if split.is_some() {
+                    " on each sample of --split / --fsplit"
+                } else {
+                    " (repeated --formula, stepwise functions or several outcomes)"
+                }
+            )));
         }
         if cli.boot.is_some() && matches!(format, Format::Csv | Format::Tex) {
             return Err(Error::Usage(
@@ -415,7 +473,8 @@ impl Job {
                 .ok_or_else(|| Error::Usage("--data FILE is required".into()))?,
             unit: need(&cli.unit, "--unit COL", st.map(|s| &s.unit))?,
             time: need(&cli.time, "--time COL", st.map(|s| &s.time))?,
-            formulas: cli.formula.clone(),
+            models,
+            split,
             model: cli.model.as_deref().map(Model::parse).transpose()?,
             vcov: VcovSpec::new(VcovKind::parse(vcov)?)
                 .with_ssc(Ssc::parse(ssc)?)
@@ -504,15 +563,11 @@ impl Job {
     /// Every data column the job reads: the formulas', the weights, the cluster columns.
     fn columns_needed(&self) -> Result<Vec<String>> {
         let mut out: Vec<String> = Vec::new();
-        for f in &self.formulas {
-            out.extend(
-                Formula::parse(f)?
-                    .data_columns()
-                    .into_iter()
-                    .map(str::to_string),
-            );
+        for f in &self.models {
+            out.extend(f.data_columns().into_iter().map(str::to_string));
         }
         out.extend(self.weights.iter().cloned());
+        out.extend(self.split.iter().map(|(v, _)| v.clone()));
         for c in self
             .cluster
             .iter()
@@ -526,25 +581,83 @@ impl Job {
     /// Reads the data, estimates, computes the covariance and renders the table.
     fn execute(&self) -> Result<String> {
         let (panel, sample) = self.load()?;
-        let formulas: Vec<Formula> = self
-            .formulas
-            .iter()
-            .map(|f| Formula::parse(f))
-            .collect::<Result<_>>()?;
-        if let [formula] = formulas.as_slice() {
+        if let ([formula], None) = (self.models.as_slice(), &self.split) {
             return self.execute_one(&panel, formula, &sample);
         }
-        let fits: Vec<(Fit, CoefTable)> = formulas
-            .iter()
-            .map(|f| self.fit(&panel, f, &sample))
-            .collect::<Result<_>>()?;
+        // The samples (outermost, as fixest and pyfixest order them), then every model.
+        let samples = match &self.split {
+            Some((var, full)) => split_samples(&panel, var, *full)?,
+            None => vec![SplitSample {
+                value: None,
+                rows: Vec::new(),
+            }],
+        };
+        let mut fits: Vec<(Fit, CoefTable, Option<SplitValue>)> = Vec::new();
+        for s in &samples {
+            let rows = match (&sample, s.value.is_some()) {
+                (_, false) => sample.clone(),
+                (None, true) => Some(s.rows.clone()),
+                (Some(window), true) => {
+                    Some(window.iter().zip(&s.rows).map(|(a, b)| *a && *b).collect())
+                }
+            };
+            for f in &self.models {
+                let (fit, table) = self.fit(&panel, f, &rows).map_err(|e| match &s.value {
+                    Some(v) => in_split(e, &self.split, v),
+                    None => e,
+                })?;
+                fits.push((fit, table, s.value.clone()));
+            }
+        }
+        if matches!(self.format, Format::Json) {
+            return self.models_json(&fits);
+        }
         let labels: Vec<String> = (1..=fits.len()).map(|i| format!("({i})")).collect();
         let list: Vec<(&str, &Fit, &CoefTable)> = labels
             .iter()
             .zip(&fits)
-            .map(|(l, (fit, table))| (l.as_str(), fit, table))
+            .map(|(l, (fit, table, _))| (l.as_str(), fit, table))
             .collect();
-        Ok(EstimateTable::from_fits(&list, &self.unit, &self.time).render(self.format))
+        let mut t = EstimateTable::from_fits(&list, &self.unit, &self.time);
+        if let Some((var, _)) = &self.split {
+            let cells = fits.iter().map(|(_, _, v)| match v {
+                Some(v) => format!("{var} = {}", v.label()),
+                None => "all".to_string(),
+            });
+            t.insert_after(Anchor::Stat(Stat::Nobs), [Row::line("Sample", cells)]);
+        }
+        t.notes.extend(
+            labels
+                .iter()
+                .zip(&fits)
+                .map(|(l, (fit, _, _))| format!("{l} {}", fit.formula())),
+        );
+        Ok(t.render(self.format))
+    }
+
+    /// `{"models": [...]}`: each model's single-model document with its `split` value (and
+    /// `split_var` with --split / --fsplit).
+    fn models_json(&self, fits: &[(Fit, CoefTable, Option<SplitValue>)]) -> Result<String> {
+        let mut docs = Vec::with_capacity(fits.len());
+        for (fit, table, value) in fits {
+            let doc = render_with_tests(fit, table, &[], Format::Json);
+            let mut fields = vec![("split", to_json(value)?)];
+            if let Some((var, _)) = &self.split {
+                fields.push(("split_var", to_json(var)?));
+            }
+            let doc = with_json_fields(&doc, &fields)?;
+            docs.push(
+                doc.trim_end()
+                    .lines()
+                    .map(|l| format!("    {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
+        Ok(format!(
+            "{{\n  \"models\": [\n{}\n  ]\n}}\n",
+            docs.join(",\n")
+        ))
     }
 
     /// One formula: its coefficient table with the linear combinations and tests asked for.
@@ -585,6 +698,18 @@ impl Job {
             panelkit::savefit::SavedFit::of(&fit, &table.vcov).write(path)?;
         }
         Ok(text)
+    }
+}
+
+/// An error of a model estimated on one split sample, naming the sample.
+fn in_split(e: Error, split: &Option<(String, bool)>, value: &SplitValue) -> Error {
+    let var = split.as_ref().map_or("", |(v, _)| v.as_str());
+    let at = format!("on the sample {var} = {}: ", value.label());
+    match e {
+        Error::Usage(m) => Error::Usage(format!("{at}{m}")),
+        Error::Data(m) => Error::Data(format!("{at}{m}")),
+        Error::Numeric(m) => Error::Numeric(format!("{at}{m}")),
+        other => other,
     }
 }
 
@@ -663,7 +788,16 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
         .data
         .clone()
         .ok_or_else(|| Error::Usage("--data FILE is required".into()))?;
-    let formula = Formula::parse(&formula)?;
+    let formula = match panelkit::formula::expand(&formula)?.as_slice() {
+        [one] if cli.split.is_none() && cli.fsplit.is_none() => one.clone(),
+        _ => {
+            return Err(Error::Usage(
+                "GMM models take a single model: no stepwise functions, several outcomes or \
+                 --split / --fsplit"
+                    .into(),
+            ))
+        }
+    };
     let inst = Instruments::parse(&need(
         &cli.instruments,
         "--instruments \"gmm(y, 2:99) + iv(x)\" (GMM models)",
@@ -710,6 +844,11 @@ fn run_gmm(cli: &Cli, transformation: Transformation) -> Result<String> {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if (cli.split.is_some() || cli.fsplit.is_some()) && cli.formula.is_empty() {
+        return Err(Error::Usage(
+            "--split and --fsplit apply to --formula (with or without --spec)".into(),
+        ));
+    }
     if let Some(path) = cli.multiverse.clone() {
         if cli.spec.is_some() {
             return Err(Error::Usage(

@@ -147,6 +147,16 @@ CASES = [
 ]
 
 
+def peer_versions(pf):
+    """The versions of the peer and its stack, recorded in each fixture."""
+    return {
+        "pyfixest": pf.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "python": platform.python_version(),
+    }
+
+
 def write_fixtures():
     import pyfixest as pf
 
@@ -175,19 +185,13 @@ def write_fixtures():
             "std_error": [float(v) for v in se.to_numpy()],
             "t_df": float(fit._df_t),
         })
-    versions = {
-        "pyfixest": pf.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "python": platform.python_version(),
-    }
     doc = {
         "source": "tests/reference/make_fixtures_formula.py",
         "data_file": DATA,
         "unit": "code",
         "time": "year",
         "ssc": "pyfixest ssc() defaults (fixest's): adj, fixef_k nested, G/(G-1), t df G-1",
-        "versions": versions,
+        "versions": peer_versions(pf),
         "cases": cases,
     }
     with open(f"{REF}/fixtures/formula/pyfixest_formula.json", "w") as f:

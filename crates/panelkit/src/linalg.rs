@@ -96,9 +96,10 @@ impl Qr {
         z
     }
 
-    /// Least-squares coefficients of y on the kept columns.
+    /// Least-squares coefficients of y on the kept columns (none for a design without
+    /// columns, whose length the factorisation cannot know).
     pub fn solve(&self, y: &[f64]) -> Vec<f64> {
-        assert_eq!(y.len(), self.n);
+        assert!(self.kept.is_empty() || y.len() == self.n);
         let mut z = y.to_vec();
         self.apply_qt(&mut z);
         let k = self.rank();

@@ -81,6 +81,14 @@ impl Term {
     }
 }
 
+/// The keys and columns of `panel`, comma-separated: the list an error about a missing
+/// column shows.
+pub(crate) fn columns_listed(panel: &Panel) -> String {
+    let mut have = vec![panel.unit_name(), panel.time_name()];
+    have.extend(panel.column_names());
+    have.join(", ")
+}
+
 /// A categorical column: a level code per panel row (None where missing) and the level
 /// labels in sorted order (numerically for numbers, by text otherwise).
 #[derive(Debug, Clone, PartialEq)]

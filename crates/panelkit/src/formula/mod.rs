@@ -35,14 +35,68 @@
 //! `l(e, k)` for every k ≥ 0 (so `l(x, 0:2)` gives `l(x, 0)`, `l(x, 1)`, `l(x, 2)`, where
 //! fixest names the lag 0 `x`), a lead `f(e, k)`, a difference `d(e)` when k = 1 and
 //! `d(e, k)` otherwise.
+//!
+//! # Multiple estimation
+//!
+//! [`expand`] (or [`Formula::parse_multi`]) reads fixest's multiple-estimation syntax and
+//! gives one formula per model:
+//! ```text
+//! formula  := outcomes "~" rhs [ "|" fe ]
+//! outcomes := value | "c" "(" value ( "," value )* ")" | value ( "+" value )+
+//! rhs, fe  := as above, where one term of each may be a stepwise function:
+//! stepwise := ( sw | sw0 | csw | csw0 ) "(" part ( "," part )* ")"
+//! ```
+//! `sw(a, b)` gives one model per element (a; b), `sw0(a, b)` first none of them (none; a;
+//! b), `csw(a, b)` adds them cumulatively (a; a + b) and `csw0(a, b)` starts from none (none;
+//! a; a + b). An element is any sum of terms of the language (`l(x, 0:2)`, `log(x)`,
+//! `i(v, ref = r)`, `x:z`, `x + z`; in the fixed effects `code + year`, `region^year`).
+//! Several outcomes are written `c(y1, y2)` (fixest) or `y1 + y2` (pyfixest). As in
+//! fixest, each part (outcomes, right-hand side, fixed effects) holds at most one stepwise
+//! function, which stands as a whole term joined by `+`, and they do not nest; c() is for
+//! outcomes only. A zero step removes the term (`y ~ x`; `y ~ 1` when it was the only one;
+//! no `|` when it was the only fixed effect — the model is then iku's default for a formula
+//! without fixed effects, unless one is chosen). One element is enough (`sw(a)`), where
+//! pyfixest asks for two.
+//!
+//! The models come in pyfixest's order (its `FixestMulti` groups the models by fixed effects
+//! after expanding left to right): fixed-effects step outermost, then outcome, then
+//! right-hand-side step. `c(y1, y2) ~ x + csw0(a, b) | sw(f1, f2)` gives 2 × 3 × 2 = 12
+//! models: `y1 ~ x | f1`, `y1 ~ x + a | f1`, `y1 ~ x + a + b | f1`, `y2 ~ x | f1`, …,
+//! `y2 ~ x + a + b | f2`. Each formula's `text` is the model's formula in this language
+//! (whitespace tidied), so it can be pasted back; syntax errors point at the formula as
+//! written. A formula without the syntax expands to itself, its text unchanged.
+//!
+//! [`split_samples`] gives fixest's `split` and `fsplit` samples: the rows of each value of
+//! a variable, in sorted order (numeric when every value is a number, else by text, as
+//! pyfixest sorts), after the full sample for `fsplit`. With a split, the sample is the
+//! outermost loop (all models on the full sample, then all on the first value, …), as in
+//! pyfixest. Lags and differences are computed on the whole panel; the split selects the
+//! rows estimated (like any estimation sample).
+//!
+//! ```
+//! use panelkit::formula::expand;
+//!
+//! let models = expand("c(y1, y2) ~ x + csw0(a, l(z, 0:1)) | sw(code, code + year)")?;
+//! assert_eq!(models.len(), 12);
+//! let texts: Vec<&str> = models.iter().map(|f| f.text.as_str()).collect();
+//! assert_eq!(texts[..3], ["y1 ~ x | code", "y1 ~ x + a | code", "y1 ~ x + a + l(z, 0:1) | code"]);
+//! assert_eq!(texts[11], "y2 ~ x + a + l(z, 0:1) | code + year");
+//! assert_eq!(models[2].terms.len(), 4); // x, a, l(z, 0), l(z, 1)
+//!
+//! let err = expand("y ~ sw(a, b) + csw(c, d)").unwrap_err().to_string();
+//! assert!(err.ends_with("y ~ sw(a, b) + csw(c, d)\n                 ^"), "{err}");
+//! # Ok::<(), panelkit::Error>(())
+//! ```
 
 mod eval;
+mod multi;
 mod parse;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use eval::numeric as eval_numeric;
+pub(crate) use eval::{columns_listed, numeric as eval_numeric};
 pub use eval::{Categorical, Regressor};
+pub use multi::{expand, split_samples, SplitSample, SplitValue, MAX_MODELS};
 
 use crate::error::{Error, Result};
 use crate::panel::Panel;
@@ -165,7 +219,8 @@ pub const MAX_RANGE_TERMS: i64 = 100;
 /// A parsed formula.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Formula {
-    /// The formula as written.
+    /// The formula as written; for a model of a multiple estimation ([`expand`]), its own
+    /// formula in the language.
     pub text: String,
     /// The response (left-hand side; always a [`TermKind::Value`]).
     pub response: Term,
@@ -384,14 +439,12 @@ impl Formula {
 
     fn check_categorical(&self, panel: &Panel, col: &str, pos: usize) -> Result<()> {
         if !Categorical::exists(panel, col) {
-            let mut have = vec![panel.unit_name(), panel.time_name()];
-            have.extend(panel.column_names());
             return Err(caret_error(
                 &self.text,
                 pos,
                 &format!(
                     "no column '{col}' in the data (columns: {})",
-                    have.join(", ")
+                    eval::columns_listed(panel)
                 ),
             ));
         }

@@ -6,8 +6,9 @@ use super::{
 };
 use crate::error::{Error, Result};
 
+/// A token of the formula text.
 #[derive(Debug, Clone, PartialEq)]
-enum Tok {
+pub(super) enum Tok {
     Ident(String),
     Num(f64),
     Str(String),
@@ -16,13 +17,14 @@ enum Tok {
 }
 
 struct Parser<'a> {
+    /// The text shown in error messages (byte offsets are the same as in the parsed text).
     text: &'a str,
     toks: Vec<(Tok, usize)>,
     at: usize,
 }
 
 /// Tokens of `text`: names, numbers (`2`, `0.5`, `1e-3`), quoted strings and symbols.
-fn lex(text: &str) -> Result<Vec<(Tok, usize)>> {
+pub(super) fn lex(text: &str) -> Result<Vec<(Tok, usize)>> {
     let mut toks = Vec::new();
     let b: Vec<(usize, char)> = text.char_indices().collect();
     let end_of = |j: usize| if j < b.len() { b[j].0 } else { text.len() };
@@ -489,8 +491,14 @@ impl<'a> Parser<'a> {
 
 /// Parses `text` (see the module docs).
 pub(super) fn parse(text: &str) -> Result<Formula> {
+    parse_shown(text, text)
+}
+
+/// Parses `text`, showing `shown` (of the same byte length, e.g. the formula before a
+/// multiple-estimation expansion blanked parts of it) in error messages.
+pub(super) fn parse_shown(text: &str, shown: &str) -> Result<Formula> {
     let mut lx = Parser {
-        text,
+        text: shown,
         toks: lex(text)?,
         at: 0,
     };

@@ -239,3 +239,139 @@ fn data_columns_lists_every_column_read_once() {
         vec!["y", "x", "z", "w", "g", "code", "region", "year"]
     );
 }
+
+/// The texts of a multiple estimation's models.
+fn expanded(text: &str) -> Vec<String> {
+    expand(text).unwrap().into_iter().map(|f| f.text).collect()
+}
+
+#[test]
+fn stepwise_functions_expand_in_fixest_order() {
+    assert_eq!(expanded("y ~ x + sw(a, b)"), ["y ~ x + a", "y ~ x + b"]);
+    assert_eq!(
+        expanded("y ~ x + sw0(a, b)"),
+        ["y ~ x", "y ~ x + a", "y ~ x + b"]
+    );
+    assert_eq!(
+        expanded("y ~ csw(a, b) + x"),
+        ["y ~ a + x", "y ~ a + b + x"]
+    );
+    assert_eq!(
+        expanded("y ~ csw0(a, b) + x"),
+        ["y ~ x", "y ~ a + x", "y ~ a + b + x"]
+    );
+    assert_eq!(expanded("y ~ sw0(a, b)"), ["y ~ 1", "y ~ a", "y ~ b"]);
+    assert_eq!(expanded("y ~ sw0(a) - 1"), ["y ~ - 1", "y ~ a - 1"]);
+    assert_eq!(
+        expanded("y ~ x | sw0(code, code + year)"),
+        ["y ~ x", "y ~ x | code", "y ~ x | code + year"]
+    );
+    assert_eq!(
+        expanded("y ~ x | code + csw0(year, region^year)"),
+        [
+            "y ~ x | code",
+            "y ~ x | code + year",
+            "y ~ x | code + year + region^year"
+        ]
+    );
+    // Outcomes: c() (fixest) or + (pyfixest); any value.
+    assert_eq!(
+        expanded("c(y, log(y + 1)) ~ x"),
+        ["y ~ x", "log(y + 1) ~ x"]
+    );
+    assert_eq!(expanded("y + d(y) ~ x"), ["y ~ x", "d(y) ~ x"]);
+    // Elements are any terms; the parsed formulas carry them.
+    let f = expand("y ~ sw(l(x, 0:2), i(g, z, ref = c(1, 2)), x:z, x*z)").unwrap();
+    let names = |k: usize| -> Vec<String> { f[k].terms.iter().map(|t| t.name.clone()).collect() };
+    assert_eq!(names(0), ["l(x, 0)", "l(x, 1)", "l(x, 2)"]);
+    assert_eq!(names(1), ["i(g, z, ref = c(1, 2))"]);
+    assert_eq!(names(2), ["x:z"]);
+    assert_eq!(names(3), ["x", "z", "x:z"]);
+    // Quoted levels keep their spacing; other whitespace is tidied.
+    assert_eq!(
+        expanded("y  ~ sw( a ,i(g, ref = \"n  e\") )"),
+        ["y ~ a", "y ~ i(g, ref = \"n  e\")"]
+    );
+}
+
+#[test]
+fn expansion_counts_multiply_over_the_parts() {
+    let f = expand("c(y1, y2) ~ x + csw0(a, b) | sw(fe1, fe2)").unwrap();
+    assert_eq!(f.len(), 12);
+    // Fixed effects outermost, then outcome, then right-hand side (pyfixest's order).
+    assert_eq!(f[0].text, "y1 ~ x | fe1");
+    assert_eq!(f[3].text, "y2 ~ x | fe1");
+    assert_eq!(f[5].text, "y2 ~ x + a + b | fe1");
+    assert_eq!(f[6].text, "y1 ~ x | fe2");
+    assert_eq!(f[11].text, "y2 ~ x + a + b | fe2");
+    assert_eq!(f[11].fixed_effects[0].0, "fe2");
+    assert_eq!(
+        expand("c(a, b, c) ~ sw(x, z, w) | csw0(f, g, h)")
+            .unwrap()
+            .len(),
+        36
+    );
+    // Without the syntax: the formula itself, text untouched (spacing and all).
+    let one = expand("y ~  x+ i(g, ref = c(1, 2)) | code").unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(
+        one[0],
+        Formula::parse("y ~  x+ i(g, ref = c(1, 2)) | code").unwrap()
+    );
+    // Deterministic.
+    assert_eq!(
+        expand("c(y1, y2) ~ sw0(a, b) | csw(f, g)").unwrap(),
+        expand("c(y1, y2) ~ sw0(a, b) | csw(f, g)").unwrap()
+    );
+    let many = format!(
+        "c({}) ~ sw({}) | sw({})",
+        ["y"; 11].join(","),
+        ["x"; 10].join(","),
+        ["f"; 10].join(",")
+    );
+    assert!(expand(&many)
+        .unwrap_err()
+        .to_string()
+        .contains("1100 models"));
+}
+
+#[test]
+fn expansion_errors_point_at_the_formula_as_written() {
+    for (text, msg, col) in [
+        ("y ~ sw()", "sw() needs at least one element", 7),
+        ("y ~ sw(a, , b)", "empty element in sw()", 10),
+        ("y ~ sw(a, csw(b, c))", "csw() inside sw()", 10),
+        ("y ~ x + c(a, b)", "c() lists several outcomes", 8),
+        ("sw(y1, y2) ~ x", "write c(y1, y2)", 0),
+        (
+            "y ~ sw(a, b) + csw(c, d)",
+            "second stepwise function in the right-hand side",
+            15,
+        ),
+        (
+            "y ~ x | sw(f, g) + sw(h, k)",
+            "second stepwise function in the fixed effects",
+            19,
+        ),
+        ("c(y1, y2) + y3 ~ x", "whole left-hand side", 0),
+        ("y ~ x:sw(a, b)", "whole term", 6),
+        ("y ~ sw(a, b", "never closed", 4),
+        ("y1 + ~ x", "expected an outcome", 5),
+        // Errors of one model's formula, with the caret on the formula as written.
+        ("y ~ x + sw(z, x)", "'x' appears twice", 14),
+        ("y ~ x + csw(z, w^2)", "I(x^2)", 16),
+        (
+            "y ~ x | sw(code, code + code)",
+            "fixed effect 'code' appears twice",
+            24,
+        ),
+    ] {
+        let e = expand(text).unwrap_err();
+        let s = e.to_string();
+        assert!(s.contains(msg), "{text}: {s}");
+        assert!(s.contains(&format!("\n  {text}\n")), "{text}: {s}");
+        assert_eq!(caret_col(e), col, "{text}: {s}");
+    }
+    // c() inside i(..., ref = c(...)) is a vector of levels, not outcomes.
+    assert_eq!(expand("y ~ sw(x, i(g, ref = c(1, 2)))").unwrap().len(), 2);
+}

@@ -51,11 +51,9 @@ impl ClusterVars {
         let mut ids = Vec::new();
         for name in &names {
             let cat = Categorical::of(panel, name).ok_or_else(|| {
-                let mut have = vec![panel.unit_name(), panel.time_name()];
-                have.extend(panel.column_names());
                 Error::Usage(format!(
                     "no column '{name}' in the data (columns: {})",
-                    have.join(", ")
+                    crate::formula::columns_listed(panel)
                 ))
             })?;
             let mut v = Vec::with_capacity(rows.len());
