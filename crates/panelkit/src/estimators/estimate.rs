@@ -416,6 +416,7 @@ fn assemble(
     };
     let rss: f64 = resid_s.iter().map(|v| v * v).sum();
     let r2 = r2_plm(&t.y, &resid);
+    let (r2_overall, r2_within) = r2_fixest(s, model, &t, rss, r2);
     let r_inv = ls.qr.r_inv();
     let fit = Fit {
         model,
@@ -436,7 +437,8 @@ fn assemble(
         k_fe: t.k_fe,
         rss,
         r2,
-        r2_within: model.absorbs_effects().then_some(r2),
+        r2_overall,
+        r2_within,
         dropped_obs: s.dropped.clone(),
         dropped_terms,
         random: t.random,
@@ -488,6 +490,34 @@ fn r2_plm(y: &[f64], resid: &[f64]) -> f64 {
         sff += (b - mf).powi(2);
     }
     syf * syf / (syy * sff)
+}
+
+/// fixest's R² (pyfixest `_r2`, `_r2_within`): the full model's, fixed effects included,
+/// 1 − RSS / Σ w (y − ȳ_w)² on the untransformed response (pooled and fixed-effects models;
+/// between: the regression on unit means, plm's), and the within R² 1 − RSS / Σ w ỹ² on the
+/// demeaned response (fixed-effects models). First differences and random effects have no
+/// such R² (their `r2` is plm's, of the transformed model).
+fn r2_fixest(
+    s: &Sample,
+    model: Model,
+    t: &Transformed,
+    rss: f64,
+    r2: f64,
+) -> (Option<f64>, Option<f64>) {
+    let overall = match model {
+        Model::Fd | Model::Random => None,
+        Model::Between => Some(r2),
+        _ => {
+            let w = s.w.as_deref();
+            let m = group_means(&s.y, &vec![0; s.y.len()], 1, w)[0];
+            let centred: Vec<f64> = s.y.iter().map(|v| v - m).collect();
+            Some(1.0 - rss / norm_w(&centred, w).powi(2))
+        }
+    };
+    let within = model
+        .absorbs_effects()
+        .then(|| 1.0 - rss / t.ys.iter().map(|v| v * v).sum::<f64>());
+    (overall, within)
 }
 
 #[cfg(test)]
