@@ -42,8 +42,10 @@
 //! `--format json` prints one object: `formula`, `model`, `vcov`, `cluster` (with
 //! `--cluster` only), `ssc`, `ssc_formula` (the
 //! factor applied, in words), `lags`, `nobs`, `n_units`, `n_times`, `df_resid` (n − k − k_fe),
-//! `t_df` (null = normal), `n_clusters`, `r2` (plm's: of the transformed model), `r2_within`
-//! (FE models), `r2_nan_reason` (when R² is not a number), `dropped` (observations by
+//! `t_df` (null = normal), `n_clusters`, `r2` (plm's `r.squared`: of the model as estimated,
+//! i.e. transformed: within R² under fixed effects, R² of the differences under fd), `r2_overall`
+//! (fixest's `r2`: of the full model, fixed effects included, 1 − RSS / Σ w (y − ȳ)²; null for
+//! fd and random), `r2_within` (fixest's `wr2`, FE models), `r2_nan_reason` (when R² is not a number), `dropped` (observations by
 //! reason: "outside sample", "missing values", "lags/leads", "differences", "non-finite
 //! values", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
 //! ([{term, estimate, std_error, statistic, p_value, conf_low, conf_high}], formula order,
@@ -62,8 +64,25 @@
 //!
 //! With `--formula` given more than once, every model is estimated with the same options and
 //! printed as one multi-model table (`panelkit::etable`: a column per model, coefficients
-//! with stars and SEs, N, R², fixed effects, SE type); `--lincom` and `--tests` then do not
-//! apply.
+//! with stars and SEs, N, the periods of each model's estimation sample (`Periods`; `Years`
+//! with `--spec`), `R²` (fixest's, of the full model), `Within R²` (FE models), `R²
+//! (differences)` (fd: plm's, of the differenced regression), fixed effects, SE type);
+//! `--lincom` and `--tests` then do not apply. The table, md and tex formats label the terms
+//! in prose (`l(x, 1)` → "x, lag 1", `d(x)` → "Δ x", `log(x)` → "log x", `x:z` → "x × z",
+//! `v::2010` → "v = 2010", `(Intercept)` → "Constant"; with `--spec`, around the spec
+//! file's `[labels]`); csv keeps the formula's names and json the raw names. An fd model's
+//! coefficients are on the changes of its terms: they are shown as `d(term)` (`l(iku, 1)` →
+//! `l(d(iku), 1)`, "Δ iku, lag 1") in rows of their own, and the json's coefficient records of
+//! a multi-model table carry that as `display_name` (the single-model json keeps the formula's
+//! `term`, whose meaning under `"model": "fd"` is the coefficient on its change, as in plm).
+//! As fixest's `etable`: `--dict 'NAME=LABEL'` (a term or a variable; or `--dict FILE.toml`
+//! of `NAME = "LABEL"` lines), `--keep PATTERN`, `--drop PATTERN`, `--order PATTERN` (each
+//! repeatable; a pattern is a small regular expression matched anywhere in a term's name,
+//! displayed name or label: `.`, `[a-z]`, `*`, `+`, `?`, `^`, `$`, `|`, `\` for a literal
+//! character, no groups; `%NAME` matches one term exactly; a pattern matching no term is an
+//! error) and `--max-columns N` (at most N models per panel in table, md and tex; default 5;
+//! csv and json are never split). With `--spec FILE` and no `--formula` they apply to the
+//! spec set's `estimates.{md,tex,csv}`.
 //!
 //! `--multiverse FILE` (see `iku::spec::multiverse`) estimates every combination of the
 //! file's choices in parallel and writes `multiverse.{csv,json,md}` and the specification
@@ -97,7 +116,7 @@ Clustering: --cluster region, or two-way --cluster \"region + year\" (default: t
 use iku::spec::SpecFile;
 use panelkit::estimators::gmm::{gmm, Effect, GmmOptions, Instruments, Transformation};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
-use panelkit::etable::EstimateTable;
+use panelkit::etable::{EstimateTable, EtableOptions};
 use panelkit::formula::Formula;
 use panelkit::inference::bootstrap::{BootKind, BootOptions, BootResult, BootWeights, PValueKind};
 use panelkit::inference::clusters::{ClusterBy, ClusterVars};
@@ -237,6 +256,81 @@ struct Cli {
     /// Bootstrap p-value (and interval): symmetric, equal-tailed, upper or lower.
     #[arg(long, default_value = "symmetric")]
     boot_p: String,
+    /// Multi-model tables: a label, 'NAME=LABEL' (a term, e.g. 'l(x, 1)=Lagged x', or a
+    /// variable, composed into the terms that use it), or a TOML file of NAME = "LABEL"
+    /// lines (repeatable; later entries win; with --spec, over the file's [labels]).
+    #[arg(long, value_name = "NAME=LABEL|FILE.toml")]
+    dict: Vec<String>,
+    /// Multi-model tables: show only the terms matching a pattern (repeatable): a regular
+    /// expression matched anywhere in the name, displayed name or label ('^l\(', 'x$',
+    /// 'a|b'; '\' makes a character literal), or '%NAME' for one exact term.
+    #[arg(long, value_name = "PATTERN")]
+    keep: Vec<String>,
+    /// Multi-model tables: hide the terms matching a pattern (repeatable; as --keep).
+    #[arg(long, value_name = "PATTERN")]
+    drop: Vec<String>,
+    /// Multi-model tables: put the terms matching each pattern first, in this order
+    /// (repeatable; as --keep).
+    #[arg(long, value_name = "PATTERN")]
+    order: Vec<String>,
+    /// Multi-model tables (and --spec): the most model columns per panel in table, md and
+    /// tex output [default: 5].
+    #[arg(long, value_name = "N")]
+    max_columns: Option<usize>,
+}
+
+/// The multi-model table's display options from --dict, --keep, --drop, --order and
+/// --max-columns, over the study's `[labels]` (with --spec).
+fn etable_options(cli: &Cli, study: Option<&SpecFile>) -> Result<EtableOptions> {
+    let mut dict = study.map(SpecFile::term_labels).unwrap_or_default();
+    for d in &cli.dict {
+        match d.split_once('=') {
+            Some((name, label)) if !name.trim().is_empty() => {
+                dict.insert(name.trim(), label.trim())
+            }
+            _ if d.ends_with(".toml") => {
+                let path = std::path::Path::new(d);
+                let text = String::from_utf8(panelkit::io::read(path)?)
+                    .map_err(|_| Error::input(path, None, None, "not valid UTF-8 text"))?;
+                let table: std::collections::BTreeMap<String, String> = toml::from_str(&text)
+                    .map_err(|e| {
+                        let line = e.span().map(|s| {
+                            text[..s.start.min(text.len())].matches('\n').count() as u64 + 1
+                        });
+                        Error::input(
+                            path,
+                            line,
+                            None,
+                            format!("--dict: expected NAME = \"LABEL\" lines: {}", e.message()),
+                        )
+                    })?;
+                for (name, label) in &table {
+                    dict.insert(name, label);
+                }
+            }
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--dict '{d}': expected NAME=LABEL (e.g. 'l(x, 1)=Lagged x') or a FILE.toml"
+                )))
+            }
+        }
+    }
+    Ok(EtableOptions {
+        dict,
+        keep: cli.keep.clone(),
+        drop: cli.drop.clone(),
+        order: cli.order.clone(),
+        max_columns: cli.max_columns,
+    })
+}
+
+/// Whether any table display option was given.
+fn has_etable_flags(cli: &Cli) -> bool {
+    !(cli.dict.is_empty()
+        && cli.keep.is_empty()
+        && cli.drop.is_empty()
+        && cli.order.is_empty()
+        && cli.max_columns.is_none())
 }
 
 /// A wild cluster bootstrap request from the command line.
@@ -359,6 +453,8 @@ struct Job {
     save_fit: Option<PathBuf>,
     format: Format,
     boot: Option<BootRequest>,
+    /// Display options of the multi-model table.
+    etable: EtableOptions,
 }
 
 impl Job {
@@ -386,12 +482,20 @@ impl Job {
                     .into(),
             ));
         }
+        if cli.formula.len() == 1 && has_etable_flags(cli) {
+            return Err(Error::Usage(
+                "--dict, --keep, --drop, --order and --max-columns apply to multi-model tables: \
+                 repeat --formula, or run a --spec set"
+                    .into(),
+            ));
+        }
         if cli.boot.is_some() && matches!(format, Format::Csv | Format::Tex) {
             return Err(Error::Usage(
                 "--boot: the bootstrap is printed with --format json, table or md".into(),
             ));
         }
         let study = cli.spec.as_deref().map(SpecFile::load).transpose()?;
+        let etable = etable_options(cli, study.as_ref())?;
         let need = |v: &Option<String>, flag: &str, study_value: Option<&String>| {
             v.clone()
                 .or_else(|| study_value.cloned())
@@ -439,6 +543,7 @@ impl Job {
             save_fit: cli.save_fit.clone(),
             format,
             boot: BootRequest::from_cli(cli)?,
+            etable,
         })
     }
 
@@ -544,7 +649,12 @@ impl Job {
             .zip(&fits)
             .map(|(l, (fit, table))| (l.as_str(), fit, table))
             .collect();
-        Ok(EstimateTable::from_fits(&list, &self.unit, &self.time).render(self.format))
+        let mut table = EstimateTable::from_fits(&list, &self.unit, &self.time);
+        if self.study.is_some() {
+            table.period_label = "Years".into();
+        }
+        table.set_options(&self.etable)?;
+        Ok(table.render(self.format))
     }
 
     /// One formula: its coefficient table with the linear combinations and tests asked for.
@@ -596,7 +706,9 @@ fn run_spec(cli: &Cli, spec: &std::path::Path) -> Result<()> {
         .ok_or_else(|| Error::Usage("--spec needs --data PANEL".into()))?;
     let panel = iku::canonical::load(&data)?;
     let file = iku::pipeline::PanelFile::describe(&data)?;
-    let table = iku::pipeline::estimate_specs(&file, &panel, spec)?;
+    let study = SpecFile::load(spec)?;
+    let table = iku::pipeline::estimate_specs(&file, &panel, spec)?
+        .with_options(etable_options(cli, Some(&study))?)?;
     let files = iku::pipeline::estimate_files(&table, &cli.out_dir);
     panelkit::outset::write_set(&cli.out_dir, &files)?;
     panelkit::io::print(&table.to_markdown());
