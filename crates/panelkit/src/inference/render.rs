@@ -367,6 +367,9 @@ fn text_header(fit: &Fit) -> String {
     );
     if let Some(r) = fit.r2_within {
         s.push_str(&format!(" | within R²: {r:.6}"));
+        if let Some(r) = fit.r2_overall {
+            s.push_str(&format!(" | R² with fixed effects: {r:.6}"));
+        }
     }
     s.push_str(&format!("\nDropped observations: {}\n", dropped(fit)));
     if let Some(rc) = &fit.random {
