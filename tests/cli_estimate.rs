@@ -992,3 +992,41 @@ fn spec_tables_show_labels_years_and_every_r2() {
     }
     assert!(seen >= 4, "{long}");
 }
+
+/// The display options apply to a spec set's tables too; a bad one writes nothing.
+#[test]
+fn spec_sets_take_the_display_options_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_iku-estimate"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "--spec",
+                "specs/vive.toml",
+                "--data",
+                "data/synthetic/panel.csv",
+            ])
+            .arg("--out-dir")
+            .arg(dir.path().join("out"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let bad = spec(&["--drop", "nothing_at_all"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("drop pattern 'nothing_at_all'"));
+    assert!(!dir.path().join("out").exists(), "nothing is written");
+    let ok = spec(&["--keep", "IKU", "--max-columns", "10"]);
+    assert!(ok.status.success());
+    let md = std::fs::read_to_string(dir.path().join("out/estimates.md")).unwrap();
+    assert!(
+        !md.contains("Panel A") && !md.contains("Population growth"),
+        "{md}"
+    );
+    assert!(md.contains("| Δ IKU over 10 years (pp), lag 1 |"), "{md}");
+    let csv = std::fs::read_to_string(dir.path().join("out/estimates.csv")).unwrap();
+    assert!(
+        !csv.lines().any(|l| l.starts_with("pop_growth,")) && csv.contains("\"l(d(iku), 1)\","),
+        "{csv}"
+    );
+}

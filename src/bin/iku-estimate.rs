@@ -13,7 +13,10 @@
 //!              [--boot wcr|wcu [--boot-reps B] [--boot-weights rademacher|webb|mammen|normal]
 //!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time|COL]
 //!               [--boot-p symmetric|equal-tailed|upper|lower]]
-//! iku-estimate --spec FILE --data FILE [--out-dir DIR]
+//!              [--dict 'NAME=LABEL' | --dict FILE.toml]... [--keep PATTERN]... [--drop PATTERN]...
+//!              [--order PATTERN]... [--max-columns N]          (multi-model tables)
+//! iku-estimate --spec FILE --data FILE [--out-dir DIR] [--dict ...] [--keep ...] [--drop ...]
+//!              [--order ...] [--max-columns N]
 //! iku-estimate --multiverse FILE --data FILE [--out-dir DIR]
 //! iku-estimate --data FILE --unit COL --time COL --model gmm-diff|gmm-sys
 //!              --formula "y ~ l(y, 1) + x" --instruments "gmm(y, 2:99) + gmm(x, 2:99) + iv(z)"
