@@ -621,23 +621,30 @@ fn spec_run(spec: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `estimates.json` of a spec run.
+fn estimates_json(dir: &tempfile::TempDir) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.path().join("estimates.json")).unwrap()).unwrap()
+}
+
+/// The column of spec `name` in `estimates.json`.
+fn spec_column(json: &serde_json::Value, name: &str) -> serde_json::Value {
+    json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no spec {name}"))
+        .clone()
+}
+
 /// `specs/vive_break2016.toml` on the shipped panel: the 2016 IKU definition break handled by
 /// dropping the change across it (`break_year`) and by a post-2016 sample, beside the
 /// unadjusted spec.
 #[test]
 fn the_2016_break_specs_drop_the_changes_across_the_break() {
     let dir = spec_run("specs/vive_break2016.toml");
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("estimates.json")).unwrap()).unwrap();
-    let col = |name: &str| {
-        json["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let json = estimates_json(&dir);
+    let col = |name: &str| spec_column(&json, name);
     let n = |name: &str| col(name)["nobs"].as_u64().unwrap();
     let effect = |name: &str| col(name)["effect"]["estimate"].as_f64().unwrap();
     // 98 municipalities; spending changes 2009–2020 have a lagged IKU change.
@@ -792,4 +799,234 @@ fn help_lists_the_allowed_values() {
             assert!(word(&text, &n), "{flag} help does not list '{n}': {text}");
         }
     }
+}
+
+/// Two Grunfeld models side by side with etable's display options.
+fn two_models(extra: &[&str]) -> (bool, String, String) {
+    let mut a = base("inv ~ value + capital | firm");
+    a.extend(["--formula", "inv ~ value + l(capital, 1) | firm + year"].map(String::from));
+    a.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    run(&refs)
+}
+
+/// The coefficient rows of a Markdown table, top to bottom.
+fn md_terms(md: &str) -> Vec<String> {
+    md.lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("|  |"))
+        .map(|l| l[2..l[2..].find(" |").unwrap() + 2].to_string())
+        .take_while(|t| t != "Model")
+        .collect()
+}
+
+#[test]
+fn multi_model_tables_label_select_order_and_split_terms() {
+    // Default labels in md/text/tex; the periods of each estimation sample; fixest's R² and
+    // within R² (pyfixest on Grunfeld within: 0.94407…, 0.76676…).
+    let (ok, md, err) = two_models(&["--format", "md"]);
+    assert!(ok, "{err}");
+    assert_eq!(md_terms(&md), ["value", "capital", "capital, lag 1"]);
+    assert!(md.contains("| Periods | 1935–1954 | 1936–1954 |\n"), "{md}");
+    assert!(md.contains("| R² | 0.9441 | "), "{md}");
+    assert!(md.contains("| Within R² | 0.7668 | "), "{md}");
+    assert!(!md.contains("R² (differences)"), "{md}");
+    // --dict labels a variable or a whole term; csv keeps the formula's names.
+    let dict = [
+        "--dict",
+        "value=Firm value",
+        "--dict",
+        "l(capital,1) = Lagged capital",
+    ];
+    let (ok, md, err) = two_models(&[&dict[..], &["--format", "md"]].concat());
+    assert!(ok, "{err}");
+    assert_eq!(md_terms(&md), ["Firm value", "capital", "Lagged capital"]);
+    let (ok, csv, _) = two_models(&[&dict[..], &["--format", "csv"]].concat());
+    assert!(
+        ok && csv.contains("\n\"l(capital, 1)\",,") && csv.contains("\nvalue,"),
+        "{csv}"
+    );
+    let (ok, tex, _) = two_models(&[&dict[..], &["--format", "tex"]].concat());
+    assert!(
+        ok && tex.contains("\nLagged capital &  & ") && tex.is_ascii(),
+        "{tex}"
+    );
+    // A dictionary file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("labels.toml");
+    std::fs::write(
+        &file,
+        "value = \"Value\"\n\"l(capital, 1)\" = \"Capital, last year\"\n",
+    )
+    .unwrap();
+    let (ok, md, err) = two_models(&["--dict", file.to_str().unwrap(), "--format", "md"]);
+    assert!(ok, "{err}");
+    assert_eq!(md_terms(&md), ["Value", "capital", "Capital, last year"]);
+    // keep / drop / order: patterns on names and labels.
+    let rows = |extra: &[&str]| {
+        let (ok, md, err) = two_models(&[extra, &["--format", "md"]].concat());
+        assert!(ok, "{err}");
+        md_terms(&md)
+    };
+    assert_eq!(rows(&["--keep", "value"]), ["value"]);
+    assert_eq!(rows(&["--drop", "^l\\("]), ["value", "capital"]);
+    assert_eq!(
+        rows(&["--drop", "%l(capital, 1)", "--drop", "^value$"]),
+        ["capital"]
+    );
+    assert_eq!(
+        rows(&["--order", "capital"]),
+        ["capital", "capital, lag 1", "value"]
+    );
+    assert_eq!(
+        rows(&["--order", "lag", "--order", "value"]),
+        ["capital, lag 1", "value", "capital"]
+    );
+    // Panels of at most --max-columns models, notes once.
+    let (ok, md, _) = two_models(&["--max-columns", "1", "--format", "md"]);
+    assert!(
+        ok && md.starts_with("**Panel A: column 1**\n\n|  | (1) |\n"),
+        "{md}"
+    );
+    assert!(md.contains("**Panel B: column 2**\n\n|  | (2) |\n"), "{md}");
+    assert_eq!(md.matches("Standard errors in parentheses").count(), 1);
+    // Bad options: a clear error, exit 2, nothing on stdout.
+    for (args, msg) in [
+        (
+            vec!["--keep", "nothing_like_it"],
+            "keep pattern 'nothing_like_it' matches no coefficient",
+        ),
+        (vec!["--drop", "l(capital"], "groups are not supported"),
+        (vec!["--dict", "no equals sign"], "expected NAME=LABEL"),
+        (vec!["--max-columns", "0"], "at least 1"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_iku-estimate"))
+            .args(base("inv ~ value | firm"))
+            .args(["--formula", "inv ~ capital | firm"])
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(err.contains(msg), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let mut one = base("inv ~ value");
+    one.extend(["--keep", "value"].map(String::from));
+    let refs: Vec<&str> = one.iter().map(String::as_str).collect();
+    let (ok, _, err) = run(&refs);
+    assert!(!ok && err.contains("multi-model tables"), "{err}");
+}
+
+/// The spec set's tables: labelled terms, plm's first differences in rows of their own, the
+/// years of every spec, the R² of each kind, and the tidy CSV carrying them.
+#[test]
+fn spec_tables_show_labels_years_and_every_r2() {
+    let dir = spec_run("specs/vive.toml");
+    let md = std::fs::read_to_string(dir.path().join("estimates.md")).unwrap();
+    // fd_plm's l(iku, 1) is on Δ IKU: it shares the row of the hand-made differences
+    // (fd_year's l(d_iku, 1)), not the levels row of the two-way FE specs.
+    let row = |label: &str| {
+        md.lines()
+            .find(|l| l.starts_with(&format!("| {label} |")))
+            .unwrap_or_else(|| panic!("no row {label}: {md}"))
+            .to_string()
+    };
+    let cells = |line: &str| -> Vec<String> {
+        line.split(" | ")
+            .skip(1)
+            .map(|c| c.trim_end_matches(" |").to_string())
+            .collect()
+    };
+    let fd = cells(&row("Δ IKU (pp), lag 1"));
+    let levels = cells(&row("IKU (pp), lag 1"));
+    // Panel A holds specs 1–5 (fd_year, fd_year_ctrl, fd_year_w, twfe_levels, twfe_levels_ctrl).
+    assert!(
+        !fd[0].is_empty() && !fd[2].is_empty() && fd[3].is_empty(),
+        "{fd:?}"
+    );
+    assert!(
+        levels[0].is_empty() && !levels[3].is_empty() && !levels[4].is_empty(),
+        "{levels:?}"
+    );
+    assert!(
+        md.contains("**Panel A: specifications 1–5**")
+            && md.contains("**Panel B: specifications 6–10**"),
+        "{md}"
+    );
+    assert!(md.contains("| Years | 2009–2018 |"), "{md}");
+    assert!(md.contains("| R² (differences) |"), "{md}");
+    assert!(md.contains("| Within R² |"), "{md}");
+    let json = estimates_json(&dir);
+    let col = |name: &str| spec_column(&json, name);
+    let plm = col("fd_plm");
+    assert_eq!(plm["coefficients"][1]["term"], "l(iku, 1)");
+    assert_eq!(plm["coefficients"][1]["display_name"], "l(d(iku), 1)");
+    assert!(plm["r2_overall"].is_null() && plm["r2"].as_f64().is_some());
+    let twfe = col("twfe_levels");
+    assert!(twfe["r2_overall"].as_f64().unwrap() > twfe["r2_within"].as_f64().unwrap());
+    assert_eq!(col("long_diff")["years"], serde_json::json!([2018]));
+    assert_eq!(col("fd_year")["years"].as_array().unwrap().len(), 10);
+    // The tidy CSV: one value per spec, repeated on its rows, empty where it does not apply.
+    let long = std::fs::read_to_string(dir.path().join("estimates_long.csv")).unwrap();
+    let mut lines = long.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = |h: &str| header.iter().position(|x| *x == h).unwrap();
+    let mut seen = 0;
+    for l in lines.filter(|l| l.starts_with("fd_plm,") || l.starts_with("twfe_levels,")) {
+        let f: Vec<&str> = l.split(',').collect();
+        // Terms with a comma are quoted: count fields from the end.
+        let from_end = |h: &str| f[f.len() - (header.len() - at(h))];
+        if l.starts_with("fd_plm,") {
+            assert!(
+                from_end("r2_overall").is_empty() && !from_end("r2_differences").is_empty(),
+                "{l}"
+            );
+        } else {
+            assert!(
+                !from_end("r2_overall").is_empty() && !from_end("r2_within").is_empty(),
+                "{l}"
+            );
+            assert!(from_end("r2_differences").is_empty(), "{l}");
+        }
+        seen += 1;
+    }
+    assert!(seen >= 4, "{long}");
+}
+
+/// The display options apply to a spec set's tables too; a bad one writes nothing.
+#[test]
+fn spec_sets_take_the_display_options_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_iku-estimate"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "--spec",
+                "specs/vive.toml",
+                "--data",
+                "data/synthetic/panel.csv",
+            ])
+            .arg("--out-dir")
+            .arg(dir.path().join("out"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let bad = spec(&["--drop", "nothing_at_all"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("drop pattern 'nothing_at_all'"));
+    assert!(!dir.path().join("out").exists(), "nothing is written");
+    let ok = spec(&["--keep", "IKU", "--max-columns", "10"]);
+    assert!(ok.status.success());
+    let md = std::fs::read_to_string(dir.path().join("out/estimates.md")).unwrap();
+    assert!(
+        !md.contains("Panel A") && !md.contains("Population growth"),
+        "{md}"
+    );
+    assert!(md.contains("| Δ IKU over 10 years (pp), lag 1 |"), "{md}");
+    let csv = std::fs::read_to_string(dir.path().join("out/estimates.csv")).unwrap();
+    assert!(
+        !csv.lines().any(|l| l.starts_with("pop_growth,")) && csv.contains("\"l(d(iku), 1)\","),
+        "{csv}"
+    );
 }

@@ -14,7 +14,10 @@
 //!              [--boot wcr|wcu [--boot-reps B] [--boot-weights rademacher|webb|mammen|normal]
 //!               [--boot-seed N] [--boot-hypothesis 'a + b = 0'] [--boot-cluster unit|time|COL]
 //!               [--boot-p symmetric|equal-tailed|upper|lower]]
-//! iku-estimate --spec FILE --data FILE [--out-dir DIR]
+//!              [--dict 'NAME=LABEL' | --dict FILE.toml]... [--keep PATTERN]... [--drop PATTERN]...
+//!              [--order PATTERN]... [--max-columns N]          (multi-model tables)
+//! iku-estimate --spec FILE --data FILE [--out-dir DIR] [--dict ...] [--keep ...] [--drop ...]
+//!              [--order ...] [--max-columns N]
 //! iku-estimate --multiverse FILE --data FILE [--out-dir DIR]
 //! iku-estimate --data FILE --unit COL --time COL --model gmm-diff|gmm-sys
 //!              --formula "y ~ l(y, 1) + x" --instruments "gmm(y, 2:99) + gmm(x, 2:99) + iv(z)"
@@ -43,8 +46,10 @@
 //! `--format json` prints one object: `formula`, `model`, `vcov`, `cluster` (with
 //! `--cluster` only), `ssc`, `ssc_formula` (the
 //! factor applied, in words), `lags`, `nobs`, `n_units`, `n_times`, `df_resid` (n − k − k_fe),
-//! `t_df` (null = normal), `n_clusters`, `r2` (plm's: of the transformed model), `r2_within`
-//! (FE models), `r2_nan_reason` (when R² is not a number), `dropped` (observations by
+//! `t_df` (null = normal), `n_clusters`, `r2` (plm's `r.squared`: of the model as estimated,
+//! i.e. transformed: within R² under fixed effects, R² of the differences under fd), `r2_overall`
+//! (fixest's `r2`: of the full model, fixed effects included, 1 − RSS / Σ w (y − ȳ)²; null for
+//! fd and random), `r2_within` (fixest's `wr2`, FE models), `r2_nan_reason` (when R² is not a number), `dropped` (observations by
 //! reason: "outside sample", "missing values", "lags/leads", "differences", "non-finite
 //! values", "singletons"), `dropped_terms` ([{term, reason}]), `coefficients`
 //! ([{term, estimate, std_error, statistic, p_value, conf_low, conf_high}], formula order,
@@ -76,6 +81,25 @@
 //! `split_var`. `--lincom`, `--wald`, `--tests`, `--boot` and `--save-fit` apply to a single
 //! model. A formula that expands to one model, without a split, prints the single-model
 //! output unchanged.
+//! The multi-model table shows, besides the coefficients, the periods of each model's
+//! estimation sample (`Periods`; `Years` with `--spec`), `R²` (fixest's, of the full model),
+//! `Within R²` (FE models) and `R² (differences)` (fd: plm's, of the differenced regression).
+//! The table, md and tex formats label the terms
+//! in prose (`l(x, 1)` → "x, lag 1", `d(x)` → "Δ x", `log(x)` → "log x", `x:z` → "x × z",
+//! `v::2010` → "v = 2010", `(Intercept)` → "Constant"; with `--spec`, around the spec
+//! file's `[labels]`); csv keeps the formula's names and json the raw names. An fd model's
+//! coefficients are on the changes of its terms: they are shown as `d(term)` (`l(iku, 1)` →
+//! `l(d(iku), 1)`, "Δ iku, lag 1") in rows of their own, and the json's coefficient records of
+//! a multi-model table carry that as `display_name` (the single-model json keeps the formula's
+//! `term`, whose meaning under `"model": "fd"` is the coefficient on its change, as in plm).
+//! As fixest's `etable`: `--dict 'NAME=LABEL'` (a term or a variable; or `--dict FILE.toml`
+//! of `NAME = "LABEL"` lines), `--keep PATTERN`, `--drop PATTERN`, `--order PATTERN` (each
+//! repeatable; a pattern is a small regular expression matched anywhere in a term's name,
+//! displayed name or label: `.`, `[a-z]`, `*`, `+`, `?`, `^`, `$`, `|`, `\` for a literal
+//! character, no groups; `%NAME` matches one term exactly; a pattern matching no term is an
+//! error) and `--max-columns N` (at most N models per panel in table, md and tex; default 5;
+//! csv and json are never split). With `--spec FILE` and no `--formula` they apply to the
+//! spec set's `estimates.{md,tex,csv}`.
 //!
 //! `--multiverse FILE` (see `iku::spec::multiverse`) estimates every combination of the
 //! file's choices in parallel and writes `multiverse.{csv,json,md}` and the specification
@@ -115,7 +139,7 @@ Clustering: --cluster region, or two-way --cluster \"region + year\" (default: t
 use iku::spec::SpecFile;
 use panelkit::estimators::gmm::{gmm, Effect, GmmOptions, Instruments, Transformation};
 use panelkit::estimators::{estimate, EstimateOptions, Fit, Model};
-use panelkit::etable::{Anchor, EstimateTable, Row, Stat};
+use panelkit::etable::{Anchor, EstimateTable, EtableOptions, Row, Stat};
 use panelkit::formula::{split_samples, Formula, SplitSample, SplitValue};
 use panelkit::inference::bootstrap::{BootKind, BootOptions, BootResult, BootWeights, PValueKind};
 use panelkit::inference::clusters::{ClusterBy, ClusterVars};
@@ -262,6 +286,81 @@ struct Cli {
     /// Bootstrap p-value (and interval): symmetric, equal-tailed, upper or lower.
     #[arg(long, default_value = "symmetric")]
     boot_p: String,
+    /// Multi-model tables: a label, 'NAME=LABEL' (a term, e.g. 'l(x, 1)=Lagged x', or a
+    /// variable, composed into the terms that use it), or a TOML file of NAME = "LABEL"
+    /// lines (repeatable; later entries win; with --spec, over the file's [labels]).
+    #[arg(long, value_name = "NAME=LABEL|FILE.toml")]
+    dict: Vec<String>,
+    /// Multi-model tables: show only the terms matching a pattern (repeatable): a regular
+    /// expression matched anywhere in the name, displayed name or label ('^l\(', 'x$',
+    /// 'a|b'; '\' makes a character literal), or '%NAME' for one exact term.
+    #[arg(long, value_name = "PATTERN")]
+    keep: Vec<String>,
+    /// Multi-model tables: hide the terms matching a pattern (repeatable; as --keep).
+    #[arg(long, value_name = "PATTERN")]
+    drop: Vec<String>,
+    /// Multi-model tables: put the terms matching each pattern first, in this order
+    /// (repeatable; as --keep).
+    #[arg(long, value_name = "PATTERN")]
+    order: Vec<String>,
+    /// Multi-model tables (and --spec): the most model columns per panel in table, md and
+    /// tex output [default: 5].
+    #[arg(long, value_name = "N")]
+    max_columns: Option<usize>,
+}
+
+/// The multi-model table's display options from --dict, --keep, --drop, --order and
+/// --max-columns, over the study's `[labels]` (with --spec).
+fn etable_options(cli: &Cli, study: Option<&SpecFile>) -> Result<EtableOptions> {
+    let mut dict = study.map(SpecFile::term_labels).unwrap_or_default();
+    for d in &cli.dict {
+        match d.split_once('=') {
+            Some((name, label)) if !name.trim().is_empty() => {
+                dict.insert(name.trim(), label.trim())
+            }
+            _ if d.ends_with(".toml") => {
+                let path = std::path::Path::new(d);
+                let text = String::from_utf8(panelkit::io::read(path)?)
+                    .map_err(|_| Error::input(path, None, None, "not valid UTF-8 text"))?;
+                let table: std::collections::BTreeMap<String, String> = toml::from_str(&text)
+                    .map_err(|e| {
+                        let line = e.span().map(|s| {
+                            text[..s.start.min(text.len())].matches('\n').count() as u64 + 1
+                        });
+                        Error::input(
+                            path,
+                            line,
+                            None,
+                            format!("--dict: expected NAME = \"LABEL\" lines: {}", e.message()),
+                        )
+                    })?;
+                for (name, label) in &table {
+                    dict.insert(name, label);
+                }
+            }
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--dict '{d}': expected NAME=LABEL (e.g. 'l(x, 1)=Lagged x') or a FILE.toml"
+                )))
+            }
+        }
+    }
+    Ok(EtableOptions {
+        dict,
+        keep: cli.keep.clone(),
+        drop: cli.drop.clone(),
+        order: cli.order.clone(),
+        max_columns: cli.max_columns,
+    })
+}
+
+/// Whether any table display option was given.
+fn has_etable_flags(cli: &Cli) -> bool {
+    !(cli.dict.is_empty()
+        && cli.keep.is_empty()
+        && cli.drop.is_empty()
+        && cli.order.is_empty()
+        && cli.max_columns.is_none())
 }
 
 /// A wild cluster bootstrap request from the command line.
@@ -398,6 +497,8 @@ struct Job {
     save_fit: Option<PathBuf>,
     format: Format,
     boot: Option<BootRequest>,
+    /// Display options of the multi-model table.
+    etable: EtableOptions,
 }
 
 impl Job {
@@ -444,12 +545,20 @@ impl Job {
                 }
             )));
         }
+        if cli.formula.len() == 1 && has_etable_flags(cli) {
+            return Err(Error::Usage(
+                "--dict, --keep, --drop, --order and --max-columns apply to multi-model tables: \
+                 repeat --formula, or run a --spec set"
+                    .into(),
+            ));
+        }
         if cli.boot.is_some() && matches!(format, Format::Csv | Format::Tex) {
             return Err(Error::Usage(
                 "--boot: the bootstrap is printed with --format json, table or md".into(),
             ));
         }
         let study = cli.spec.as_deref().map(SpecFile::load).transpose()?;
+        let etable = etable_options(cli, study.as_ref())?;
         let need = |v: &Option<String>, flag: &str, study_value: Option<&String>| {
             v.clone()
                 .or_else(|| study_value.cloned())
@@ -498,6 +607,7 @@ impl Job {
             save_fit: cli.save_fit.clone(),
             format,
             boot: BootRequest::from_cli(cli)?,
+            etable,
         })
     }
 
@@ -619,6 +729,9 @@ impl Job {
             .map(|(l, (fit, table, _))| (l.as_str(), fit, table))
             .collect();
         let mut t = EstimateTable::from_fits(&list, &self.unit, &self.time);
+        if self.study.is_some() {
+            t.period_label = "Years".into();
+        }
         if let Some((var, _)) = &self.split {
             let cells = fits.iter().map(|(_, _, v)| match v {
                 Some(v) => format!("{var} = {}", v.label()),
@@ -632,6 +745,7 @@ impl Job {
                 .zip(&fits)
                 .map(|(l, (fit, _, _))| format!("{l} {}", fit.formula())),
         );
+        t.set_options(&self.etable)?;
         Ok(t.render(self.format))
     }
 
@@ -721,7 +835,9 @@ fn run_spec(cli: &Cli, spec: &std::path::Path) -> Result<()> {
         .ok_or_else(|| Error::Usage("--spec needs --data PANEL".into()))?;
     let panel = iku::canonical::load(&data)?;
     let file = iku::pipeline::PanelFile::describe(&data)?;
-    let table = iku::pipeline::estimate_specs(&file, &panel, spec)?;
+    let study = SpecFile::load(spec)?;
+    let table = iku::pipeline::estimate_specs(&file, &panel, spec)?
+        .with_options(etable_options(cli, Some(&study))?)?;
     let files = iku::pipeline::estimate_files(&table, &cli.out_dir);
     panelkit::outset::write_set(&cli.out_dir, &files)?;
     panelkit::io::print(&table.to_markdown());

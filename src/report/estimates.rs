@@ -3,8 +3,10 @@
 //! (sample, provenance, best estimate), rendered as CSV, Markdown and LaTeX through the grid;
 //! JSON is the study's own document ([`SpecEstimates`]).
 
-use panelkit::etable::{Anchor, EstimateTable, ModelColumn, Row, Stat, TermEstimate};
-use panelkit::table::{escape_tex, fmt_coef, fmt_num, LatexNotes, Table, STARS_NOTE};
+use panelkit::etable::{
+    Anchor, EstimateTable, EtableOptions, ModelColumn, Row, Stat, TermEstimate,
+};
+use panelkit::table::{escape_tex, fmt_coef, fmt_num, LatexNotes, Table, TermLabels, STARS_NOTE};
 use serde::{Serialize, Serializer};
 
 /// The IKU effect of a spec: one term, or the sum of several (cumulative distributed lag).
@@ -90,8 +92,17 @@ struct SpecColumnJson<'a> {
     coefficients: &'a [TermEstimate],
     effect: &'a EffectRow,
     nobs: usize,
+    /// plm's R² of the model as estimated (within R² under fixed effects, of the differences
+    /// under first differences); null for GMM.
     r2: f64,
+    /// fixest's R² of the full model, fixed effects included (null for first differences and
+    /// GMM).
+    r2_overall: Option<f64>,
+    /// fixest's within R² (fixed-effects models).
     r2_within: Option<f64>,
+    /// The years of the estimation sample (GMM: of the sample rows with the response and
+    /// every term observed).
+    years: &'a [i64],
     fixed_effects: &'a str,
     controls: &'a [String],
     weights: &'a Option<String>,
@@ -113,7 +124,9 @@ impl Serialize for SpecColumn {
             effect: &self.effect,
             nobs: f.nobs,
             r2: f.r2,
+            r2_overall: f.r2_overall,
             r2_within: f.r2_within,
+            years: &f.periods,
             fixed_effects: &f.fixed_effects,
             controls: &self.controls,
             weights: &self.weights,
@@ -123,9 +136,6 @@ impl Serialize for SpecColumn {
         .serialize(s)
     }
 }
-
-/// The most spec columns one panel of `estimates.tex` holds.
-pub const TEX_PANEL: usize = 5;
 
 /// The estimates of a spec set plus their provenance.
 #[derive(Debug, Clone, Serialize)]
@@ -149,6 +159,13 @@ pub struct SpecEstimates {
     /// Municipalities left out of a derived variable, and why (empty on a complete panel).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The spec file's `[labels]`: the display tables' term labels.
+    #[serde(skip)]
+    pub labels: TermLabels,
+    /// Display options of the tables (labels, keep, drop, order, panel width), checked by
+    /// [`SpecEstimates::with_options`].
+    #[serde(skip)]
+    pub options: EtableOptions,
 }
 
 /// The effect that feeds the projection.
@@ -170,10 +187,26 @@ pub struct BestEstimate {
 }
 
 impl SpecEstimates {
+    /// The same estimates shown with display `options` (as `iku-estimate --dict --keep
+    /// --drop --order --max-columns`); a pattern that matches no term is an error.
+    pub fn with_options(mut self, options: EtableOptions) -> panelkit::Result<Self> {
+        self.options = options;
+        let mut t = self.etable();
+        t.set_options(&self.options)?;
+        Ok(self)
+    }
+
     /// The multi-model table: panelkit's layout with the effect after the coefficients and
     /// controls and weights after the fixed effects.
     pub fn etable(&self) -> EstimateTable {
         let mut t = EstimateTable::new(self.columns.iter().map(|c| c.fit.clone()).collect());
+        t.add_labels(&self.labels);
+        t.period_label = "Years".into();
+        // The options were checked by `with_options` (the default ones cannot fail), so an
+        // error here cannot happen; the table then keeps the spec file's labels only.
+        if t.set_options(&self.options).is_err() {
+            t.add_labels(&self.labels);
+        }
         let cells = |f: &dyn Fn(&SpecColumn) -> String| -> Vec<String> {
             self.columns.iter().map(f).collect()
         };
@@ -189,6 +222,7 @@ impl SpecEstimates {
                             std_error: c.effect.std_error,
                             p_value: c.effect.p_value,
                             nan_reason: c.effect.nan_reason.clone(),
+                            display_name: None,
                         })
                     })
                     .collect(),
@@ -354,12 +388,19 @@ impl SpecEstimates {
         n
     }
 
-    /// The grid as the study prints it: plain Markdown rules, notes as LaTeX comments.
-    fn grid(&self) -> Table {
-        self.etable()
-            .grid()
-            .markdown_alignment(false)
-            .latex_notes(LatexNotes::Comments)
+    /// The display grids as the study prints them (terms labelled, panels of at most
+    /// [`panelkit::etable::MAX_COLUMNS`] specs): plain Markdown rules, notes as LaTeX comments.
+    fn panel_grids(t: &EstimateTable) -> Vec<(Option<String>, Table)> {
+        t.panel_grids()
+            .into_iter()
+            .map(|(title, g)| {
+                (
+                    title,
+                    g.markdown_alignment(false)
+                        .latex_notes(LatexNotes::Comments),
+                )
+            })
+            .collect()
     }
 
     /// CSV: one column per spec.
@@ -368,7 +409,12 @@ impl SpecEstimates {
     }
 
     /// The tidy companion of the display table: one row per spec × term (and a row `effect`
-    /// per spec for the IKU effect), numbers at full precision, no stars.
+    /// per spec for the IKU effect), numbers at full precision, no stars; each row carries its
+    /// spec's statistics: `display_name` (the name the display table shows: `l(d(iku), 1)`
+    /// for the first-difference model's `l(iku, 1)`, else the term), `r2_overall` (fixest's,
+    /// of the full model), `r2_within` (fixed-effects models), `r2_differences` (plm's, first
+    /// differences only), `first_year`, `last_year` (of the estimation sample); empty where a
+    /// statistic does not apply.
     pub fn to_long_csv(&self) -> Vec<u8> {
         let mut t = Table::new([
             "spec",
@@ -385,31 +431,48 @@ impl SpecEstimates {
             "vcov",
             "ssc",
             "synthetic",
+            "display_name",
+            "r2_overall",
+            "r2_within",
+            "r2_differences",
+            "first_year",
+            "last_year",
         ]);
         for c in &self.columns {
             let m = &c.fit;
             let q = panelkit::inference::p_and_quantile(0.0, m.df, 0.95).1;
-            let mut push = |term: &str, est: f64, se: f64, p: f64, lo: f64, hi: f64| {
-                t.push_row([
-                    c.name.clone(),
-                    term.to_string(),
-                    fmt_num(est),
-                    fmt_num(se),
-                    fmt_num(est / se),
-                    fmt_num(p),
-                    fmt_num(lo),
-                    fmt_num(hi),
-                    m.df.map(fmt_num).unwrap_or_default(),
-                    m.nobs.to_string(),
-                    m.model.clone(),
-                    m.vcov.clone(),
-                    m.ssc.clone(),
-                    self.synthetic.to_string(),
-                ]);
-            };
+            let opt = |x: Option<f64>| x.filter(|v| v.is_finite()).map(fmt_num).unwrap_or_default();
+            let r2_differences = opt(Some(m.r2).filter(|_| m.model == "fd"));
+            let year = |y: Option<&i64>| y.map(i64::to_string).unwrap_or_default();
+            let mut push =
+                |term: &str, shown: &str, est: f64, se: f64, p: f64, lo: f64, hi: f64| {
+                    t.push_row([
+                        c.name.clone(),
+                        term.to_string(),
+                        fmt_num(est),
+                        fmt_num(se),
+                        fmt_num(est / se),
+                        fmt_num(p),
+                        fmt_num(lo),
+                        fmt_num(hi),
+                        m.df.map(fmt_num).unwrap_or_default(),
+                        m.nobs.to_string(),
+                        m.model.clone(),
+                        m.vcov.clone(),
+                        m.ssc.clone(),
+                        self.synthetic.to_string(),
+                        shown.to_string(),
+                        opt(m.r2_overall),
+                        opt(m.r2_within),
+                        r2_differences.clone(),
+                        year(m.periods.first()),
+                        year(m.periods.last()),
+                    ]);
+                };
             for x in &m.coefficients {
                 push(
                     &x.term,
+                    x.shown_name(),
                     x.estimate,
                     x.std_error,
                     x.p_value,
@@ -419,6 +482,7 @@ impl SpecEstimates {
             }
             let e = &c.effect;
             push(
+                "effect",
                 "effect",
                 e.estimate,
                 e.std_error,
@@ -441,13 +505,25 @@ impl SpecEstimates {
         if self.synthetic {
             s.push_str(super::SYNTHETIC_BANNER);
         }
-        s.push_str(&self.grid().to_markdown());
+        let grids = Self::panel_grids(&self.etable());
+        let parts: Vec<String> = grids
+            .iter()
+            .map(|(title, g)| match title {
+                Some(title) => format!(
+                    "**{}**\n\n{}",
+                    title.replace("columns", "specifications"),
+                    g.to_markdown()
+                ),
+                None => g.to_markdown(),
+            })
+            .collect();
+        s.push_str(&parts.join("\n"));
         s
     }
 
     /// A LaTeX `table` float ready for an article (needs `booktabs` and `graphicx`): caption
     /// and label, SYNTHETIC printed when the data are, the specs in panels of at most
-    /// [`TEX_PANEL`] columns each scaled to the text width, and the notes printed under them.
+    /// [`panelkit::etable::MAX_COLUMNS`] columns each scaled to the text width, and the notes printed under them.
     pub fn to_tex(&self) -> String {
         let mut s = String::from(
             "% Estimates of the IKU effect on spending, one column per spec.\n\
@@ -465,23 +541,20 @@ impl SpecEstimates {
         if self.synthetic {
             s.push_str("\\textbf{SYNTHETIC DATA --- not a finding.}\\par\\medskip\n");
         }
-        let chunks: Vec<&[SpecColumn]> = self.columns.chunks(TEX_PANEL).collect();
-        for (i, chunk) in chunks.iter().enumerate() {
-            if chunks.len() > 1 {
-                let first = i * TEX_PANEL + 1;
+        // Numbered headers, so five columns fit a page; the key is in the notes.
+        let mut t = self.etable();
+        for (j, c) in t.columns.iter_mut().enumerate() {
+            c.label = format!("({})", j + 1);
+        }
+        let grids = Self::panel_grids(&t);
+        for (title, g) in &grids {
+            if let Some(title) = title {
                 s.push_str(&format!(
-                    "\\textit{{Panel {}: specifications {first}--{}}}\\par\\smallskip\n",
-                    (b'A' + i as u8) as char,
-                    first + chunk.len() - 1
+                    "\\textit{{{}}}\\par\\smallskip\n",
+                    escape_tex(&title.replace("columns", "specifications"))
                 ));
             }
-            // Numbered headers, so five columns fit a page; the key is in the notes.
-            let mut part = self.clone();
-            part.columns = chunk.to_vec();
-            for (j, c) in part.columns.iter_mut().enumerate() {
-                c.fit.label = format!("({})", i * TEX_PANEL + j + 1);
-            }
-            let body = part.grid().latex_notes(LatexNotes::Omit).to_latex();
+            let body = g.clone().latex_notes(LatexNotes::Omit).to_latex();
             s.push_str(&format!(
                 "\\resizebox{{\\linewidth}}{{!}}{{%\n{body}}}\n\\medskip\n"
             ));
@@ -494,7 +567,11 @@ impl SpecEstimates {
             .map(|(j, c)| format!("({}) {}", j + 1, escape_tex(&c.fit.label)))
             .collect();
         s.push_str(&format!("Columns: {}.\\par\n", key.join("; ")));
-        for n in self.grid().latex_note_lines() {
+        let notes = grids
+            .last()
+            .map(|(_, g)| g.latex_note_lines())
+            .unwrap_or_default();
+        for n in notes {
             s.push_str(&format!("{n}\\par\n"));
         }
         s.push_str("\\end{minipage}\n\\end{table}\n");

@@ -15,6 +15,9 @@ pub struct GmmRun {
     pub spec: Spec,
     pub fit: GmmFit,
     pub effect: CoefRow,
+    /// The years of the sample with the response and every term observed (the estimate
+    /// table's "Years").
+    pub periods: Vec<i64>,
 }
 
 /// The GMM transformation a spec asks for, if its model is a GMM model.
@@ -78,7 +81,8 @@ pub fn run(
 
 /// The estimate-table column of a GMM spec (no R²; normal inference; period dummies left
 /// out, as plm's `summary()` does).
-pub fn column(spec: &Spec, fit: &GmmFit, unit: &str, time: &str) -> ModelColumn {
+pub fn column(run: &GmmRun, unit: &str, time: &str) -> ModelColumn {
+    let (spec, fit) = (&run.spec, &run.fit);
     let steps = if fit.options.steps == 1 { "one" } else { "two" };
 
     ModelColumn {
@@ -93,7 +97,9 @@ pub fn column(spec: &Spec, fit: &GmmFit, unit: &str, time: &str) -> ModelColumn 
             .collect(),
         nobs: fit.nobs(),
         r2: f64::NAN,
+        r2_overall: None,
         r2_within: None,
+        periods: run.periods.clone(),
         fixed_effects: match fit.options.effect {
             Effect::Twoways => format!("{unit} (GMM), {time}"),
             Effect::Individual => format!("{unit} (GMM)"),

@@ -28,6 +28,12 @@ pub struct SpecFile {
     pub variables: BTreeMap<String, Variable>,
     #[serde(rename = "spec")]
     pub specs: Vec<Spec>,
+    /// `[labels]`: short table labels of variables or whole terms (`d_iku = "Δ IKU (pp)"`,
+    /// `"l(d_iku, 1)" = "..."`); the display tables compose the formula's operators around a
+    /// variable's label (`l(d_iku, 1)` → "Δ IKU (pp), lag 1"; see
+    /// `panelkit::table::TermLabels`). CSV and JSON keep the raw names.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
     /// Where the set was read from (named in every error); set by [`SpecFile::load`] and
     /// [`SpecFile::parse`].
     #[serde(skip)]
@@ -318,6 +324,15 @@ impl SpecFile {
             .iter()
             .find(|s| s.name == self.study.best_estimate)
             .unwrap_or(&self.specs[0])
+    }
+
+    /// The `[labels]` as the display tables' dictionary.
+    pub fn term_labels(&self) -> panelkit::table::TermLabels {
+        let mut l = panelkit::table::TermLabels::new();
+        for (name, label) in &self.labels {
+            l.insert(name, label);
+        }
+        l
     }
 
     /// The label of a variable, for tables.

@@ -156,11 +156,13 @@ impl SpecFile {
             }
         }
         if let Some(tr) = super::gmm::transformation(spec) {
+            let periods = sample_periods(panel, spec, &sample);
             let (fit, effect) = super::gmm::run(panel, spec, tr, sample).map_err(ctx)?;
             return Ok(AnyRun::Gmm(Box::new(GmmRun {
                 spec: spec.clone(),
                 fit,
                 effect,
+                periods,
             })));
         }
         let formula = Formula::parse(&spec.formula).map_err(ctx)?;
@@ -246,7 +248,7 @@ impl SpecFile {
                 AnyRun::Panel(r) => {
                     ModelColumn::from_fit(&r.spec.label, &r.fit, &r.table, unit, time)
                 }
-                AnyRun::Gmm(g) => super::gmm::column(&g.spec, &g.fit, unit, time),
+                AnyRun::Gmm(g) => super::gmm::column(g, unit, time),
             })
             .collect();
         // The etable's presets: a GMM column carries its note as vcov + formula, like the rest.
@@ -300,6 +302,8 @@ impl SpecFile {
             spec_sha256: prov.spec_sha256.clone(),
             sample: (self.study.from, self.study.to),
             notes: Vec::new(),
+            labels: self.term_labels(),
+            options: Default::default(),
             columns,
             best_estimate: BestEstimate {
                 spec: best.spec().name.clone(),
@@ -321,6 +325,31 @@ impl SpecFile {
             },
         }
     }
+}
+
+/// The distinct years of the sample rows where the response and every term of the spec's
+/// formula are observed (lags included): the years a GMM spec's equations in levels use.
+fn sample_periods(panel: &Panel, spec: &Spec, sample: &[bool]) -> Vec<i64> {
+    let mut complete = sample.to_vec();
+    if let Ok(f) = Formula::parse(&spec.formula) {
+        for t in std::iter::once(&f.response).chain(&f.terms) {
+            if let Ok(v) = t.values(panel) {
+                for (c, x) in complete.iter_mut().zip(v) {
+                    *c &= x.is_finite();
+                }
+            }
+        }
+    }
+    let mut years: Vec<i64> = panel
+        .times()
+        .iter()
+        .zip(&complete)
+        .filter(|(_, c)| **c)
+        .map(|(t, _)| *t)
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    years
 }
 
 /// The WCR interval of a run's effect (low, high), when it was bootstrapped with the null

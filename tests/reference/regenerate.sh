@@ -18,5 +18,6 @@ python3 tests/reference/make_fixtures_boot.py
 python3 tests/reference/make_fixtures_formula.py fixtures
 python3 tests/reference/make_fixtures_exact.py
 python3 tests/reference/make_fixtures_multi.py
+python3 tests/reference/make_fixtures_r2.py
 python3 tests/reference/check_equivalences.py > tests/reference/equivalences.txt
 echo "done; see tests/reference/equivalences.txt"

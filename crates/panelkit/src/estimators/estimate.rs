@@ -79,10 +79,12 @@ pub(crate) fn estimate_sample(s: Sample, formula: &Formula, opts: &EstimateOptio
     let mut s = s;
     let mut design = Design::new(&mut s, formula.intercept && model.has_intercept(), model);
     let t = transform(&s, &mut design, model)?;
-    // The sample's response is not read again: free it before the factorisation.
+    // The sample's response is read again only for the overall R²: free it before the
+    // factorisation.
+    let tss_overall = centred_ss(&s.y, s.w.as_deref());
     s.y = Vec::new();
     let solved = solve(&t, &design, model, formula)?;
-    assemble(s, formula, model, &design, t, solved)
+    assemble(s, formula, model, &design, t, solved, tss_overall)
 }
 
 /// Largest magnitude a nonzero variable may have, and the smallest its largest entry may have:
@@ -421,6 +423,7 @@ fn assemble(
     d: &Design,
     mut t: Transformed,
     solved: Solved,
+    tss_overall: f64,
 ) -> Result<Fit> {
     let Solved { ls, dropped_terms } = solved;
     let kept = &ls.qr.kept;
@@ -432,8 +435,10 @@ fn assemble(
         Some(swv) => resid_s.iter().zip(swv).map(|(u, s)| u / s).collect(),
         None => resid_s,
     };
+    let tss_within: f64 = t.ys.iter().map(|v| v * v).sum();
     let y = t.y.take().unwrap_or_else(|| std::mem::take(&mut t.ys));
     let r2 = r2_plm(&y, &resid);
+    let (r2_overall, r2_within) = r2_fixest(model, tss_overall, tss_within, rss, r2);
     let r_inv = ls.qr.r_inv();
     let Sample {
         ids, dropped, fe, ..
@@ -462,7 +467,8 @@ fn assemble(
         k_fe: t.k_fe,
         rss,
         r2,
-        r2_within: model.absorbs_effects().then_some(r2),
+        r2_overall,
+        r2_within,
         dropped_obs: dropped,
         dropped_terms,
         random: t.random,
@@ -518,6 +524,35 @@ fn r2_plm(y: &[f64], resid: &[f64]) -> f64 {
         sff += (b - mf).powi(2);
     }
     syf * syf / (syy * sff)
+}
+
+/// fixest's R² (pyfixest `_r2`, `_r2_within`): the full model's, fixed effects included,
+/// 1 − RSS / Σ w (y − ȳ_w)² on the untransformed response (pooled and fixed-effects models;
+/// between: the regression on unit means, plm's), and the within R² 1 − RSS / Σ w ỹ² on the
+/// demeaned response (fixed-effects models). First differences and random effects have no
+/// such R² (their `r2` is plm's, of the transformed model).
+fn r2_fixest(
+    model: Model,
+    tss_overall: f64,
+    tss_within: f64,
+    rss: f64,
+    r2: f64,
+) -> (Option<f64>, Option<f64>) {
+    let overall = match model {
+        Model::Fd | Model::Random => None,
+        Model::Between => Some(r2),
+        _ => Some(1.0 - rss / tss_overall),
+    };
+    let within = model.absorbs_effects().then(|| 1.0 - rss / tss_within);
+    (overall, within)
+}
+
+/// Σ w (y − ȳ_w)², the total sum of squares of the untransformed response about its
+/// weighted mean (the denominator of fixest's `r2`).
+fn centred_ss(y: &[f64], w: Option<&[f64]>) -> f64 {
+    let m = weighted_mean(y, w);
+    let centred: Vec<f64> = y.iter().map(|v| v - m).collect();
+    norm_w(&centred, w).powi(2)
 }
 
 #[cfg(test)]

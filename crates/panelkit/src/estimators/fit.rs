@@ -63,7 +63,9 @@ pub struct Fit {
     /// R² as plm reports it: squared correlation of the transformed response and fitted
     /// values (within R² for FE models).
     pub(crate) r2: f64,
-    /// Within R² (FE models only).
+    /// fixest's R² of the full model, fixed effects included (pooled, between and FE models).
+    pub(crate) r2_overall: Option<f64>,
+    /// fixest's within R², 1 − RSS / Σ w ỹ² (FE models only).
     pub(crate) r2_within: Option<f64>,
     /// Observations dropped, by reason, in a stable order.
     pub(crate) dropped_obs: BTreeMap<String, usize>,
@@ -170,7 +172,15 @@ impl Fit {
         self.r2
     }
 
-    /// Within R² (FE models only).
+    /// fixest's R² (`r2`, pyfixest `_r2`): of the full model, fixed effects included,
+    /// 1 − RSS / Σ w (y − ȳ_w)² on the untransformed response; pooled, between (plm's, on
+    /// unit means) and fixed-effects models; `None` for first differences and random effects.
+    pub fn r2_overall(&self) -> Option<f64> {
+        self.r2_overall
+    }
+
+    /// fixest's within R² (`wr2`, pyfixest `_r2_within`), 1 − RSS / Σ w ỹ² on the demeaned
+    /// response (FE models only; unweighted it equals plm's R² of the within model).
     pub fn r2_within(&self) -> Option<f64> {
         self.r2_within
     }

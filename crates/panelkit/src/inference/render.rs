@@ -29,7 +29,11 @@ pub struct EstimateJson<'a> {
     pub df_resid: usize,
     pub t_df: Option<f64>,
     pub n_clusters: Option<usize>,
+    /// plm's R² of the model as estimated (of the transformed model).
     pub r2: f64,
+    /// fixest's R² of the full model, fixed effects included (None for fd, random).
+    pub r2_overall: Option<f64>,
+    /// fixest's within R² (fixed-effects models).
     pub r2_within: Option<f64>,
     /// Why R² is not a number, when it is not.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -250,6 +254,7 @@ fn json(fit: &Fit, table: &CoefTable, tests: &[TestResult]) -> String {
         t_df: v.df,
         n_clusters: v.n_clusters,
         r2: fit.r2,
+        r2_overall: fit.r2_overall,
         r2_within: fit.r2_within,
         r2_nan_reason: r2_nan_reason(fit),
         dropped: &fit.dropped_obs,
@@ -362,6 +367,9 @@ fn text_header(fit: &Fit) -> String {
     );
     if let Some(r) = fit.r2_within {
         s.push_str(&format!(" | within R²: {r:.6}"));
+        if let Some(r) = fit.r2_overall {
+            s.push_str(&format!(" | R² with fixed effects: {r:.6}"));
+        }
     }
     s.push_str(&format!("\nDropped observations: {}\n", dropped(fit)));
     if let Some(rc) = &fit.random {

@@ -24,7 +24,7 @@ pub fn escape_csv(s: &str) -> String {
 }
 
 /// LaTeX text: the special characters escaped and the typographic characters the toolkit
-/// writes (minus, prime, middle dot, superscript two, ellipsis, dashes) spelled in ASCII, so
+/// writes (minus, prime, middle dot, times, Δ, superscript two, ellipsis, dashes) spelled in ASCII, so
 /// the result compiles with pdflatex without extra packages.
 pub fn escape_tex(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -44,6 +44,7 @@ pub fn escape_tex(s: &str) -> String {
             '′' => out.push('\''),
             '·' => out.push_str("$\\cdot$"),
             '×' => out.push_str("$\\times$"),
+            'Δ' => out.push_str("$\\Delta$"),
             '²' => out.push_str("$^2$"),
             '…' => out.push_str("..."),
             c => out.push(c),
@@ -70,6 +71,7 @@ mod tests {
             escape_tex("G/(G − 1) · (n − K′)"),
             "G/(G - 1) $\\cdot$ (n - K')"
         );
+        assert_eq!(escape_tex("Δ IKU × x"), "$\\Delta$ IKU $\\times$ x");
         assert_eq!(
             escape_tex("{x}^2 $ ~"),
             "\\{x\\}\\textasciicircum{}2 \\$ \\textasciitilde{}"

@@ -1,7 +1,8 @@
 //! Tables: one grid — header rows, body rows, notes, column alignment — rendered as
 //! Markdown, CSV, LaTeX or plain text, with one escape function per format
 //! ([`escape_md`], [`escape_csv`], [`escape_tex`]; plain text needs none) and the number
-//! formats every table uses ([`fmt_num`], [`fmt_sig`], [`fmt_p`], [`fmt_coef`], [`stars`]).
+//! formats every table uses ([`fmt_num`], [`fmt_sig`], [`fmt_p`], [`fmt_coef`], [`stars`]),
+//! and the display names of coefficients ([`TermLabels`], [`TermPattern`]).
 //!
 //! Everything that prints a table builds a [`Table`] of display strings and renders it
 //! here: the coefficient table of one fit ([`crate::inference::render`]), the multi-model
@@ -21,9 +22,11 @@
 
 mod escape;
 mod num;
+mod terms;
 
 pub use escape::{escape_csv, escape_md, escape_tex};
 pub use num::{fmt_coef, fmt_interval, fmt_num, fmt_p, fmt_sig, stars, STARS_NOTE};
+pub use terms::{difference_name, ranges, TermLabels, TermPattern};
 
 /// An output format of a table or an estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
