@@ -351,7 +351,7 @@ fn one_model_prints_the_single_document_and_each_of_several_is_its_own_document(
 fn tables_label_models_by_number_with_formula_and_sample() {
     let md = ok(on_panel(
         "y ~ sw(x, z) | code",
-        &["--fsplit", "size", "--format", "md"],
+        &["--fsplit", "size", "--format", "md", "--max-columns", "8"],
     ));
     assert!(
         md.starts_with("|  | (1) | (2) | (3) | (4) | (5) | (6) | (7) | (8) |\n"),

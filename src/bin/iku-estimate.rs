@@ -545,10 +545,11 @@ impl Job {
                 }
             )));
         }
-        if cli.formula.len() == 1 && has_etable_flags(cli) {
+        if models.len() == 1 && split.is_none() && has_etable_flags(cli) {
             return Err(Error::Usage(
                 "--dict, --keep, --drop, --order and --max-columns apply to multi-model tables: \
-                 repeat --formula, or run a --spec set"
+                 repeat --formula, use stepwise functions or several outcomes, split the \
+                 sample, or run a --spec set"
                     .into(),
             ));
         }
