@@ -3,22 +3,26 @@
 # linearmodels when installed), whole processes, interleaved per repetition, under
 # /usr/bin/time -v. Prints one line per run and a median table with ratios and peak memory.
 #   UNITS=20000 PERIODS="10 50 200" REPS=3 benches/scale.sh
+# MODEL=within (default twoways) times the one-way within model instead (the 5-million-row
+# ingest benchmark); PEERS="pyfixest" leaves linearmodels out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 UNITS=${UNITS:-20000}; PERIODS=${PERIODS:-"10 50 200"}; REPS=${REPS:-3}
+MODEL=${MODEL:-twoways}; PEERS=${PEERS:-"pyfixest linearmodels"}
 cargo build --release --locked --bins >/dev/null 2>&1
 out=benches/results/scale; mkdir -p "$out" benches/data
 : > "$out/runs.tsv"
 for T in $PERIODS; do
   f=benches/data/balanced_${UNITS}x${T}.csv
   [ -f "$f" ] || python3 benches/make_panel.py --units "$UNITS" --years "$T" --seed 42 --out-dir benches/data >/dev/null
-  tools=(iku pyfixest); python3 -c "import linearmodels" 2>/dev/null && tools+=(linearmodels)
+  tools=(iku)
+  for p in $PEERS; do python3 -c "import $p" 2>/dev/null && tools+=("$p"); done
   for r in $(seq "$REPS"); do
     for tool in "${tools[@]}"; do
       case $tool in
-        iku) cmd=(./target/release/iku-estimate --data "$f" --unit id --time year --formula "y ~ x1 + x2 + x3" --model twoways --vcov cluster --ssc fixest --format json) ;;
-        pyfixest) cmd=(python3 benches/peer_pyfixest.py "$f" twoways) ;;
-        linearmodels) cmd=(python3 benches/peer_linearmodels.py "$f" twoways) ;;
+        iku) cmd=(./target/release/iku-estimate --data "$f" --unit id --time year --formula "y ~ x1 + x2 + x3" --model "$MODEL" --vcov cluster --ssc fixest --format json) ;;
+        pyfixest) cmd=(python3 benches/peer_pyfixest.py "$f" "$MODEL") ;;
+        linearmodels) cmd=(python3 benches/peer_linearmodels.py "$f" "$MODEL") ;;
       esac
       /usr/bin/time -v "${cmd[@]}" >"$out/$tool.$T.json" 2>"$out/$tool.$T.time"
       wall=$(awk -F': ' '/Elapsed/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$out/$tool.$T.time")

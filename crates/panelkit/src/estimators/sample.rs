@@ -198,11 +198,15 @@ fn complete_rows(
         // A row is dropped only when a value the model uses is missing: a column that enters
         // only through its lag (`l(x, 1)`) may be missing in the row itself, as in fixest
         // and plm. The reason is the first that explains it.
-        let value_missing = vals.iter().any(|v| v[r].is_nan());
-        let raw_missing = (value_missing && raw.iter().any(|c| c[r].is_nan()))
-            || cat_missing[r]
-            || w.is_some_and(|w| !(w[r] > 0.0 && w[r].is_finite()));
         let outside = opts.sample.as_ref().is_some_and(|m| !m[r]);
+        let value_missing = !outside && vals.iter().any(|v| v[r].is_nan());
+        let bad_weight = w.is_some_and(|w| !(w[r] > 0.0 && w[r].is_finite()));
+        if !outside && !value_missing && !cat_missing[r] && !bad_weight {
+            // Complete (the usual row): no reason to look for.
+            continue;
+        }
+        let raw_missing =
+            (value_missing && raw.iter().any(|c| c[r].is_nan())) || cat_missing[r] || bad_weight;
         let nan_where = |flags: &[bool]| vals.iter().zip(flags).any(|(v, f)| *f && v[r].is_nan());
         let reason = if outside {
             Some("outside sample")

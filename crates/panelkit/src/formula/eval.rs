@@ -19,6 +19,18 @@ pub(crate) fn numeric<'a>(panel: &'a Panel, name: &str) -> Option<Cow<'a, [f64]>
 }
 
 impl Expr {
+    /// [`Expr::eval`], borrowing a plain column instead of copying it.
+    fn eval_borrowed<'a>(&self, panel: &'a Panel) -> Result<Cow<'a, [f64]>> {
+        match self {
+            Expr::Col { name, .. } => match numeric(panel, name) {
+                Some(v) => Ok(v),
+                None => Ok(Cow::Borrowed(panel.require_num(name)?)),
+            },
+            Expr::Paren(a) | Expr::Protect(a) => a.eval_borrowed(panel),
+            _ => Ok(Cow::Owned(self.eval(panel)?)),
+        }
+    }
+
     /// The expression's value per panel row; NaN where an input is missing, a lag reaches an
     /// absent period, or the result is not finite.
     pub fn eval(&self, panel: &Panel) -> Result<Vec<f64>> {
@@ -39,12 +51,12 @@ impl Expr {
                 }
             }
             Expr::Shift(op, a) => {
-                let v = a.eval(panel)?;
+                let v = a.eval_borrowed(panel)?;
                 match op {
                     Op::Lag(k) => panel.lag(&v, *k),
                     Op::Lead(k) => panel.lead(&v, *k),
                     Op::Diff(k) => panel.diff(&v, *k),
-                    Op::Level => v,
+                    Op::Level => v.into_owned(),
                 }
             }
             Expr::Bin(op, a, b) => {
@@ -71,8 +83,13 @@ impl Term {
     /// The value of a numeric term per panel row (the product for an interaction; a factor
     /// term's `by` expression, 1 when it has none).
     pub fn values(&self, panel: &Panel) -> Result<Vec<f64>> {
+        let exprs = self.exprs();
+        if let [e] = exprs.as_slice() {
+            // One factor: its values as they are (1 · v = v exactly).
+            return e.eval(panel);
+        }
         let mut out = vec![1.0; panel.nrows()];
-        for e in self.exprs() {
+        for e in exprs {
             for (o, v) in out.iter_mut().zip(e.eval(panel)?) {
                 *o *= v;
             }

@@ -66,12 +66,33 @@ pub(crate) fn check_level(level: f64) -> Result<()> {
     }
 }
 
+thread_local! {
+    /// The last t quantile computed, by (df, probability) bits: a table of coefficients
+    /// shares one df and level, and the inverse incomplete beta is the costly step.
+    static LAST_T_QUANTILE: std::cell::Cell<(u64, u64, f64)> =
+        const { std::cell::Cell::new((u64::MAX, u64::MAX, f64::NAN)) };
+}
+
+/// The `q` quantile of `t` (df `d`), remembered for the next call with the same df and `q`.
+fn t_quantile(t: &StudentsT, d: f64, q: f64) -> f64 {
+    let key = (d.to_bits(), q.to_bits());
+    LAST_T_QUANTILE.with(|last| {
+        let (kd, kq, v) = last.get();
+        if (kd, kq) == key {
+            return v;
+        }
+        let v = t.inverse_cdf(q);
+        last.set((key.0, key.1, v));
+        v
+    })
+}
+
 /// Two-sided p-value and the (1+level)/2 quantile for t(df) or the normal.
 pub fn p_and_quantile(stat: f64, df: Option<f64>, level: f64) -> (f64, f64) {
     let q = (1.0 + level) / 2.0;
     match df {
         Some(d) if d.is_finite() && d > 0.0 => match StudentsT::new(0.0, 1.0, d) {
-            Ok(t) => (2.0 * crate::dist::sf(&t, stat.abs()), t.inverse_cdf(q)),
+            Ok(t) => (2.0 * crate::dist::sf(&t, stat.abs()), t_quantile(&t, d, q)),
             Err(_) => (f64::NAN, f64::NAN),
         },
         _ => {
