@@ -147,9 +147,26 @@ impl Qr {
     }
 }
 
+extern "C" {
+    /// OpenBLAS's setting of its own worker threads.
+    fn openblas_set_num_threads(n: std::os::raw::c_int);
+}
+
+/// Keeps OpenBLAS to the calling thread; call before any LAPACK routine. The matrices here are
+/// small (k × k, T × T), so its worker threads never help, and after each call they spin
+/// (`sched_yield`) for a while, taking a core from the fits' own threads: on 2 cores the
+/// 1,000-specification multiverse took 4× its wall time.
+pub(crate) fn blas_single_thread() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: a plain setter of OpenBLAS's thread count, called once, before any BLAS work
+    // of this crate; it takes an integer and touches no memory of ours.
+    ONCE.call_once(|| unsafe { openblas_set_num_threads(1) });
+}
+
 /// Inverse of a symmetric positive-definite matrix (Cholesky via ndarray-linalg).
 pub fn inv_sym(a: &Array2<f64>) -> Result<Array2<f64>> {
     use ndarray_linalg::{InverseC, InverseInto};
+    blas_single_thread();
     a.invc().or_else(|_| a.clone().inv_into()).map_err(|e| {
         Error::Numeric(format!(
             "cannot invert a {}×{} matrix: {e}",

@@ -158,3 +158,35 @@ fn a_column_missing_only_in_the_row_of_its_lag_keeps_the_row() {
     assert_eq!(fit.dropped_obs().get("missing values"), None);
     assert_eq!(fit.dropped_obs().get("lags/leads"), Some(&5));
 }
+
+#[test]
+fn cells_are_trimmed_as_text_and_invalid_utf8_names_line_and_column() {
+    // Unicode whitespace around a number is trimmed (str::trim), multi-byte text is kept.
+    let p = read("id,t,x,name\n1,2001,\u{a0}1.5\u{2003},Tårnby\n1,2002, 2 ,Ærø \n").unwrap();
+    assert_eq!(p.num("x").unwrap(), &[1.5, 2.0]);
+    let name = p.columns().iter().find(|c| c.name == "name").unwrap();
+    assert_eq!(
+        name.data,
+        panelkit::panel::ColumnData::Text(vec!["Tårnby".to_string(), "Ærø".to_string()])
+    );
+    // An invalid byte, and a character split across two fields, are errors naming the place.
+    for bytes in [
+        &b"id,t,x\n1,2001,1\n1,2002,\xff\n"[..],
+        &b"id,t,x,y\n1,2001,1,\xc3\n1,2002,2,\xa5\n"[..],
+    ] {
+        let e = read_csv_bytes(Path::new("p.csv"), bytes, "id", "t", |_| Kind::Auto)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("p.csv") && e.contains("not valid UTF-8"), "{e}");
+    }
+    let e = read_csv_bytes(
+        Path::new("p.csv"),
+        &b"id,t,x,y\n1,2001,\xc3,\xa5\n"[..],
+        "id",
+        "t",
+        |_| Kind::Auto,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("p.csv:2") && e.contains("column 'x'"), "{e}");
+}

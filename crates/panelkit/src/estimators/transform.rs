@@ -141,6 +141,7 @@ struct PseudoInverse {
 impl PseudoInverse {
     fn new(a: ndarray::Array2<f64>) -> Option<PseudoInverse> {
         use ndarray_linalg::{Eigh, UPLO};
+        crate::linalg::blas_single_thread();
         let m = a.nrows();
         if m == 0 {
             return Some(PseudoInverse {

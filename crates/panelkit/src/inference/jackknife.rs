@@ -64,6 +64,7 @@ fn jackknife_sum(fit: &Fit, cs: &ClusterSums) -> Result<Array2<f64>> {
 /// below 1e-12 (relative) are treated as zero (pseudo-inverse).
 fn inv_sqrt_sym(a: &Array2<f64>) -> Result<Array2<f64>> {
     use ndarray_linalg::{Eigh, UPLO};
+    crate::linalg::blas_single_thread();
     let (vals, vecs) = a
         .eigh(UPLO::Lower)
         .map_err(|e| Error::Numeric(format!("CRV2: eigen-decomposition failed: {e}")))?;

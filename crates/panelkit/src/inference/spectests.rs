@@ -156,6 +156,7 @@ pub fn hausman(within: &Fit, random: &Fit) -> Result<TestResult> {
 /// Whether a symmetric matrix has only positive eigenvalues.
 fn positive_definite(v: &Array2<f64>) -> Result<bool> {
     use ndarray_linalg::{EigValsh, UPLO};
+    crate::linalg::blas_single_thread();
     let ev = v
         .eigvalsh(UPLO::Lower)
         .map_err(|e| Error::Numeric(format!("Hausman: eigenvalues of V_W − V_R: {e}")))?;

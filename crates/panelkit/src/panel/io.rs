@@ -138,7 +138,13 @@ fn read_csv_from<R: BufRead>(
         .map_err(|e| csv_error(origin, e))?
     {
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        // The record is checked as UTF-8 once; a field is then a slice of it (a field that
+        // does not start and end on character boundaries is checked on its own, and fails).
+        let whole = std::str::from_utf8(rec.as_slice()).ok();
         let cell = |i: usize| -> Result<&str> {
+            if let Some(s) = whole.and_then(|w| rec.range(i).and_then(|r| w.get(r))) {
+                return Ok(trim_cell(s));
+            }
             let b = rec.get(i).unwrap_or(b"");
             std::str::from_utf8(b).map(str::trim).map_err(|_| {
                 Error::input(
@@ -231,6 +237,17 @@ fn read_csv_from<R: BufRead>(
         })
         .collect();
     Panel::from_raw(origin, unit, time, keys, columns)
+}
+
+/// A cell without surrounding whitespace (`str::trim`, skipped when the first and last bytes
+/// are plain ASCII characters other than whitespace, as in almost every cell).
+fn trim_cell(s: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|c| c.is_ascii() && !c.is_ascii_whitespace());
+    if plain(s.as_bytes().first()) && plain(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
+    }
 }
 
 /// Steps over a UTF-8 byte-order mark at the start of the input.

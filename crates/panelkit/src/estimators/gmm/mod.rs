@@ -714,6 +714,7 @@ fn build(
 /// generalized inverse was used.
 fn inv_or_ginv(a: &Array2<f64>) -> Result<(Array2<f64>, bool)> {
     use ndarray_linalg::{Eigh, UPLO};
+    crate::linalg::blas_single_thread();
     let (ev, vecs) = a
         .eigh(UPLO::Lower)
         .map_err(|e| Error::Numeric(format!("GMM: eigen-decomposition failed: {e}")))?;
