@@ -128,6 +128,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=1, help="replications run in parallel (threads)")
     ap.add_argument("--json", help="also write every replication's estimates here")
     ap.add_argument("--csv", help="also keep the CSV of `iku-data montecarlo` here")
+    ap.add_argument("--curve", metavar="CSV", help="also print the section on the specification curve's "
+                    "joint test from this CSV of `iku-data curve-montecarlo` (see curve_mc.py)")
     a = ap.parse_args()
     effects = [float(e) for e in a.effects.split(",")]
     seeds = list(range(a.first_seed, a.first_seed + a.seeds))
@@ -158,6 +160,10 @@ def main():
         print()
         print(table(summarise(ok, e), e))
         print()
+    if a.curve:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import curve_mc
+        print(curve_mc.section(a.curve, curve_mc.COMMAND))
     if a.json:
         with open(a.json, "w") as f:
             json.dump([{"seed": r[0], "effect": r[1], "status": r[2], "result": r[3]} for r in results], f)

@@ -21,10 +21,13 @@
 use crate::simulate::{simulate, SimConfig};
 use crate::spec::run::AnyRun;
 use crate::spec::{run_spec_set, SpecEffect, SpecFile};
+use crate::Panel;
 use panelkit::error::{Error, Result};
 use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+
+pub mod curve;
 
 /// Which replications to run.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,11 +95,12 @@ pub struct McEffect {
     pub boot_p_true: Option<f64>,
 }
 
-/// What became of one replication.
+/// What became of one replication; `T` is what an estimated one yields (by default every
+/// spec's effect, in spec-file order).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// Every spec's effect, in spec-file order.
-    Estimated(Vec<McEffect>),
+pub enum Outcome<T = Vec<McEffect>> {
+    /// What the replication estimated.
+    Estimated(T),
     /// The simulator refused the seed (a calibration target cannot be met); the first line
     /// of its reason.
     Refused(String),
@@ -104,11 +108,11 @@ pub enum Outcome {
 
 /// One replication: a seed and a true effect, and what came of them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Replication {
+pub struct Replication<T = Vec<McEffect>> {
     pub seed: u64,
     /// The true effect β.
     pub effect: f64,
-    pub outcome: Outcome,
+    pub outcome: Outcome<T>,
 }
 
 /// Simulates the panel of one seed and true effect and estimates the spec set on it. A seed
@@ -120,6 +124,25 @@ pub fn replicate(
     years: RangeInclusive<i64>,
     spec: &SpecFile,
 ) -> Result<Replication> {
+    replicate_with(seed, effect, years, |panel| {
+        let set = run_spec_set(panel, spec)?;
+        set.runs
+            .iter()
+            .zip(set.effects())
+            .map(|(run, e)| mc_effect(run, e, effect))
+            .collect()
+    })
+}
+
+/// Simulates the panel of one seed and true effect and applies `estimate` to it: the one
+/// path of every Monte Carlo here. A refused seed is [`Outcome::Refused`] with the first line
+/// of the reason; a bad request or a failing `estimate` is an error naming the seed.
+pub fn replicate_with<T>(
+    seed: u64,
+    effect: f64,
+    years: RangeInclusive<i64>,
+    estimate: impl FnOnce(&Panel) -> Result<T>,
+) -> Result<Replication<T>> {
     let cfg = SimConfig {
         seed,
         true_effect: effect,
@@ -128,17 +151,7 @@ pub fn replicate(
     };
     let ctx = |e: Error| Error::Data(format!("seed {seed}, true effect {effect}: {e}"));
     let outcome = match simulate(&cfg) {
-        Ok(sim) => {
-            let set = run_spec_set(&sim.panel, spec).map_err(ctx)?;
-            let effects = set
-                .runs
-                .iter()
-                .zip(set.effects())
-                .map(|(run, e)| mc_effect(run, e, effect))
-                .collect::<Result<_>>()
-                .map_err(ctx)?;
-            Outcome::Estimated(effects)
-        }
+        Ok(sim) => Outcome::Estimated(estimate(&sim.panel).map_err(ctx)?),
         Err(e @ Error::Usage(_)) => return Err(e),
         Err(e) => Outcome::Refused(e.to_string().lines().next().unwrap_or("").to_string()),
     };
@@ -183,11 +196,25 @@ pub fn run(
     jobs: usize,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Vec<Replication>> {
+    run_with(design, jobs, progress, &|seed, effect| {
+        replicate(seed, effect, design.years.clone(), spec)
+    })
+}
+
+/// Runs `one(seed, effect)` for every draw of `design` on `jobs` worker threads and returns
+/// the replications in the order of [`Design::draws`], whatever `jobs`; `progress` is called
+/// after each. The first error (in that order) stops the run.
+pub fn run_with<T: Send>(
+    design: &Design,
+    jobs: usize,
+    progress: &(dyn Fn(Progress) + Sync),
+    one: &(dyn Fn(u64, f64) -> Result<Replication<T>> + Sync),
+) -> Result<Vec<Replication<T>>> {
     let draws = design.draws();
     let total = draws.len();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let slots: Mutex<Vec<Option<Result<Replication>>>> =
+    let slots: Mutex<Vec<Option<Result<Replication<T>>>>> =
         Mutex::new((0..total).map(|_| None).collect());
     let counts = Mutex::new(Progress {
         done: 0,
@@ -200,7 +227,7 @@ pub fn run(
             let Some(&(seed, effect)) = draws.get(i) else {
                 break;
             };
-            let r = replicate(seed, effect, design.years.clone(), spec);
+            let r = one(seed, effect);
             if r.is_err() {
                 stop.store(true, Ordering::Relaxed);
             }
@@ -269,25 +296,18 @@ pub const CSV_COLUMNS: [&str; 16] = [
 /// back to the same double; a normal-quantile effect has an empty `df`, a spec without CRV3
 /// (GMM) or without a bootstrap empty `crv3_*` or `boot_p_true`.
 pub fn to_csv(reps: &[Replication]) -> Result<Vec<u8>> {
-    let err = |e: csv::Error| Error::Data(format!("cannot render the Monte Carlo CSV: {e}"));
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    w.write_record(CSV_COLUMNS).map_err(err)?;
-    for r in reps {
-        let (seed, effect) = (r.seed.to_string(), r.effect.to_string());
-        match &r.outcome {
-            Outcome::Refused(why) => {
-                let mut row = vec![seed, effect, "refused".into(), why.clone()];
-                row.resize(CSV_COLUMNS.len(), String::new());
-                w.write_record(&row).map_err(err)?;
-            }
-            Outcome::Estimated(effects) => {
-                for m in effects {
-                    let (e, opt) = (&m.effect, |v: Option<f64>| {
-                        v.map(|v| v.to_string()).unwrap_or_default()
-                    });
-                    w.write_record([
-                        seed.clone(),
-                        effect.clone(),
+    write_csv(
+        &CSV_COLUMNS,
+        reps,
+        |seed, effect, effects: &Vec<McEffect>| {
+            effects
+                .iter()
+                .map(|m| {
+                    let e = &m.effect;
+                    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+                    vec![
+                        seed.to_string(),
+                        effect.to_string(),
                         "ok".into(),
                         String::new(),
                         e.name.clone(),
@@ -302,14 +322,44 @@ pub fn to_csv(reps: &[Replication]) -> Result<Vec<u8>> {
                         opt(m.crv3.map(|c| c.1)),
                         opt(m.crv3.map(|c| c.2)),
                         opt(m.boot_p_true),
-                    ])
-                    .map_err(err)?;
-                }
+                    ]
+                })
+                .collect()
+        },
+    )
+}
+
+/// The CSV of replications whose first four columns are `seed, effect, status, reason`: a
+/// refused replication is one row (`refused`, its reason, the other columns empty), an
+/// estimated one the rows `rows(seed, effect, estimate)` gives, in the order of `reps`.
+pub fn write_csv<T>(
+    columns: &[&str],
+    reps: &[Replication<T>],
+    rows: impl Fn(u64, f64, &T) -> Vec<Vec<String>>,
+) -> Result<Vec<u8>> {
+    let err =
+        |e: &dyn std::fmt::Display| Error::Data(format!("cannot render the Monte Carlo CSV: {e}"));
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    w.write_record(columns).map_err(|e| err(&e))?;
+    for r in reps {
+        let rows = match &r.outcome {
+            Outcome::Refused(why) => {
+                let mut row = vec![
+                    r.seed.to_string(),
+                    r.effect.to_string(),
+                    "refused".into(),
+                    why.clone(),
+                ];
+                row.resize(columns.len(), String::new());
+                vec![row]
             }
+            Outcome::Estimated(t) => rows(r.seed, r.effect, t),
+        };
+        for row in rows {
+            w.write_record(&row).map_err(|e| err(&e))?;
         }
     }
-    w.into_inner()
-        .map_err(|e| Error::Data(format!("cannot render the Monte Carlo CSV: {e}")))
+    w.into_inner().map_err(|e| err(&e))
 }
 
 #[cfg(test)]

@@ -29,6 +29,10 @@ enum Cmd {
     /// Monte Carlo in process: for every true effect and seed, simulate a panel and estimate
     /// the whole spec set on it; one CSV row per replication and spec (refused seeds kept).
     Montecarlo(MontecarloArgs),
+    /// Monte Carlo of the specification curve's joint test: for every true effect and seed,
+    /// simulate a panel and run a multiverse on it; one CSV row per replication (refused seeds
+    /// kept) with the curve's median, shares and the joint test's p-values.
+    CurveMontecarlo(CurveMontecarloArgs),
     /// Download the official series (statbank, noegletal.dk) into a raw directory, with a manifest.
     Fetch(FetchArgs),
     /// Turn raw official exports into the canonical panel CSV (validated, written atomically).
@@ -75,8 +79,9 @@ struct SimulateArgs {
     persistence: f64,
 }
 
+/// The replications of a Monte Carlo: seeds, true effects, panel years and worker threads.
 #[derive(clap::Args)]
-struct MontecarloArgs {
+struct DesignArgs {
     /// Seeds tried for every true effect, both ends included: A..B (e.g. 1..200) or A.
     #[arg(long)]
     seeds: String,
@@ -89,6 +94,31 @@ struct MontecarloArgs {
         allow_negative_numbers = true
     )]
     effect: Vec<f64>,
+    /// Replications run in parallel (worker threads); the output does not depend on it.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// First year of every panel (2007–2017).
+    #[arg(long, default_value_t = 2007)]
+    first_year: i64,
+    /// Last year of every panel (2020–2022).
+    #[arg(long, default_value_t = 2020)]
+    last_year: i64,
+}
+
+impl DesignArgs {
+    fn design(&self) -> iku::Result<iku::montecarlo::Design> {
+        Ok(iku::montecarlo::Design {
+            seeds: iku::montecarlo::parse_seeds(&self.seeds)?,
+            effects: self.effect.clone(),
+            years: self.first_year..=self.last_year,
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct MontecarloArgs {
+    #[command(flatten)]
+    design: DesignArgs,
     /// The spec set estimated on every panel.
     #[arg(long, default_value = "specs/vive.toml")]
     spec: PathBuf,
@@ -99,15 +129,23 @@ struct MontecarloArgs {
     /// std_error, df, p_value, conf_low, conf_high).
     #[arg(long)]
     out: PathBuf,
-    /// Replications run in parallel (worker threads); the output does not depend on it.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
-    /// First year of every panel (2007–2017).
-    #[arg(long, default_value_t = 2007)]
-    first_year: i64,
-    /// Last year of every panel (2020–2022).
-    #[arg(long, default_value_t = 2020)]
-    last_year: i64,
+}
+
+#[derive(clap::Args)]
+struct CurveMontecarloArgs {
+    #[command(flatten)]
+    design: DesignArgs,
+    /// The multiverse run on every panel (its reps and seed set the joint bootstrap).
+    #[arg(long)]
+    multiverse: PathBuf,
+    /// Replace the multiverse's bootstrap draws (reps) behind the joint test.
+    #[arg(long)]
+    reps: Option<usize>,
+    /// Where to write the CSV (seed, effect, status, reason, n_specs, median_effect,
+    /// share_negative, share_significant, share_significant_negative, direction, reps,
+    /// p_median, p_share).
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -189,9 +227,12 @@ fn simulate(a: SimulateArgs) -> iku::Result<()> {
     Ok(())
 }
 
-/// Prints `montecarlo: done/total replications (refused), seconds` to stderr: one line
+/// Prints `<name>: done/total replications (refused), seconds` to stderr: one line
 /// rewritten in place on a terminal, else a line at every 5 % and at the end.
-fn progress_printer(start: Instant) -> impl Fn(iku::montecarlo::Progress) + Sync {
+fn progress_printer(
+    name: &'static str,
+    start: Instant,
+) -> impl Fn(iku::montecarlo::Progress) + Sync {
     let tty = std::io::stderr().is_terminal();
     move |p: iku::montecarlo::Progress| {
         let step = (p.total / 20).max(1);
@@ -199,7 +240,7 @@ fn progress_printer(start: Instant) -> impl Fn(iku::montecarlo::Progress) + Sync
             return;
         }
         let line = format!(
-            "montecarlo: {}/{} replications ({} refused), {:.1} s",
+            "{name}: {}/{} replications ({} refused), {:.1} s",
             p.done,
             p.total,
             p.refused,
@@ -223,13 +264,40 @@ fn montecarlo(a: MontecarloArgs) -> iku::Result<()> {
         panelkit::inference::Ssc::parse(&ssc)?;
         spec.study.ssc = ssc;
     }
-    let design = iku::montecarlo::Design {
-        seeds: iku::montecarlo::parse_seeds(&a.seeds)?,
-        effects: a.effect,
-        years: a.first_year..=a.last_year,
-    };
-    let reps = iku::montecarlo::run(&design, &spec, a.jobs, &progress_printer(start))?;
-    panelkit::io::write_atomic(&a.out, &iku::montecarlo::to_csv(&reps)?)?;
+    let design = a.design.design()?;
+    let reps = iku::montecarlo::run(
+        &design,
+        &spec,
+        a.design.jobs,
+        &progress_printer("montecarlo", start),
+    )?;
+    finish(&a.out, &reps, iku::montecarlo::to_csv(&reps)?, start)
+}
+
+fn curve_montecarlo(a: CurveMontecarloArgs) -> iku::Result<()> {
+    let start = Instant::now();
+    let design = a.design.design()?;
+    let mut m = iku::spec::multiverse::MultiverseFile::load(&a.multiverse)?;
+    if let Some(reps) = a.reps {
+        m.multiverse.reps = reps;
+    }
+    let reps = iku::montecarlo::curve::run(
+        &design,
+        &m,
+        a.design.jobs,
+        &progress_printer("curve-montecarlo", start),
+    )?;
+    finish(&a.out, &reps, iku::montecarlo::curve::to_csv(&reps)?, start)
+}
+
+/// Writes a Monte Carlo's CSV atomically and says how many replications (refused) it holds.
+fn finish<T>(
+    out: &std::path::Path,
+    reps: &[iku::montecarlo::Replication<T>],
+    csv: Vec<u8>,
+    start: Instant,
+) -> iku::Result<()> {
+    panelkit::io::write_atomic(out, &csv)?;
     let refused = reps
         .iter()
         .filter(|r| matches!(r.outcome, iku::montecarlo::Outcome::Refused(_)))
@@ -238,7 +306,7 @@ fn montecarlo(a: MontecarloArgs) -> iku::Result<()> {
         "{} replications ({refused} refused) in {:.1} s; wrote {}",
         reps.len(),
         start.elapsed().as_secs_f64(),
-        a.out.display()
+        out.display()
     ));
     Ok(())
 }
@@ -276,6 +344,7 @@ fn run(cli: Cli) -> iku::Result<()> {
         Cmd::Validate { file } => validate(file),
         Cmd::Simulate(a) => simulate(a),
         Cmd::Montecarlo(a) => montecarlo(a),
+        Cmd::CurveMontecarlo(a) => curve_montecarlo(a),
         Cmd::Fetch(a) => fetch(a),
         Cmd::Build { raw, out, from, to } => {
             let report = iku::sources::build::build_to(&raw, &out, from, to)?;
