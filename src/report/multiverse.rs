@@ -212,7 +212,9 @@ impl MultiverseReport {
                     "Joint test under the null (Simonsohn, Simmons & Nelson 2020): {} draws of a wild \
                      cluster bootstrap by municipality with the effect imposed to be zero in every \
                      specification, Rademacher weights shared across specifications (seed {}), so each \
-                     draw re-estimates the whole curve. Direction tested: {} effects.\n\n",
+                     draw re-estimates the whole curve. Both statistics are two-sided: a draw \
+                     counts when it is as extreme in either direction, since the direction is read \
+                     from the data ({} median).\n\n",
                     j.reps,
                     r.seed,
                     if j.direction < 0.0 { "negative" } else { "positive" }
@@ -224,7 +226,8 @@ impl MultiverseReport {
                     fmt_p(j.p_median),
                 ]);
                 t.push_row([
-                    "share significant at 5 % in that direction (bootstrap CRV1 t by municipality)"
+                    "share significant at 5 % in the more frequent direction (bootstrap CRV1 t by \
+                     municipality)"
                         .to_string(),
                     format!("{:.1} %", 100.0 * j.share_significant),
                     fmt_p(j.p_share),

@@ -110,22 +110,26 @@ pub fn westfall_young(boots: &[&WildBootstrap]) -> Result<Vec<f64>> {
 
 /// The joint test of a specification curve "under the null" (Simonsohn, Simmons & Nelson
 /// 2020): the curve's median effect and its share of significant specifications, each set
-/// against their distribution when every specification's effect is zero.
+/// against their distribution when every specification's effect is zero. Both are two-sided:
+/// the direction is read from the data, not stated in advance, so a draw counts when its
+/// statistic is as extreme in either direction (one-sided counts in the observed direction
+/// rejected 10 % and 8 % of the time at 5 % in the study's Monte Carlo under a zero effect).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CurveTest {
     /// Draws B.
     pub reps: usize,
-    /// Direction tested: −1 (negative effects) or +1, the sign of the observed median.
+    /// Sign of the observed median: −1 (negative effects) or +1.
     pub direction: f64,
     /// Observed median effect across specifications.
     pub median: f64,
-    /// Share of draws whose median is at least as far in `direction` (with +1 as
-    /// [`romano_wolf`]).
+    /// Share of draws (with +1 as [`romano_wolf`]) whose median is at least as far from zero
+    /// as the observed one, in either direction.
     pub p_median: f64,
-    /// Observed share of specifications significant at `alpha` in `direction` (bootstrap
-    /// CRV1 t against t(G − 1)).
+    /// Observed share of specifications significant at `alpha` (two-sided, bootstrap CRV1 t
+    /// against t(G − 1)) in the direction where more are: max(share negative, share positive).
     pub share_significant: f64,
-    /// Share of draws with at least as large a share significant in `direction`.
+    /// Share of draws with at least as large a share significant in their own more frequent
+    /// direction.
     pub p_share: f64,
     /// Significance level of each specification's test.
     pub alpha: f64,
@@ -150,9 +154,14 @@ pub fn curve_test(boots: &[&WildBootstrap], alpha: f64) -> Result<CurveTest> {
     let obs: Vec<f64> = boots.iter().map(|x| x.estimate()).collect();
     let median = median_of(&obs);
     let direction = if median < 0.0 { -1.0 } else { 1.0 };
+    // The share significant in whichever direction has more: free of the direction's choice.
     let share = |t: &mut dyn Iterator<Item = f64>| -> f64 {
-        let hits = t.zip(&crit).filter(|(t, c)| direction * t > **c).count();
-        hits as f64 / boots.len() as f64
+        let (mut neg, mut pos) = (0usize, 0usize);
+        for (t, c) in t.zip(&crit) {
+            neg += usize::from(-t > *c);
+            pos += usize::from(t > *c);
+        }
+        neg.max(pos) as f64 / boots.len() as f64
     };
     let share_significant = share(&mut boots.iter().map(|x| x.t_observed()));
     let est: Vec<Vec<f64>> = boots.iter().map(|x| x.estimate_star()).collect();
@@ -163,7 +172,7 @@ pub fn curve_test(boots: &[&WildBootstrap], alpha: f64) -> Result<CurveTest> {
         for (c, e) in col.iter_mut().zip(&est) {
             *c = e[d];
         }
-        hit_med += usize::from(direction * median_of(&col) >= direction * median);
+        hit_med += usize::from(median_of(&col).abs() >= median.abs());
         hit_share += usize::from(share(&mut ts.iter().map(|t| t[d])) >= share_significant);
     }
     let p = |h: usize| ((h + 1) as f64 / (b + 1) as f64).min(1.0);
