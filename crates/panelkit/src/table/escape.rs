@@ -24,7 +24,7 @@ pub fn escape_csv(s: &str) -> String {
 }
 
 /// LaTeX text: the special characters escaped and the typographic characters the toolkit
-/// writes (minus, prime, middle dot, times, Δ, superscript two, ellipsis, dashes) spelled in ASCII, so
+/// writes (minus, prime, middle dot, times, Δ, superscript two, ellipsis, dashes, < and >) spelled in ASCII, so
 /// the result compiles with pdflatex without extra packages.
 pub fn escape_tex(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -38,6 +38,9 @@ pub fn escape_tex(s: &str) -> String {
             '~' => out.push_str("\\textasciitilde{}"),
             '^' => out.push_str("\\textasciicircum{}"),
             '|' => out.push_str("\\textbar{}"),
+            // Without T1 font encoding a bare < or > prints as ¡ or ¿.
+            '<' => out.push_str("\\textless{}"),
+            '>' => out.push_str("\\textgreater{}"),
             '−' => out.push('-'),
             '–' => out.push_str("--"),
             '—' => out.push_str("---"),
@@ -72,6 +75,10 @@ mod tests {
             "G/(G - 1) $\\cdot$ (n - K')"
         );
         assert_eq!(escape_tex("Δ IKU × x"), "$\\Delta$ IKU $\\times$ x");
+        assert_eq!(
+            escape_tex("* p<0.1, a > b"),
+            "* p\\textless{}0.1, a \\textgreater{} b"
+        );
         assert_eq!(
             escape_tex("{x}^2 $ ~"),
             "\\{x\\}\\textasciicircum{}2 \\$ \\textasciitilde{}"
