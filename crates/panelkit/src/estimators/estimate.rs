@@ -142,12 +142,7 @@ impl Design {
             let ones = sum_w.sqrt();
             raw.iter_mut()
                 .map(|c| {
-                    let m = weighted_mean(c, w);
-                    let spread = (0..c.len())
-                        .fold(0.0, |a, i| {
-                            a + w.map_or(1.0, |w| w[i]) * (c[i] - m) * (c[i] - m)
-                        })
-                        .sqrt();
+                    let (m, spread) = centred_norm(c, w);
                     if m.abs() * ones > CENTRE_RATIO * spread {
                         c.iter_mut().for_each(|v| *v -= m);
                     }
@@ -550,9 +545,17 @@ fn r2_fixest(
 /// Σ w (y − ȳ_w)², the total sum of squares of the untransformed response about its
 /// weighted mean (the denominator of fixest's `r2`).
 fn centred_ss(y: &[f64], w: Option<&[f64]>) -> f64 {
-    let m = weighted_mean(y, w);
-    let centred: Vec<f64> = y.iter().map(|v| v - m).collect();
-    norm_w(&centred, w).powi(2)
+    centred_norm(y, w).1.powi(2)
+}
+
+/// The weighted mean of `x` and the weighted norm of `x` about it, √(Σ w (x − x̄_w)²),
+/// without a centred copy.
+fn centred_norm(x: &[f64], w: Option<&[f64]>) -> (f64, f64) {
+    let m = weighted_mean(x, w);
+    let ss = (0..x.len()).fold(0.0, |a, i| {
+        a + w.map_or(1.0, |w| w[i]) * (x[i] - m) * (x[i] - m)
+    });
+    (m, ss.sqrt())
 }
 
 #[cfg(test)]

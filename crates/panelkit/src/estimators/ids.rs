@@ -124,32 +124,9 @@ impl Grouping {
     }
 }
 
-/// Dense index of each time value among the sorted distinct values, and their number.
+/// Dense index of each time value among the sorted distinct values, and those values.
 fn time_index(time: &[i64]) -> (Vec<usize>, Vec<i64>) {
-    let (lo, hi) = time
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
-    let span = (hi as i128 - lo as i128 + 1).max(0) as usize;
-    if !time.is_empty() && span <= 4 * time.len() + 64 {
-        // Times on a short range (years): rank by a lookup table, no sort.
-        let mut rank = vec![usize::MAX; span];
-        for &t in time {
-            rank[(t - lo) as usize] = 0;
-        }
-        let mut distinct = Vec::new();
-        for (i, r) in rank.iter_mut().enumerate().filter(|(_, r)| **r == 0) {
-            *r = distinct.len();
-            distinct.push(lo + i as i64);
-        }
-        return (
-            time.iter().map(|&t| rank[(t - lo) as usize]).collect(),
-            distinct,
-        );
-    }
-    let mut distinct = time.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    distinct.shrink_to_fit();
+    let distinct = crate::panel::sorted_distinct(time);
     let idx = time
         .iter()
         .map(|t| distinct.binary_search(t).unwrap_or(0))

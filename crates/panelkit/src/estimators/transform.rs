@@ -20,8 +20,9 @@ pub fn group_means(x: &[f64], g: &[usize], ng: usize, w: Option<&[f64]>) -> Vec<
 
 /// `x` minus its (weighted) group mean.
 pub fn demean(x: &[f64], g: &[usize], ng: usize, w: Option<&[f64]>) -> Vec<f64> {
-    let m = group_means(x, g, ng, w);
-    x.iter().zip(g).map(|(v, gi)| v - m[*gi]).collect()
+    let mut out = x.to_vec();
+    demean_in_place(&mut out, g, ng, w);
+    out
 }
 
 /// `x` minus its (weighted) group mean, in place.
@@ -242,10 +243,9 @@ pub fn norm_w(x: &[f64], w: Option<&[f64]>) -> f64 {
 
 /// `x` times `s` elementwise (`x` itself when `s` is `None`): the √w scaling.
 pub fn scale_by(x: &[f64], s: Option<&[f64]>) -> Vec<f64> {
-    match s {
-        Some(s) => x.iter().zip(s).map(|(a, b)| a * b).collect(),
-        None => x.to_vec(),
-    }
+    let mut out = x.to_vec();
+    scale_in_place(&mut out, s);
+    out
 }
 
 /// `x` times `s` elementwise, in place (unchanged when `s` is `None`).

@@ -53,7 +53,7 @@ pub struct Panel {
 
 /// Sorted distinct values of a time column (a presence table when the times span a short
 /// range, as years do; a sort otherwise).
-fn sorted_distinct(time: &[i64]) -> Vec<i64> {
+pub(crate) fn sorted_distinct(time: &[i64]) -> Vec<i64> {
     let (lo, hi) = time
         .iter()
         .fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
